@@ -1,0 +1,168 @@
+"""The exceptions of :mod:`fsm`.
+
+Definition-time errors (:class:`DefinitionError`) are kept apart from call-time
+errors (:class:`InvalidTransition`, :class:`SnapshotError`): the first means the
+protocol itself is wrong, the others that a use of a correct protocol is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "DefinitionError",
+    "FSMError",
+    "InvalidTransition",
+    "Problem",
+    "SnapshotError",
+]
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in a definition.
+
+    ``line`` and ``column`` are 1-based and set when the definition came from
+    text; ``source_line`` is that line of the text, so a caret can be drawn
+    under ``column``. ``path`` names the place in a JSON document (for example
+    ``$.transitions[2].event``) when the definition came from one.
+    ``transition`` (a position in ``Machine.transitions``) and ``state`` say
+    what the problem is about, when it is about one of them.
+    """
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    source_line: str | None = None
+    path: str | None = None
+    filename: str | None = None
+    transition: int | None = attrs.field(default=None, eq=False)
+    state: str | None = attrs.field(default=None, eq=False)
+
+    def __str__(self) -> str:
+        where = ""
+        if self.line is not None:
+            where = f"line {self.line}, column {self.column or 1}: "
+            if self.filename is not None:
+                where = f"{self.filename}:{self.line}:{self.column or 1}: "
+        elif self.path is not None:
+            where = f"{self.path}: "
+            if self.filename is not None:
+                where = f"{self.filename}: {where}"
+        elif self.filename is not None:
+            where = f"{self.filename}: "
+        text = where + self.message
+        if self.line is not None and self.source_line is not None:
+            shown = self.source_line.expandtabs(1)
+            caret = " " * max((self.column or 1) - 1, 0) + "^"
+            text += f"\n    {shown}\n    {caret}"
+        return text
+
+
+class FSMError(Exception):
+    """Base class of every error raised by :mod:`fsm`."""
+
+
+class DefinitionError(FSMError, ValueError):
+    """A protocol definition is wrong.
+
+    Raised when a :class:`fsm.Machine` is built from bad parts, when DSL text
+    or a JSON document does not describe a valid machine, and when names used
+    by a definition cannot be bound. Every problem found is reported at once:
+    :attr:`problems` holds them all, and :attr:`line`, :attr:`column` and
+    :attr:`source_line` are those of the first.
+    """
+
+    problems: tuple[Problem, ...]
+
+    def __init__(self, problems: str | Problem | Iterable[Problem | str]) -> None:
+        if isinstance(problems, (str, Problem)):
+            problems = [problems]
+        self.problems = tuple(p if isinstance(p, Problem) else Problem(p) for p in problems)
+        if not self.problems:
+            raise ValueError("DefinitionError needs at least one problem")
+        super().__init__(_format_problems(self.problems))
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line of the first problem, when the source was text."""
+        return self.problems[0].line
+
+    @property
+    def column(self) -> int | None:
+        """The 1-based column of the first problem, when the source was text."""
+        return self.problems[0].column
+
+    @property
+    def source_line(self) -> str | None:
+        """The text of the line of the first problem, when the source was text."""
+        return self.problems[0].source_line
+
+    @property
+    def path(self) -> str | None:
+        """The JSON path of the first problem, when the source was a document."""
+        return self.problems[0].path
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """The bare message of each problem, without its position."""
+        return tuple(p.message for p in self.problems)
+
+
+def _format_problems(problems: Sequence[Problem]) -> str:
+    if len(problems) == 1:
+        return str(problems[0])
+    lines = [f"{len(problems)} problems in this definition:"]
+    for problem in problems:
+        text = str(problem).replace("\n", "\n  ")
+        lines.append(f"- {text}")
+    return "\n".join(lines)
+
+
+class InvalidTransition(FSMError):
+    """An event was sent that is not allowed in the current state.
+
+    Attributes:
+        state: the state the machine was (and still is) in.
+        event: the event that was refused.
+        allowed: the events that are allowed in ``state``, in definition order.
+    """
+
+    state: str
+    event: str
+    allowed: tuple[str, ...]
+
+    def __init__(
+        self,
+        state: str,
+        event: str,
+        allowed: Iterable[str],
+        reason: str | None = None,
+    ) -> None:
+        self.state = state
+        self.event = event
+        self.allowed = tuple(allowed)
+        message = f"Can't send {event!r} in state {state!r}"
+        if reason:
+            message += f" ({reason})"
+        if self.allowed:
+            message += f"; allowed here: {', '.join(self.allowed)}."
+        else:
+            message += "; no event is allowed there."
+        super().__init__(message)
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[InvalidTransition], tuple[str, str, tuple[str, ...]]]:
+        return (type(self), (self.state, self.event, self.allowed))
+
+
+class SnapshotError(FSMError, ValueError):
+    """A snapshot cannot be restored: malformed, or of another machine or state."""
+
+
+for _cls in (Problem, FSMError, DefinitionError, InvalidTransition, SnapshotError):
+    _cls.__module__ = "fsm"
+del _cls

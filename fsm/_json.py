@@ -1,0 +1,234 @@
+"""Reading the JSON form of a Machine, with errors that name the JSON path.
+
+The document (schema version 1) is::
+
+    {
+      "kind": "typestate.machine",        # required, this exact string
+      "version": 1,                       # required; newer versions are refused
+      "name": "Agent",
+      "states": ["Idle", "Busy"],
+      "initial": "Idle",
+      "final": ["Busy"],                  # optional, default []
+      "parents": {"Busy": "Connected"},   # optional, default {}
+      "entries": {"Connected": "Busy"},   # optional, default {}
+      "transitions": [                    # optional, default []
+        {"source": "Idle", "event": "go", "target": "Busy",
+         "guard": "ok",                   # optional
+         "actions": ["log"],              # optional
+         "params": [["task", "str"]],     # optional; annotation may be null
+         "branch": true}                  # optional, default false
+      ]
+    }
+
+Unknown keys are refused, so that a typo never silently drops information.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from ._errors import DefinitionError, Problem
+from ._model import KIND, SCHEMA_VERSION, Transition
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["machine_fields"]
+
+_TOP_KEYS = (
+    "kind",
+    "version",
+    "name",
+    "states",
+    "initial",
+    "final",
+    "parents",
+    "entries",
+    "transitions",
+)
+_TRANSITION_KEYS = ("source", "event", "target", "guard", "actions", "params", "branch")
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    names: dict[type, str] = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(Problem(message, path=path))
+
+    def expect(self, path: str, value: object, kind: type, what: str) -> bool:
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            self.fail(path, f"expected {what}, got {_type_name(value)} ({value!r:.60})")
+        return ok
+
+    def string(self, path: str, value: object) -> str | None:
+        return value if self.expect(path, value, str, "a string") else None  # type: ignore[return-value]
+
+    def strings(self, path: str, value: object) -> list[str] | None:
+        if not isinstance(value, list):
+            self.expect(path, value, list, "an array of strings")
+            return None
+        items: list[str] = []
+        for n, item in enumerate(cast("list[object]", value)):
+            text = self.string(f"{path}[{n}]", item)
+            if text is not None:
+                items.append(text)
+        return items
+
+    def mapping(self, path: str, value: object) -> dict[str, str] | None:
+        if not isinstance(value, dict):
+            self.expect(path, value, dict, "an object of strings")
+            return None
+        items: dict[str, str] = {}
+        for key, item in cast("dict[str, object]", value).items():
+            text = self.string(f"{path}.{key}", item)
+            if text is not None:
+                items[key] = text
+        return items
+
+    def keys(self, path: str, value: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in value:
+            if key not in allowed:
+                self.fail(
+                    f"{path}.{key}",
+                    f"unknown key {key!r}; the keys allowed here are: " + ", ".join(allowed),
+                )
+
+
+def _optional(
+    doc: dict[str, Any],
+    key: str,
+    read: Callable[[str, object], Any],
+    path: str,
+    default: Any,
+) -> Any:
+    if key not in doc:
+        return default
+    value = read(f"{path}.{key}", doc[key])
+    return default if value is None else value
+
+
+def machine_fields(data: object) -> dict[str, Any]:
+    """Check a JSON document and return the keyword arguments of a Machine.
+
+    Raises:
+        DefinitionError: listing every problem with its JSON path.
+    """
+    reader = _Reader()
+    if not isinstance(data, dict):
+        raise DefinitionError(
+            Problem(
+                f"expected a JSON object for a machine, got {_type_name(data)}",
+                path="$",
+            )
+        )
+    doc: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    reader.keys("$", doc, _TOP_KEYS)
+    for key in ("kind", "version", "name", "states", "initial"):
+        if key not in doc:
+            reader.fail(f"$.{key}", f"missing required key {key!r}")
+    if "kind" in doc and doc["kind"] != KIND:
+        reader.fail(
+            "$.kind",
+            f"expected {KIND!r}, got {doc['kind']!r}; is this a machine file?",
+        )
+    if (
+        "version" in doc
+        and reader.expect("$.version", doc["version"], int, "a number")
+        and not 1 <= doc["version"] <= SCHEMA_VERSION
+    ):
+        reader.fail(
+            "$.version",
+            f"schema version {doc['version']} is not supported; this release reads "
+            f"version {SCHEMA_VERSION} (upgrade typestate to read newer files)",
+        )
+    name = reader.string("$.name", doc["name"]) if "name" in doc else None
+    states = reader.strings("$.states", doc["states"]) if "states" in doc else None
+    initial = reader.string("$.initial", doc["initial"]) if "initial" in doc else None
+    final = _optional(doc, "final", reader.strings, "$", [])
+    parents = _optional(doc, "parents", reader.mapping, "$", {})
+    entries = _optional(doc, "entries", reader.mapping, "$", {})
+    transitions: list[Transition] = []
+    raw = doc.get("transitions", [])
+    if reader.expect("$.transitions", raw, list, "an array of transitions"):
+        for n, item in enumerate(raw):
+            transition = _transition(reader, f"$.transitions[{n}]", item)
+            if transition is not None:
+                transitions.append(transition)
+    if reader.problems:
+        raise DefinitionError(reader.problems)
+    return {
+        "name": name,
+        "states": tuple(states or ()),
+        "initial": initial,
+        "final": frozenset(final),
+        "parents": parents,
+        "entries": entries,
+        "transitions": tuple(transitions),
+    }
+
+
+def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
+    if not reader.expect(path, item, dict, "an object"):
+        return None
+    doc: dict[str, Any] = item  # type: ignore[assignment]
+    before = len(reader.problems)
+    reader.keys(path, doc, _TRANSITION_KEYS)
+    values: dict[str, str] = {}
+    for key in ("source", "event", "target"):
+        if key not in doc:
+            reader.fail(f"{path}.{key}", f"missing required key {key!r}")
+            continue
+        text = reader.string(f"{path}.{key}", doc[key])
+        if text is not None:
+            values[key] = text
+    guard = None
+    if doc.get("guard") is not None:
+        guard = reader.string(f"{path}.guard", doc["guard"])
+    actions = _optional(doc, "actions", reader.strings, path, [])
+    params: list[tuple[str, str | None]] = []
+    raw = doc.get("params", [])
+    if reader.expect(f"{path}.params", raw, list, "an array of [name, annotation] pairs"):
+        for k, pair in enumerate(raw):
+            where = f"{path}.params[{k}]"
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2  # pyright: ignore[reportUnknownArgumentType]
+                or not isinstance(pair[0], str)
+                or not (pair[1] is None or isinstance(pair[1], str))
+            ):
+                reader.fail(
+                    where,
+                    f"expected a [name, annotation] pair of a string and a string or "
+                    f"null, got {pair!r:.60}",
+                )
+                continue
+            params.append((pair[0], pair[1]))  # pyright: ignore[reportUnknownArgumentType]
+    branch = doc.get("branch", False)
+    reader.expect(f"{path}.branch", branch, bool, "true or false")
+    if len(reader.problems) != before:
+        return None
+    return Transition(
+        values["source"],
+        values["event"],
+        values["target"],
+        guard=guard,
+        actions=tuple(actions),
+        params=tuple(params),
+        branch=bool(branch),
+    )

@@ -1,0 +1,781 @@
+"""The model: :class:`Transition` and the immutable :class:`Machine`.
+
+A Machine is a value. It is validated once, when it is built, and every problem
+found is reported together in one :class:`~fsm.DefinitionError`. Construction
+also compiles integer-indexed tables (:class:`Compiled`) so that the runtime
+and the analysis never search lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import keyword
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import attrs
+
+from ._errors import DefinitionError, Problem
+from ._frozen import FrozenMap
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "ELSE",
+    "SCHEMA_VERSION",
+    "Compiled",
+    "Machine",
+    "Transition",
+    "is_name",
+]
+
+#: The guard that marks the fallback of a guarded group (``[else]`` in the DSL).
+ELSE: Final = "else"
+
+#: The version of the JSON document written by :meth:`Machine.to_dict`.
+SCHEMA_VERSION: Final = 1
+KIND: Final = "typestate.machine"
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# Words that Mermaid's stateDiagram grammar reads as keywords where a state id
+# stands, so a state so named would not survive a round trip through a diagram.
+# (Checked against the real Mermaid 10 and 11 parsers by the test suite.)
+MERMAID_RESERVED: Final = frozenset(
+    {
+        "state",
+        "note",
+        "direction",
+        "class",
+        "classDef",
+        "style",
+        "click",
+        "end",
+        "as",
+        "accTitle",
+        "accDescr",
+    }
+)
+
+
+def is_name(text: object) -> bool:
+    """Return True when ``text`` is an identifier usable as a name in a Machine.
+
+    Names are ASCII identifiers (``[A-Za-z_][A-Za-z0-9_]*``): they must be valid
+    Mermaid state ids and valid Python names for code generation.
+    """
+    return isinstance(text, str) and _NAME.match(text) is not None
+
+
+def _params(
+    value: Iterable[tuple[str, str | None]],
+) -> tuple[tuple[str, str | None], ...]:
+    return tuple((name, annotation) for name, annotation in value)
+
+
+def _final(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(value)
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        # A bare string would be split into characters; keep it whole instead.
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen(repr=False)
+class Transition:
+    """One transition: in ``source``, the ``event`` moves to ``target``.
+
+    Args:
+        source: the state the transition leaves (a superstate's transitions
+            apply in each of its substates that do not define the same event).
+        event: the event's name.
+        target: the state entered (a superstate means its entry substate).
+        guard: the name of a predicate that must hold for this transition to
+            be taken, ``"else"`` for the fallback of a guarded group, or None.
+        actions: names of the actions run when the transition is taken.
+        params: the event's payload as ``(name, annotation)`` pairs; the
+            annotation is a Python type written as a string, or None.
+        branch: True when this transition is one outcome of a branch: several
+            unguarded transitions on one ``(source, event)`` whose outcome the
+            implementation decides (a typestate method returning ``A | B``).
+    """
+
+    source: str
+    event: str
+    target: str
+    guard: str | None = None
+    actions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
+    branch: bool = False
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self.guard is not None:
+            extra += f", guard={self.guard!r}"
+        if self.actions:
+            extra += f", actions={self.actions!r}"
+        if self.params:
+            extra += f", params={self.params!r}"
+        if self.branch:
+            extra += ", branch=True"
+        return f"Transition({self.source!r}, {self.event!r}, {self.target!r}{extra})"
+
+    @property
+    def label(self) -> str:
+        """The transition's label as the DSL writes it: ``event(p) [guard] / a``."""
+        text = self.event
+        if self.params:
+            text += "(" + ", ".join(name for name, _ in self.params) + ")"
+        if self.branch:
+            text += " [branch]"
+        elif self.guard is not None:
+            text += f" [{self.guard}]"
+        if self.actions:
+            text += " / " + ", ".join(self.actions)
+        return text
+
+    def describe(self) -> str:
+        """A short text naming the transition, for messages: ``A --go--> B``."""
+        guard = f" [{self.guard}]" if self.guard is not None else ""
+        return f"{self.source} --{self.event}{guard}--> {self.target}"
+
+
+@attrs.frozen
+class Compiled:
+    """Integer-indexed tables compiled once when a :class:`Machine` is built.
+
+    States and events are numbered in definition order. Transition numbers are
+    positions in :attr:`Machine.transitions`.
+
+    Attributes:
+        state_index: state name -> number.
+        event_index: event name -> number.
+        events: every event name, in order of first use.
+        children: for each state number, the numbers of its direct substates.
+        is_leaf: for each state number, True when it has no substates (only a
+            leaf can be the current state of a running machine).
+        initial: the number of the leaf entered at start (the initial state,
+            resolved through superstate entries).
+        targets: for each transition, the number of the leaf it enters.
+        dispatch: for each state number, event number -> the numbers of the
+            transitions that may fire, in evaluation order: the state's own
+            transitions for that event, else those of its nearest ancestor
+            that has some; guarded ones in definition order, ``else`` last.
+    """
+
+    state_index: Mapping[str, int]
+    event_index: Mapping[str, int]
+    events: tuple[str, ...]
+    children: tuple[tuple[int, ...], ...]
+    is_leaf: tuple[bool, ...]
+    initial: int
+    targets: tuple[int, ...]
+    dispatch: tuple[Mapping[int, tuple[int, ...]], ...]
+
+
+def _frozen_map(
+    value: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> FrozenMap[str, str]:
+    return FrozenMap[str, str](value)
+
+
+@attrs.frozen(repr=False)
+class Machine:
+    """A protocol as data: states, one initial state, final states, transitions.
+
+    A Machine is immutable and hashable, and equal to another with the same
+    fields. Building one validates it and reports every problem found in one
+    :class:`~fsm.DefinitionError`. Reachability problems are not errors here;
+    :func:`analysis.check` reports them, so a half-built protocol still loads.
+
+    Args:
+        name: the protocol's name.
+        states: every state, in definition order (superstates included).
+        initial: the state entered at start.
+        final: the accepting states.
+        transitions: the transitions, in definition order.
+        parents: state -> its superstate, for hierarchy.
+        entries: superstate -> the substate entered when the superstate is
+            the target of a transition (``[*] --> X`` inside its block).
+
+    Examples:
+        >>> from fsm import Machine, Transition
+        >>> m = Machine(
+        ...     "Door",
+        ...     states=("Closed", "Open"),
+        ...     initial="Closed",
+        ...     transitions=(
+        ...         Transition("Closed", "open", "Open"),
+        ...         Transition("Open", "close", "Closed"),
+        ...     ),
+        ... )
+        >>> m
+        <fsm.Machine 'Door': 2 states, 2 transitions>
+        >>> m.events
+        ('open', 'close')
+    """
+
+    name: str
+    states: tuple[str, ...] = attrs.field(converter=_strings)
+    initial: str
+    final: frozenset[str] = attrs.field(default=frozenset(), converter=_final)
+    transitions: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
+    parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_frozen_map)
+    entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_frozen_map)
+    _compiled: Compiled = attrs.field(
+        init=False, eq=False, hash=False, repr=False, alias="_compiled"
+    )
+
+    def __attrs_post_init__(self) -> None:
+        issues = _validate(self)
+        if issues:
+            raise DefinitionError(
+                [
+                    Problem(issue.message, transition=issue.transition, state=issue.state)
+                    for issue in issues
+                ]
+            )
+        object.__setattr__(self, "_compiled", _compile(self))
+
+    def __repr__(self) -> str:
+        return (
+            f"<fsm.Machine {self.name!r}: {len(self.states)} states, "
+            f"{len(self.transitions)} transitions>"
+        )
+
+    # -- derived, read-only views -------------------------------------------------
+
+    @property
+    def compiled(self) -> Compiled:
+        """The integer-indexed tables compiled when this Machine was built."""
+        return self._compiled
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Every event name, in order of first use."""
+        return self._compiled.events
+
+    @property
+    def superstates(self) -> frozenset[str]:
+        """The states that have substates."""
+        return frozenset(self.parents.values())
+
+    def ancestors(self, state: str) -> tuple[str, ...]:
+        """The superstates of ``state``, nearest first."""
+        chain: list[str] = []
+        parent = self.parents.get(state)
+        while parent is not None:
+            chain.append(parent)
+            parent = self.parents.get(parent)
+        return tuple(chain)
+
+    def resolve(self, state: str) -> str:
+        """The leaf entered when ``state`` is entered (following entries)."""
+        index = self._compiled.state_index.get(state)
+        if index is None:
+            raise KeyError(state)
+        while state in self.entries:
+            state = self.entries[state]
+        return state
+
+    def transitions_from(self, state: str, event: str) -> tuple[Transition, ...]:
+        """The transitions that may fire for ``event`` in ``state``.
+
+        Superstates are taken into account: when ``state`` defines no
+        transition for ``event``, its nearest ancestor that does is used.
+        Guarded transitions come in evaluation order, ``else`` last.
+        """
+        compiled = self._compiled
+        state_number = compiled.state_index.get(state)
+        event_number = compiled.event_index.get(event)
+        if state_number is None or event_number is None:
+            return ()
+        numbers = compiled.dispatch[state_number].get(event_number, ())
+        return tuple(self.transitions[n] for n in numbers)
+
+    def enabled_events(self, state: str) -> tuple[str, ...]:
+        """The events that have a transition in ``state`` (guards not evaluated)."""
+        compiled = self._compiled
+        table = compiled.dispatch[compiled.state_index[state]]
+        return tuple(compiled.events[e] for e in sorted(table))
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable sha256 of the machine's canonical JSON form (hex)."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    # -- JSON ---------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """This machine as a JSON-safe dict (see ``docs/reference/json.md``)."""
+        order = {state: n for n, state in enumerate(self.states)}
+        transitions: list[dict[str, Any]] = []
+        for t in self.transitions:
+            item: dict[str, Any] = {
+                "source": t.source,
+                "event": t.event,
+                "target": t.target,
+            }
+            if t.guard is not None:
+                item["guard"] = t.guard
+            if t.actions:
+                item["actions"] = list(t.actions)
+            if t.params:
+                item["params"] = [[name, ann] for name, ann in t.params]
+            if t.branch:
+                item["branch"] = True
+            transitions.append(item)
+        return {
+            "kind": KIND,
+            "version": SCHEMA_VERSION,
+            "name": self.name,
+            "states": list(self.states),
+            "initial": self.initial,
+            "final": sorted(self.final, key=order.__getitem__),
+            "parents": {s: self.parents[s] for s in self.states if s in self.parents},
+            "entries": {s: self.entries[s] for s in self.states if s in self.entries},
+            "transitions": transitions,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Build a Machine from a document written by :meth:`to_dict`.
+
+        Raises:
+            DefinitionError: the document is malformed (each problem names its
+                JSON path, such as ``$.transitions[2].event``) or describes an
+                invalid machine.
+        """
+        from ._json import machine_fields
+
+        fields = machine_fields(data)
+        try:
+            return cls(**fields)
+        except DefinitionError as error:
+            raise DefinitionError(
+                [
+                    attrs.evolve(
+                        p,
+                        path=(
+                            f"$.transitions[{p.transition}]" if p.transition is not None else "$"
+                        ),
+                    )
+                    for p in error.problems
+                ]
+            ) from None
+
+
+# -- validation ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Issue:
+    """A problem found by validation, tied to what it is about."""
+
+    message: str
+    transition: int | None = None
+    state: str | None = None
+
+
+def _name_problem(kind: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        return f"{kind} name must be a string (got {value!r} of type {type(value).__name__})"
+    if value == "":
+        return f"{kind} name is empty; give it a name"
+    if not _NAME.match(value):
+        return (
+            f"{kind} name {value!r} is not an identifier; use letters, digits and "
+            f"underscores, not starting with a digit"
+        )
+    return None
+
+
+def _validate(m: Machine) -> list[_Issue]:
+    issues: list[_Issue] = []
+    add = issues.append
+    name = cast("object", m.name)  # checked as an object: callers may not be typed
+    if not isinstance(name, str) or not name.strip():
+        add(_Issue(f"machine name must be a non-empty string (got {m.name!r})"))
+    elif "\n" in name or "\r" in name:
+        add(_Issue(f"machine name {m.name!r} contains a line break; use one line"))
+
+    known: set[str] = set()
+    for state in m.states:
+        problem = _name_problem("state", state)
+        if problem is not None:
+            add(_Issue(problem, state=state if is_name(state) else None))
+        elif state in MERMAID_RESERVED:
+            add(
+                _Issue(
+                    f"state name {state!r} is a Mermaid keyword; rename it "
+                    f"(for example {state.capitalize() + 'State'!r})",
+                    state=state,
+                )
+            )
+        if state in known:
+            add(
+                _Issue(
+                    f"duplicate state {state!r}; each state is declared once",
+                    state=state,
+                )
+            )
+        known.add(state)
+    if not m.states:
+        add(_Issue("a machine needs at least one state"))
+
+    if m.initial not in known:
+        add(_Issue(f"initial state {m.initial!r} is not a declared state", state=m.initial))
+    for state in sorted(m.final, key=str):
+        if state not in known:
+            add(_Issue(f"final state {state!r} is not a declared state", state=state))
+
+    # Hierarchy: parents must be declared and acyclic; entries must be children.
+    children: dict[str, list[str]] = {}
+    for child, parent in m.parents.items():
+        bad = False
+        if child not in known:
+            add(
+                _Issue(
+                    f"state {child!r} has a superstate but is not a declared state",
+                    state=child,
+                )
+            )
+            bad = True
+        if parent not in known:
+            add(
+                _Issue(
+                    f"superstate {parent!r} of {child!r} is not a declared state",
+                    state=child,
+                )
+            )
+            bad = True
+        if not bad:
+            children.setdefault(parent, []).append(child)
+    for cycle in _parent_cycles(m.parents):
+        add(
+            _Issue(
+                "superstates form a cycle: "
+                + " -> ".join([*cycle, cycle[0]])
+                + "; a state cannot contain itself",
+                state=cycle[0],
+            )
+        )
+    for parent, entry in m.entries.items():
+        if parent not in known:
+            add(
+                _Issue(
+                    f"entry given for {parent!r}, which is not a declared state",
+                    state=parent,
+                )
+            )
+        elif m.parents.get(entry) != parent:
+            add(
+                _Issue(
+                    f"entry state {entry!r} of superstate {parent!r} is not one of its substates",
+                    state=parent,
+                )
+            )
+    for state in sorted(m.final & children.keys(), key=str):
+        add(
+            _Issue(
+                f"superstate {state!r} cannot be final; mark the substates where "
+                f"a run may end as final instead",
+                state=state,
+            )
+        )
+    if m.initial in children and m.initial not in m.entries:
+        add(
+            _Issue(
+                f"initial state {m.initial!r} is a superstate with no entry state; "
+                f"add '[*] --> <substate>' inside its block",
+                state=m.initial,
+            )
+        )
+
+    # Transitions, one by one, then grouped by (source, event).
+    groups: dict[tuple[str, str], list[int]] = {}
+    event_params: dict[str, tuple[int, tuple[tuple[str, str | None], ...]]] = {}
+    for n, item in enumerate(m.transitions):
+        t = cast("object", item)
+        if not isinstance(t, Transition):
+            add(_Issue(f"transitions[{n}] is not a Transition (got {t!r})", transition=n))
+            continue
+        where = t.describe()
+        if t.source not in known:
+            add(_Issue(f"unknown source state {t.source!r} in {where}", transition=n))
+        if t.target not in known:
+            add(_Issue(f"unknown target state {t.target!r} in {where}", transition=n))
+        elif t.target in children and t.target not in m.entries:
+            add(
+                _Issue(
+                    f"{where} enters superstate {t.target!r}, which has no entry state; "
+                    f"add '[*] --> <substate>' inside its block or target a substate",
+                    transition=n,
+                )
+            )
+        problem = _name_problem("event", t.event)
+        if problem is not None:
+            add(_Issue(f"{problem} (in {where})", transition=n))
+        if t.guard is not None:
+            problem = _name_problem("guard", t.guard)
+            if problem is not None:
+                add(_Issue(f"{problem} (in {where})", transition=n))
+            if t.branch:
+                add(
+                    _Issue(
+                        f"{where} is a branch outcome and has a guard; a branch is "
+                        f"decided by the implementation, so drop one of the two",
+                        transition=n,
+                    )
+                )
+        for action in t.actions:
+            problem = _name_problem("action", action)
+            if problem is not None:
+                add(_Issue(f"{problem} (in {where})", transition=n))
+        seen_params: set[str] = set()
+        for param in t.params:
+            name, annotation = param
+            problem = _name_problem("payload", name)
+            if problem is not None:
+                add(_Issue(f"{problem} (in {where})", transition=n))
+            elif keyword.iskeyword(name):
+                add(
+                    _Issue(
+                        f"payload name {name!r} is a Python keyword (in {where})",
+                        transition=n,
+                    )
+                )
+            if name in seen_params:
+                add(_Issue(f"payload name {name!r} appears twice in {where}", transition=n))
+            seen_params.add(name)
+            shown = cast("object", annotation)
+            if shown is not None and (
+                not isinstance(shown, str) or not shown.strip() or "\n" in shown
+            ):
+                add(
+                    _Issue(
+                        f"annotation of payload {name!r} must be a one-line string or "
+                        f"None (got {annotation!r}) in {where}",
+                        transition=n,
+                    )
+                )
+        previous = event_params.get(t.event)
+        if previous is None:
+            event_params[t.event] = (n, t.params)
+        elif previous[1] != t.params:
+            other = m.transitions[previous[0]]
+            add(
+                _Issue(
+                    f"event {t.event!r} has payload {_show_params(t.params)} in {where} but "
+                    f"{_show_params(previous[1])} in {other.describe()}; an event "
+                    f"carries the same payload everywhere",
+                    transition=n,
+                )
+            )
+        groups.setdefault((t.source, t.event), []).append(n)
+
+    for (source, event), numbers in groups.items():
+        if len(numbers) == 1:
+            t = m.transitions[numbers[0]]
+            if t.guard == ELSE:
+                add(
+                    _Issue(
+                        f"{t.describe()} is marked [else] but has no guarded sibling; "
+                        f"drop [else] or add a guarded transition on {event!r}",
+                        transition=numbers[0],
+                    )
+                )
+            elif t.branch:
+                add(
+                    _Issue(
+                        f"{t.describe()} is the only outcome of a branch; a branch "
+                        f"needs two or more targets, so drop [branch]",
+                        transition=numbers[0],
+                    )
+                )
+            continue
+        _check_group(m, source, event, numbers, add)
+    return issues
+
+
+def _show_params(params: tuple[tuple[str, str | None], ...]) -> str:
+    return "(" + ", ".join(name if a is None else f"{name}: {a}" for name, a in params) + ")"
+
+
+def _check_group(
+    m: Machine,
+    source: str,
+    event: str,
+    numbers: list[int],
+    add: Any,
+) -> None:
+    group = [m.transitions[n] for n in numbers]
+    branches = [n for n, t in zip(numbers, group, strict=True) if t.branch]
+    if branches:
+        if len(branches) != len(numbers):
+            n = next(n for n in numbers if not m.transitions[n].branch)
+            add(
+                _Issue(
+                    f"{m.transitions[n].describe()} shares state {source!r} and event "
+                    f"{event!r} with a branch; mark every outcome [branch] or use guards",
+                    transition=n,
+                )
+            )
+        targets: set[str] = set()
+        for n in branches:
+            target = m.transitions[n].target
+            if target in targets:
+                add(
+                    _Issue(
+                        f"branch {source!r} --{event}--> {target!r} is listed twice",
+                        transition=n,
+                    )
+                )
+            targets.add(target)
+        return
+    unguarded = [n for n, t in zip(numbers, group, strict=True) if t.guard is None]
+    elses = [n for n, t in zip(numbers, group, strict=True) if t.guard == ELSE]
+    guarded = [n for n, t in zip(numbers, group, strict=True) if t.guard not in (None, ELSE)]
+    if len(unguarded) > 1:
+        first = m.transitions[unguarded[0]]
+        for n in unguarded[1:]:
+            add(
+                _Issue(
+                    f"duplicate transition {m.transitions[n].describe()}: state "
+                    f"{source!r} already has an unguarded transition on {event!r} "
+                    f"({first.describe()}); give them guards, or mark a branch",
+                    transition=n,
+                )
+            )
+    elif unguarded and guarded:
+        n = unguarded[0]
+        add(
+            _Issue(
+                f"{m.transitions[n].describe()} has no guard but other transitions on "
+                f"{event!r} from {source!r} do; mark it [else] or give it a guard",
+                transition=n,
+            )
+        )
+    for n in elses[1:]:
+        add(
+            _Issue(
+                f"{m.transitions[n].describe()}: state {source!r} has more than one "
+                f"[else] transition on {event!r}; keep one",
+                transition=n,
+            )
+        )
+    if elses and not guarded:
+        n = elses[0]
+        add(
+            _Issue(
+                f"{m.transitions[n].describe()} is marked [else] but has no guarded "
+                f"sibling; drop [else] or add a guarded transition on {event!r}",
+                transition=n,
+            )
+        )
+    seen: dict[str, int] = {}
+    for n in guarded:
+        guard = m.transitions[n].guard
+        assert guard is not None
+        if guard in seen:
+            add(
+                _Issue(
+                    f"guard {guard!r} is used twice on {event!r} from {source!r} "
+                    f"({m.transitions[seen[guard]].describe()} and "
+                    f"{m.transitions[n].describe()}); the second could never fire",
+                    transition=n,
+                )
+            )
+        seen[guard] = n
+
+
+def _parent_cycles(parents: Mapping[str, str]) -> list[list[str]]:
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    for start in parents:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = parents.get(node)
+        if node is not None and node in on_path:
+            cycles.append(path[on_path[node] :])
+        done.update(path)
+    return cycles
+
+
+# -- compilation --------------------------------------------------------------------
+
+
+def _compile(m: Machine) -> Compiled:
+    state_index = {state: n for n, state in enumerate(m.states)}
+    event_index: dict[str, int] = {}
+    for t in m.transitions:
+        if t.event not in event_index:
+            event_index[t.event] = len(event_index)
+    size = len(m.states)
+    children: list[list[int]] = [[] for _ in range(size)]
+    parent_of: list[int] = [-1] * size
+    for child, parent in m.parents.items():
+        children[state_index[parent]].append(state_index[child])
+        parent_of[state_index[child]] = state_index[parent]
+    for kids in children:
+        kids.sort()
+
+    def leaf(number: int) -> int:
+        name = m.states[number]
+        while name in m.entries:
+            name = m.entries[name]
+        return state_index[name]
+
+    own: list[dict[int, list[int]]] = [{} for _ in range(size)]
+    for n, t in enumerate(m.transitions):
+        own[state_index[t.source]].setdefault(event_index[t.event], []).append(n)
+    # Evaluation order inside a group: definition order, the [else] fallback last.
+    ordered: list[dict[int, tuple[int, ...]]] = []
+    for groups in own:
+        ordered.append(
+            {
+                e: tuple(sorted(ns, key=lambda n: m.transitions[n].guard == ELSE))
+                for e, ns in groups.items()
+            }
+        )
+    dispatch: list[Mapping[int, tuple[int, ...]]] = []
+    for number in range(size):
+        table: dict[int, tuple[int, ...]] = dict(ordered[number])
+        ancestor = parent_of[number]
+        while ancestor != -1:
+            for e, ns in ordered[ancestor].items():
+                table.setdefault(e, ns)
+            ancestor = parent_of[ancestor]
+        dispatch.append(table)
+    return Compiled(
+        state_index=state_index,
+        event_index=event_index,
+        events=tuple(event_index),
+        children=tuple(tuple(kids) for kids in children),
+        is_leaf=tuple(not kids for kids in children),
+        initial=leaf(state_index[m.initial]),
+        targets=tuple(leaf(state_index[t.target]) for t in m.transitions),
+        dispatch=tuple(dispatch),
+    )
+
+
+for _cls in (Transition, Machine, Compiled):
+    _cls.__module__ = "fsm"
+del _cls
