@@ -1,0 +1,33 @@
+"""fsm: a protocol as data.
+
+One immutable :class:`Machine`, built from Python calls, from the text DSL (a
+strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
+"""
+
+from ._dsl import dumps as dumps
+from ._dsl import load as load
+from ._dsl import parse as parse
+from ._errors import DefinitionError as DefinitionError
+from ._errors import FSMError as FSMError
+from ._errors import InvalidTransition as InvalidTransition
+from ._errors import Problem as Problem
+from ._errors import SnapshotError as SnapshotError
+from ._model import Compiled as Compiled
+from ._model import Machine as Machine
+from ._model import Transition as Transition
+from ._model import is_name as is_name
+
+__all__ = [
+    "Compiled",
+    "DefinitionError",
+    "FSMError",
+    "InvalidTransition",
+    "Machine",
+    "Problem",
+    "SnapshotError",
+    "Transition",
+    "dumps",
+    "is_name",
+    "load",
+    "parse",
+]

@@ -1,0 +1,997 @@
+"""The text DSL: a strict subset of Mermaid ``stateDiagram-v2``.
+
+Every file this module reads or writes is also a Mermaid diagram. The grammar,
+line by line (blank lines and ``%%`` comments may stand anywhere)::
+
+    ---                                 optional YAML front matter; its
+    title: Agent                        ``title`` is the machine's name
+    ---
+    stateDiagram-v2                     the header (``stateDiagram`` also read)
+    %% types: assign(task: str)         payload types, one or more events a line
+    [*] --> Idle                        the initial state (top level, once)
+    Idle --> Busy : assign(task) [ok] / log, notify
+    Busy --> [*]                        Busy is final
+    state Connected {                   a superstate; its substates inside
+        [*] --> Busy                    the substate entered when targeted
+        Busy
+    }
+    Idle                                declares a state (``state Idle`` too)
+    Idle : waiting for work             a description (ignored)
+
+``direction``, ``note``, ``classDef``, ``class``, ``style``, ``accTitle`` and
+``accDescr`` lines are accepted and ignored. Concurrent regions (``--``) and the
+``<<fork>>``, ``<<join>>`` and ``<<choice>>`` pseudostates are refused with an
+error saying what to write instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from ._errors import DefinitionError, Problem
+from ._model import Machine, Transition, is_name
+
+__all__ = ["dumps", "load", "parse"]
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_STATE_REF = re.compile(rf"(\[\*\]|{_IDENT})(?::::{_IDENT})?")
+_ARROW = re.compile(r"\s*-->\s*")
+_HEADER = re.compile(r"stateDiagram(?:-v2)?\s*\Z")
+_TYPES = re.compile(r"%%\s*types\s*:(.*)\Z")
+_IGNORED = re.compile(
+    r"(direction\s+(TB|BT|LR|RL)|classDef\s|class\s|style\s|accTitle\s*:|accDescr\s*:)"
+)
+_NOTE_ONE_LINE = re.compile(rf"note\s+(left|right)\s+of\s+{_IDENT}\s*:")
+_NOTE_BLOCK = re.compile(rf"note\s+(left|right)\s+of\s+{_IDENT}\s*\Z")
+_STATE_DECL = re.compile(
+    rf'state\s+(?:"(?P<desc>[^"]*)"\s+as\s+)?(?P<name>{_IDENT})'
+    rf"(?P<rest>.*)\Z"
+)
+_PSEUDO = re.compile(r"<<\s*(fork|join|choice)\s*>>")
+_MAX_DEPTH: Final = 100
+
+_TITLE_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .-]*\Z")
+
+
+@attrs.define
+class _Block:
+    """A ``state X { ... }`` block being read (the root block has no name)."""
+
+    name: str | None
+    line: int
+    entry: str | None = None
+
+
+@attrs.define
+class _Reader:
+    text_lines: list[str]
+    filename: str | None
+    problems: list[Problem] = attrs.Factory(list[Problem])
+
+    def error(self, line: int, column: int, message: str) -> None:
+        source = self.text_lines[line - 1] if 0 < line <= len(self.text_lines) else None
+        self.problems.append(
+            Problem(
+                message,
+                line=line,
+                column=column,
+                source_line=source,
+                filename=self.filename,
+            )
+        )
+
+
+def parse(text: str, *, name: str | None = None, filename: str | None = None) -> Machine:
+    """Read a machine from DSL text (Mermaid ``stateDiagram-v2``).
+
+    Args:
+        text: the diagram text, optionally with YAML front matter.
+        name: the machine's name when the text has no ``title``; defaults to
+            ``"Machine"``.
+        filename: shown in error messages.
+
+    Raises:
+        DefinitionError: the text is not a valid machine; every problem found is
+            listed, each with its line, column, source line and a caret.
+
+    Examples:
+        >>> import fsm
+        >>> m = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> Idle
+        ...     Idle --> Busy : start
+        ...     Busy --> [*]
+        ... ''')
+        >>> m.states, m.initial, sorted(m.final)
+        (('Idle', 'Busy'), 'Idle', ['Busy'])
+    """
+    if not isinstance(text, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(
+            f"parse() takes text (str), got {type(text).__name__}; use fsm.load() for files"
+        )
+    return _Parser(text, name, filename).run()
+
+
+class _Parser:
+    def __init__(self, text: str, name: str | None, filename: str | None) -> None:
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        self.lines = text.splitlines()
+        self.reader = _Reader(self.lines, filename)
+        self.default_name = name
+        self.title: str | None = None
+        self.states: dict[str, tuple[int, int]] = {}  # name -> first (line, column)
+        self.parents: dict[str, tuple[str, int, int]] = {}  # state -> (block, line, col)
+        self.blocks: dict[str, _Block] = {}
+        self.initial: tuple[str, int, int] | None = None
+        self.final: dict[str, None] = {}
+        self.transitions: list[Transition] = []
+        self.positions: list[tuple[int, int]] = []  # of each transition's label/arrow
+        self.raw_params: list[tuple[str, ...] | None] = []
+        self.types: dict[str, tuple[tuple[str, str | None], ...]] = {}
+        self.type_lines: dict[str, int] = {}
+
+    # -- driver -----------------------------------------------------------------
+
+    def run(self) -> Machine:
+        error = self.reader.error
+        n = self._front_matter()
+        header_seen = False
+        stack: list[_Block] = [_Block(None, 0)]
+        in_note: int | None = None
+        total = len(self.lines)
+        while n < total:
+            number = n + 1
+            raw = self.lines[n]
+            n += 1
+            stripped = raw.strip()
+            column = len(raw) - len(raw.lstrip()) + 1
+            if in_note is not None:
+                if stripped == "end note":
+                    in_note = None
+                continue
+            if not stripped:
+                continue
+            if stripped.startswith("%%"):
+                match = _TYPES.match(stripped)
+                if match:
+                    self._types(match.group(1), number, column + match.start(1))
+                continue
+            if not header_seen:
+                if _HEADER.match(stripped):
+                    header_seen = True
+                    continue
+                error(
+                    number,
+                    column,
+                    "expected the header 'stateDiagram-v2' before any statement; "
+                    "a machine file is a Mermaid state diagram",
+                )
+                break
+            if _NOTE_BLOCK.match(stripped):
+                in_note = number
+                continue
+            if _NOTE_ONE_LINE.match(stripped) or _IGNORED.match(stripped):
+                continue
+            self._statement(stripped, number, column, stack)
+        if not header_seen and not self.reader.problems:
+            where = max(len(self.lines), 1)
+            error(
+                where,
+                1,
+                "no 'stateDiagram-v2' header found; the text is empty or not a Mermaid "
+                "state diagram",
+            )
+        if in_note is not None:
+            error(in_note, 1, "this note is never closed; add a line 'end note'")
+        while len(stack) > 1:
+            block = stack.pop()
+            error(
+                block.line,
+                1,
+                f"block of state {block.name!r} is never closed; add a line '}}'",
+            )
+        if not header_seen:
+            raise DefinitionError(self.reader.problems)
+        # Build even after syntax problems, so that the model's problems (a
+        # duplicate transition, say) are reported in the same error.
+        found: list[Problem] = list(self.reader.problems)
+        try:
+            machine = self._build()
+        except DefinitionError as exc:
+            found.extend(p for p in exc.problems if p not in found)
+            raise DefinitionError(sorted(found, key=_position)) from None
+        if found:
+            raise DefinitionError(found)
+        return machine
+
+    def _front_matter(self) -> int:
+        lines = self.lines
+        if not lines or lines[0].strip() != "---":
+            return 0
+        for n in range(1, len(lines)):
+            line = lines[n]
+            if line.strip() == "---":
+                return n + 1
+            key, sep, value = line.partition(":")
+            if sep and key.strip() == "title" and line[:1] not in (" ", "\t"):
+                self.title = self._title(value.strip(), n + 1, len(key) + 2)
+        self.reader.error(1, 1, "front matter opened with '---' is never closed; add a line '---'")
+        return len(lines)
+
+    def _title(self, value: str, line: int, column: int) -> str | None:
+        if value.startswith('"'):
+            try:
+                loaded = json.loads(value)
+            except ValueError:
+                loaded = None
+            if not isinstance(loaded, str):
+                self.reader.error(
+                    line,
+                    column,
+                    f"cannot read the quoted title {value}; check its quotes",
+                )
+                return None
+            return loaded
+        if value.startswith("'"):
+            if len(value) < 2 or not value.endswith("'"):
+                self.reader.error(
+                    line,
+                    column,
+                    f"cannot read the quoted title {value}; check its quotes",
+                )
+                return None
+            return value[1:-1].replace("''", "'")
+        # A plain YAML scalar: a comment starts at ' #'.
+        return value.split(" #", 1)[0].strip()
+
+    # -- directives ----------------------------------------------------------------
+
+    def _types(self, body: str, line: int, column: int) -> None:
+        error = self.reader.error
+        for start, item in _split_top(body, column):
+            item_text = item.strip()
+            if not item_text:
+                continue
+            item_col = start + (len(item) - len(item.lstrip()))
+            match = re.match(rf"({_IDENT})\s*\((.*)\)\s*\Z", item_text)
+            if not match:
+                error(
+                    line,
+                    item_col,
+                    f"cannot read {item_text!r} in the types directive; write "
+                    f"'event(name: type, ...)', for example 'assign(task: str)'",
+                )
+                continue
+            event = match.group(1)
+            params: list[tuple[str, str | None]] = []
+            inner_col = item_col + match.start(2)
+            ok = True
+            for p_start, part in _split_top(match.group(2), inner_col):
+                if not part.strip():
+                    continue
+                p_name, colon, annotation = part.partition(":")
+                p_name = p_name.strip()
+                if not is_name(p_name):
+                    error(line, p_start, f"payload name {p_name!r} is not an identifier")
+                    ok = False
+                    continue
+                ann = annotation.strip() if colon else None
+                if colon and not ann:
+                    error(
+                        line,
+                        p_start,
+                        f"payload {p_name!r} has ':' but no type after it",
+                    )
+                    ok = False
+                    continue
+                params.append((p_name, ann))
+            if not ok:
+                continue
+            if event in self.types:
+                error(
+                    line,
+                    item_col,
+                    f"types of event {event!r} are given twice (first on line "
+                    f"{self.type_lines[event]}); keep one",
+                )
+                continue
+            self.types[event] = tuple(params)
+            self.type_lines[event] = line
+
+    # -- statements ------------------------------------------------------------------
+
+    def _statement(self, text: str, line: int, column: int, stack: list[_Block]) -> None:
+        error = self.reader.error
+        if text == "}":
+            if len(stack) == 1:
+                error(
+                    line,
+                    column,
+                    "'}' closes no block; remove it or open one with 'state X {'",
+                )
+            else:
+                stack.pop()
+            return
+        if text == "--":
+            error(
+                line,
+                column,
+                "concurrent regions ('--') are not supported; split the regions into "
+                "separate machines and combine them with analysis.compose()",
+            )
+            return
+        pseudo = _PSEUDO.search(text)
+        if pseudo:
+            kind = pseudo.group(1)
+            fix = {
+                "choice": "use guarded transitions instead, e.g. 'A --> B : e [ok]' and "
+                "'A --> C : e [else]'",
+                "fork": "split the parallel parts into separate machines and combine "
+                "them with analysis.compose()",
+                "join": "split the parallel parts into separate machines and combine "
+                "them with analysis.compose()",
+            }[kind]
+            error(
+                line,
+                column + pseudo.start(),
+                f"<<{kind}>> states are not supported; {fix}",
+            )
+            return
+        if text.startswith(("state ", "state\t", 'state"')):
+            self._state_decl(text, line, column, stack)
+            return
+        arrow = _ARROW.search(text)
+        if arrow:
+            self._transition(text, arrow, line, column, stack)
+            return
+        # A bare state, optionally with a description: 'Idle' or 'Idle : text'.
+        name, _, _ = text.partition(":")
+        name = name.strip()
+        name = name.split(":::", 1)[0] if ":::" in name else name
+        if is_name(name):
+            self._mention(name, line, column, stack)
+            return
+        if text.endswith("{"):
+            error(
+                line,
+                column,
+                "a block starts with 'state NAME {'; write 'state' before the name",
+            )
+            return
+        error(
+            line,
+            column,
+            f"cannot read {text[:60]!r}; expected a transition 'A --> B : event', a state "
+            f"name, 'state X {{', or '}}'",
+        )
+
+    def _state_decl(self, text: str, line: int, column: int, stack: list[_Block]) -> None:
+        error = self.reader.error
+        match = _STATE_DECL.match(text)
+        if not match:
+            error(
+                line,
+                column,
+                f"cannot read {text[:60]!r}; write 'state NAME', 'state NAME {{' or "
+                f"'state \"description\" as NAME'",
+            )
+            return
+        name = match.group("name")
+        name_col = column + match.start("name")
+        rest = match.group("rest").strip()
+        if rest.startswith(":::"):
+            rest = re.sub(rf"^:::{_IDENT}", "", rest).strip()
+        if rest.startswith(":"):
+            rest = ""  # 'state X : description'
+        if rest not in ("", "{"):
+            error(
+                line,
+                column
+                + match.start("rest")
+                + (len(match.group("rest")) - len(match.group("rest").lstrip())),
+                f"unexpected {rest[:40]!r} after 'state {name}'; only '{{' may follow",
+            )
+            return
+        self._mention(name, line, name_col, stack)
+        if rest == "{":
+            if name in self.blocks:
+                first = self.blocks[name].line
+                error(
+                    line,
+                    name_col,
+                    f"state {name!r} already has a block (line {first}); put all its "
+                    f"substates in one block",
+                )
+            if len(stack) > _MAX_DEPTH:
+                error(line, name_col, f"blocks are nested more than {_MAX_DEPTH} deep")
+                return
+            if any(block.name == name for block in stack):
+                error(line, name_col, f"state {name!r} cannot contain itself")
+                return
+            block = _Block(name, line)
+            self.blocks.setdefault(name, block)
+            stack.append(block)
+
+    def _mention(self, name: str, line: int, column: int, stack: list[_Block]) -> None:
+        if name not in self.states:
+            self.states[name] = (line, column)
+        block = stack[-1]
+        if block.name is None:
+            return
+        known = self.parents.get(name)
+        if known is None:
+            if name != block.name:
+                self.parents[name] = (block.name, line, column)
+        elif known[0] != block.name:
+            self.reader.error(
+                line,
+                column,
+                f"state {name!r} is inside superstate {block.name!r} here but inside "
+                f"{known[0]!r} on line {known[1]}; a state belongs to one superstate",
+            )
+
+    def _transition(
+        self,
+        text: str,
+        arrow: re.Match[str],
+        line: int,
+        column: int,
+        stack: list[_Block],
+    ) -> None:
+        error = self.reader.error
+        left = text[: arrow.start()]
+        right_all = text[arrow.end() :]
+        right, colon, label = right_all.partition(":")
+        right_col = column + arrow.end()
+        label_col = right_col + len(right) + 1
+        if ":::" in right_all:
+            # 'B:::cls : label' - drop the class shorthand before reading the label.
+            match = re.match(rf"\s*(\[\*\]|{_IDENT}):::{_IDENT}\s*(:?)(.*)\Z", right_all)
+            if match:
+                right = match.group(1)
+                colon = match.group(2)
+                label = match.group(3)
+                label_col = right_col + match.start(3)
+        src_match = _STATE_REF.fullmatch(left.strip())
+        dst_match = _STATE_REF.fullmatch(right.strip())
+        ok = True
+        if not src_match:
+            shown = left.strip() or "nothing"
+            error(
+                line,
+                column,
+                f"the source of a transition must be a state name or [*], got {shown!r}; "
+                f"state names are identifiers (letters, digits, '_')",
+            )
+            ok = False
+        if not dst_match:
+            shown = right.strip() or "nothing"
+            error(
+                line,
+                right_col,
+                f"the target of a transition must be a state name or [*], got {shown!r}; "
+                f"state names are identifiers (letters, digits, '_')",
+            )
+            ok = False
+        if not ok or src_match is None or dst_match is None:
+            return
+        source = src_match.group(1)
+        target = dst_match.group(1)
+        block = stack[-1]
+        if source == "[*]" and target == "[*]":
+            error(line, column, "'[*] --> [*]' connects nothing; name a state on one side")
+            return
+        if source == "[*]" or target == "[*]":
+            if colon and label.strip():
+                error(
+                    line,
+                    label_col,
+                    "a start or end marker takes no label; put the event on a "
+                    "transition between two states",
+                )
+                return
+            if source == "[*]":
+                self._mention(target, line, right_col, stack)
+                self._initial_marker(target, block, line, right_col)
+            else:
+                self._mention(source, line, column, stack)
+                self.final.setdefault(source, None)
+            return
+        self._mention(source, line, column, stack)
+        self._mention(target, line, right_col, stack)
+        if not colon or not label.strip():
+            error(
+                line,
+                len(text.rstrip()) + column,
+                f"transition {source} --> {target} has no event; write "
+                f"'{source} --> {target} : event'",
+            )
+            return
+        parsed = _parse_label(label, label_col, line, error)
+        if parsed is None:
+            return
+        event, params, guard, actions, branch = parsed
+        self.transitions.append(
+            Transition(
+                source,
+                target=target,
+                event=event,
+                guard=guard,
+                actions=actions,
+                params=tuple((p, None) for p in params or ()),
+                branch=branch,
+            )
+        )
+        self.raw_params.append(params)
+        self.positions.append((line, label_col + (len(label) - len(label.lstrip()))))
+
+    def _initial_marker(self, target: str, block: _Block, line: int, column: int) -> None:
+        error = self.reader.error
+        if block.name is None:
+            if self.initial is not None:
+                error(
+                    line,
+                    column,
+                    f"a second initial marker ('[*] --> {target}'); the initial state is "
+                    f"already {self.initial[0]!r} (line {self.initial[1]}). A machine has "
+                    f"exactly one",
+                )
+                return
+            self.initial = (target, line, column)
+        else:
+            if block.entry is not None:
+                error(
+                    line,
+                    column,
+                    f"superstate {block.name!r} already has an entry state "
+                    f"({block.entry!r}); keep one '[*] --> X' per block",
+                )
+                return
+            block.entry = target
+
+    # -- building ---------------------------------------------------------------------
+
+    def _build(self) -> Machine:
+        error = self.reader.error
+        if self.initial is None:
+            line = next(
+                (n + 1 for n, text in enumerate(self.lines) if _HEADER.match(text.strip())),
+                1,
+            )
+            error(
+                line,
+                1,
+                "no initial state; add a line '[*] --> STATE' at the top level to say "
+                "where the machine starts",
+            )
+            raise DefinitionError(self.reader.problems)
+        transitions: list[Transition] = []
+        for n, t in enumerate(self.transitions):
+            declared = self.types.get(t.event)
+            names = self.raw_params[n]
+            params: tuple[tuple[str, str | None], ...]
+            if declared is None:
+                params = t.params
+            elif names is None or tuple(names) == tuple(p for p, _ in declared):
+                params = declared
+            else:
+                line, column = self.positions[n]
+                error(
+                    line,
+                    column,
+                    f"payload ({', '.join(names)}) of {t.event!r} does not match its types "
+                    f"directive on line {self.type_lines[t.event]} "
+                    f"({', '.join(p for p, _ in declared)}); use the same names in order",
+                )
+                params = t.params
+            transitions.append(attrs.evolve(t, params=params))
+        used = {t.event for t in transitions}
+        for event, line in self.type_lines.items():
+            if event not in used:
+                error(
+                    line,
+                    1,
+                    f"the types directive names event {event!r}, which no transition uses",
+                )
+        name = self.title if self.title else (self.default_name or "Machine")
+        try:
+            machine = Machine(
+                name,
+                states=tuple(self.states),
+                initial=self.initial[0],
+                final=frozenset(self.final),
+                transitions=tuple(transitions),
+                parents={s: p for s, (p, _, _) in self.parents.items()},
+                entries={b.name: b.entry for b in self.blocks.values() if b.entry and b.name},
+            )
+        except DefinitionError as problem:
+            located = [self._locate(p) for p in problem.problems]
+            raise DefinitionError([*self.reader.problems, *located]) from None
+        if self.reader.problems:
+            raise DefinitionError(self.reader.problems)
+        return machine
+
+    def _locate(self, problem: Problem) -> Problem:
+        line: int | None = None
+        column: int | None = None
+        if problem.transition is not None and problem.transition < len(self.positions):
+            line, column = self.positions[problem.transition]
+        elif problem.state is not None and problem.state in self.states:
+            line, column = self.states[problem.state]
+        elif self.initial is not None:
+            line, column = self.initial[1], self.initial[2]
+        if line is None:
+            return attrs.evolve(problem, filename=self.reader.filename)
+        return attrs.evolve(
+            problem,
+            line=line,
+            column=column,
+            source_line=self.lines[line - 1],
+            filename=self.reader.filename,
+        )
+
+
+def _position(problem: Problem | str) -> tuple[int, int]:
+    if isinstance(problem, str):
+        return (0, 0)
+    return (problem.line or 0, problem.column or 0)
+
+
+def _split_top(text: str, column: int) -> list[tuple[int, str]]:
+    """Split at commas outside brackets and quotes, keeping each part's column."""
+    parts: list[tuple[int, str]] = []
+    depth = 0
+    quote: str | None = None
+    start = 0
+    for i, char in enumerate(text):
+        if quote is not None:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append((column + start, text[start:i]))
+            start = i + 1
+    parts.append((column + start, text[start:]))
+    return parts
+
+
+_LABEL = re.compile(
+    rf"""
+    (?P<event>{_IDENT})
+    (?P<params>\s*\((?P<names>[^()]*)\))?
+    (?P<guard>\s*\[(?P<guard_name>[^\[\]]*)\])?
+    (?P<actions>\s*/(?P<action_names>.*))?
+    \s*\Z
+    """,
+    re.VERBOSE,
+)
+
+
+def _parse_label(
+    label: str,
+    column: int,
+    line: int,
+    error: Callable[[int, int, str], None],
+) -> tuple[str, tuple[str, ...] | None, str | None, tuple[str, ...], bool] | None:
+    text = label.strip()
+    col = column + (len(label) - len(label.lstrip()))
+    match = _LABEL.match(text)
+    if not match:
+        head = re.match(_IDENT, text)
+        if head is None:
+            error(
+                line,
+                col,
+                f"the label must start with an event name (an identifier), got {text[:40]!r}",
+            )
+        elif ":" in text or ";" in text:
+            bad = min(i for i in (text.find(":"), text.find(";")) if i >= 0)
+            error(
+                line,
+                col + bad,
+                f"{text[bad]!r} is not allowed in a label (Mermaid 10 cannot draw it); "
+                f"write 'event(payload) [guard] / action, action'",
+            )
+        else:
+            error(
+                line,
+                col,
+                f"cannot read the label {text[:60]!r}; write 'event(payload) [guard] / "
+                f"action, action', each part optional but the event",
+            )
+        return None
+    ok = True
+    event = match.group("event")
+    names: tuple[str, ...] | None = None
+    if match.group("params") is not None:
+        found: list[str] = []
+        base = col + match.start("names")
+        raw_names = match.group("names")
+        if raw_names.strip():
+            for start, part in _split_top(raw_names, base):
+                piece = part.strip()
+                if not is_name(piece):
+                    where = start + (len(part) - len(part.lstrip()))
+                    hint = "; payload types go in a '%% types:' directive" if ":" in piece else ""
+                    error(
+                        line,
+                        where,
+                        f"payload name {piece!r} is not an identifier{hint}",
+                    )
+                    ok = False
+                else:
+                    found.append(piece)
+        names = tuple(found)
+    guard: str | None = None
+    branch = False
+    if match.group("guard") is not None:
+        guard_text = match.group("guard_name").strip()
+        where = col + match.start("guard_name")
+        if guard_text == "branch":
+            branch = True
+        elif not is_name(guard_text):
+            error(
+                line,
+                where,
+                f"guard {guard_text!r} is not a name; a guard names a predicate, like "
+                f"[ok], or is [else] or [branch]",
+            )
+            ok = False
+        else:
+            guard = guard_text
+    actions: tuple[str, ...] = ()
+    if match.group("actions") is not None:
+        found_actions: list[str] = []
+        base = col + match.start("action_names")
+        for start, part in _split_top(match.group("action_names"), base):
+            piece = part.strip()
+            if not is_name(piece):
+                where = start + (len(part) - len(part.lstrip()))
+                error(
+                    line,
+                    where,
+                    f"action {piece!r} is not a name; list actions as 'a, b'",
+                )
+                ok = False
+            else:
+                found_actions.append(piece)
+        actions = tuple(found_actions)
+    if not ok:
+        return None
+    return event, names, guard, actions, branch
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def dumps(machine: Machine) -> str:
+    """Write ``machine`` as DSL text: a Mermaid ``stateDiagram-v2`` diagram.
+
+    The output is stable (the same Machine always gives the same text) and
+    ``fsm.parse(fsm.dumps(m)) == m`` holds for every Machine.
+
+    Examples:
+        >>> import fsm
+        >>> m = fsm.parse("stateDiagram-v2\\n[*] --> A\\nA --> B : go\\nB --> [*]")
+        >>> print(fsm.dumps(m), end="")
+        ---
+        title: Machine
+        ---
+        stateDiagram-v2
+            A
+            B
+            [*] --> A
+            A --> B : go
+            B --> [*]
+    """
+    out: list[str] = [
+        "---",
+        f"title: {_yaml_title(machine.name)}",
+        "---",
+        "stateDiagram-v2",
+    ]
+    typed: dict[str, tuple[tuple[str, str | None], ...]] = {}
+    for t in machine.transitions:
+        if t.event not in typed and any(a is not None for _, a in t.params):
+            typed[t.event] = t.params
+    for event, params in typed.items():
+        shown = ", ".join(p if a is None else f"{p}: {a}" for p, a in params)
+        out.append(f"    %% types: {event}({shown})")
+    out.extend(_layout(machine))
+    out.append(f"    [*] --> {machine.initial}")
+    for t in machine.transitions:
+        out.append(f"    {t.source} --> {t.target} : {t.label}")
+    for state in machine.states:
+        if state in machine.final:
+            out.append(f"    {state} --> [*]")
+    return "\n".join(out) + "\n"
+
+
+def _yaml_title(name: str) -> str:
+    if _TITLE_PLAIN.match(name) and not name.endswith(" ") and " #" not in name:
+        return name
+    return json.dumps(name, ensure_ascii=False)
+
+
+def _layout(machine: Machine) -> list[str]:
+    """Declare every state, nesting substates in ``state X { }`` blocks.
+
+    Parsing takes the order of states from their first mention, so when the
+    nested layout would mention them in another order than ``machine.states``
+    a flat list of declarations comes first to fix the order.
+    """
+    children: dict[str | None, list[str]] = {}
+    for state in machine.states:
+        children.setdefault(machine.parents.get(state), []).append(state)
+    lines: list[str] = []
+    order: list[str] = []
+
+    def emit(state: str, depth: int) -> None:
+        pad = "    " * depth
+        order.append(state)
+        kids = children.get(state)
+        if not kids:
+            lines.append(f"{pad}{state}")
+            return
+        lines.append(f"{pad}state {state} {{")
+        for kid in kids:
+            emit(kid, depth + 1)
+        entry = machine.entries.get(state)
+        if entry is not None:
+            lines.append(f"{pad}    [*] --> {entry}")
+        lines.append(f"{pad}}}")
+
+    for state in children.get(None, []):
+        emit(state, 1)
+    if tuple(order) == machine.states:
+        return lines
+    # Fix the order with a flat list, then add only the blocks (top-level
+    # leaves are already declared by the list).
+    lines = [f"    {state}" for state in machine.states]
+    for state in children.get(None, []):
+        if children.get(state):
+            before = len(lines)
+            emit(state, 1)
+            del order[before:]
+    return lines
+
+
+def load(path: str | Path, *, name: str | None = None, title: str | None = None) -> Machine:
+    """Read a machine from a file: ``.mmd`` (DSL), ``.md`` or ``.json``.
+
+    A Markdown file holds the machine in a fenced ``mermaid`` block; the first
+    block that is a state diagram is read, or, with ``title=``, the one whose
+    front-matter title matches.
+
+    Args:
+        path: the file.
+        name: the machine's name when the file gives none (default: the file's
+            stem).
+        title: for ``.md`` files, the title of the diagram to read.
+
+    Raises:
+        DefinitionError: the file does not hold a valid machine.
+        OSError: the file cannot be read.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    shown = str(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise DefinitionError(
+            Problem(
+                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                f"{exc.start}); save it as UTF-8",
+                line=line,
+                column=column,
+                filename=shown,
+            )
+        ) from None
+    suffix = path.suffix.lower()
+    default = name or path.stem
+    if suffix == ".json":
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            json_line: int | None = getattr(exc, "lineno", None)
+            json_column: int | None = getattr(exc, "colno", None)
+            message = getattr(exc, "msg", str(exc))
+            rows = text.splitlines()
+            source = rows[json_line - 1] if json_line and json_line <= len(rows) else None
+            raise DefinitionError(
+                Problem(
+                    f"not valid JSON: {message}",
+                    line=json_line,
+                    column=json_column,
+                    source_line=source,
+                    filename=shown,
+                )
+            ) from None
+        try:
+            return Machine.from_dict(document)
+        except DefinitionError as exc:
+            raise DefinitionError([attrs.evolve(p, filename=shown) for p in exc.problems]) from None
+    if suffix in (".md", ".markdown"):
+        return _load_markdown(text, shown, default, title)
+    return parse(text, name=default, filename=shown)
+
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*mermaid\s*$")
+
+
+def _load_markdown(text: str, filename: str, name: str, title: str | None) -> Machine:
+    lines = text.splitlines()
+    blocks: list[tuple[int, str]] = []
+    n = 0
+    while n < len(lines):
+        match = _FENCE.match(lines[n])
+        if not match:
+            n += 1
+            continue
+        fence = match.group("fence")
+        start = n + 1
+        n += 1
+        while n < len(lines) and not lines[n].strip().startswith(fence):
+            n += 1
+        blocks.append((start, "\n".join(lines[start:n])))
+        n += 1
+    candidates: list[tuple[int, str, str | None]] = []
+    for start, body in blocks:
+        parser = _Parser(body, None, None)
+        parser._front_matter()  # pyright: ignore[reportPrivateUsage]
+        if any(_HEADER.match(line.strip()) for line in body.splitlines()):
+            candidates.append((start, body, parser.title))
+    if title is not None:
+        candidates = [c for c in candidates if c[2] == title]
+        if not candidates:
+            raise DefinitionError(
+                Problem(
+                    f"no mermaid state diagram titled {title!r} in this file; titles found: "
+                    + (", ".join(repr(t) for _, _, t in _titled(blocks)) or "none"),
+                    filename=filename,
+                )
+            )
+    if not candidates:
+        raise DefinitionError(
+            Problem(
+                "no fenced ```mermaid block with a 'stateDiagram-v2' in this Markdown file",
+                filename=filename,
+            )
+        )
+    start, body, _ = candidates[0]
+    try:
+        return parse(body, name=name, filename=filename)
+    except DefinitionError as exc:
+        # Report lines of the Markdown file, not of the block.
+        raise DefinitionError(
+            [
+                attrs.evolve(p, line=p.line + start) if p.line is not None else p
+                for p in exc.problems
+            ]
+        ) from None
+
+
+def _titled(blocks: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    found: list[tuple[int, str, str]] = []
+    for start, body in blocks:
+        parser = _Parser(body, None, None)
+        parser._front_matter()  # pyright: ignore[reportPrivateUsage]
+        if parser.title is not None:
+            found.append((start, body, parser.title))
+    return found
