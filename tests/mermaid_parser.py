@@ -1,0 +1,232 @@
+"""Check diagram text against the *real* Mermaid parsers (v10 and v11) via Node.
+
+This is a test helper, not a test module.  It drives ``tools/mermaid/check.mjs``,
+which loads the exact Mermaid versions pinned in ``tools/mermaid/package.json``
+(npm aliases ``mermaid10`` and ``mermaid11``) and calls ``mermaid.parse`` on
+every text::
+
+    from tests.mermaid_parser import ensure_mermaid_installed, mermaid_errors
+
+    ensure_mermaid_installed()  # runs `npm ci` once if needed
+    [result] = mermaid_errors(["stateDiagram-v2\\n    A --> B : go\\n"])
+    assert result == {"mermaid10": None, "mermaid11": None}
+
+A value of ``None`` means "accepted by that Mermaid version"; otherwise it is
+Mermaid's error message.  Pass many texts to one call: starting Node and
+loading both Mermaid versions costs about a second, each text about a
+millisecond.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+__all__ = [
+    "CHECK_SCRIPT",
+    "MERMAID_DIR",
+    "MERMAID_VERSIONS",
+    "NodeToolMissingError",
+    "ensure_mermaid_installed",
+    "mermaid_errors",
+]
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+MERMAID_DIR: Final = REPO_ROOT / "tools" / "mermaid"
+CHECK_SCRIPT: Final = MERMAID_DIR / "check.mjs"
+MERMAID_VERSIONS: Final = ("mermaid10", "mermaid11")
+
+_INSTALL_HINT: Final = (
+    "install Node.js >= 20.19 together with npm (e.g. from https://nodejs.org "
+    "or your system package manager) and make sure `node` and `npm` are on PATH"
+)
+_NPM_CI_TIMEOUT_S: Final = 900.0
+
+
+class NodeToolMissingError(RuntimeError):
+    """``node`` or ``npm`` is not on PATH, so Mermaid cannot be run at all."""
+
+
+def _which(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise NodeToolMissingError(
+            f"`{tool}` was not found on PATH; it is needed to check diagrams "
+            f"with the real Mermaid parser: {_INSTALL_HINT}"
+        )
+    return path
+
+
+def _install_is_stale() -> bool:
+    """True when ``node_modules`` is missing or older than ``package-lock.json``."""
+    node_modules = MERMAID_DIR / "node_modules"
+    if not node_modules.is_dir():
+        return True
+    if not all((node_modules / pkg).is_dir() for pkg in (*MERMAID_VERSIONS, "jsdom")):
+        return True
+    # npm writes node_modules/.package-lock.json last, after a complete install.
+    marker = node_modules / ".package-lock.json"
+    installed = marker if marker.is_file() else node_modules
+    lockfile = MERMAID_DIR / "package-lock.json"
+    if not lockfile.is_file():
+        raise RuntimeError(f"{lockfile} is missing; it must be committed")
+    return installed.stat().st_mtime < lockfile.stat().st_mtime
+
+
+@contextlib.contextmanager
+def _install_lock() -> Iterator[None]:
+    """Serialise installs across processes (e.g. pytest-xdist workers)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no locking, best effort
+        yield
+        return
+    digest = hashlib.sha256(str(MERMAID_DIR).encode()).hexdigest()[:16]
+    lock_path = Path(tempfile.gettempdir()) / f"typestate-mermaid-{digest}.lock"
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_mermaid_installed() -> None:
+    """Make ``tools/mermaid/node_modules`` match ``package-lock.json``.
+
+    Runs ``npm ci --no-audit --no-fund`` in ``tools/mermaid`` when
+    ``node_modules`` is missing or older than the lockfile; does nothing
+    otherwise.
+
+    Raises:
+        NodeToolMissingError: ``node`` or ``npm`` is not on PATH.
+        RuntimeError: ``npm ci`` failed or timed out (npm's stderr is included).
+    """
+    _which("node")
+    if not _install_is_stale():
+        return
+    npm = _which("npm")
+    with _install_lock():
+        if not _install_is_stale():  # another process installed meanwhile
+            return
+        cmd = [npm, "ci", "--no-audit", "--no-fund"]
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=MERMAID_DIR,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=_NPM_CI_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(
+                f"`{' '.join(cmd)}` in {MERMAID_DIR} timed out after "
+                f"{_NPM_CI_TIMEOUT_S:.0f}s"
+            ) from exc
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"`{' '.join(cmd)}` in {MERMAID_DIR} failed with exit code "
+                f"{proc.returncode}; npm's stderr:\n{proc.stderr.strip()}"
+            )
+        # Guard against a clock skew leaving the install looking stale forever.
+        marker = MERMAID_DIR / "node_modules" / ".package-lock.json"
+        if marker.is_file():
+            os.utime(marker)
+
+
+def _default_timeout(count: int) -> float:
+    return 60.0 + 0.1 * count
+
+
+def mermaid_errors(
+    texts: Sequence[str], *, timeout: float | None = None
+) -> list[dict[str, str | None]]:
+    """Parse every text with Mermaid 10 and Mermaid 11, in one Node process.
+
+    Returns one ``{"mermaid10": ..., "mermaid11": ...}`` dict per text, in input
+    order; a value is ``None`` when that version accepts the text, else the
+    error message.  ``timeout`` (seconds) defaults to 60 s plus 0.1 s per text.
+
+    Raises:
+        TypeError: ``texts`` is a single string or holds a non-string.
+        NodeToolMissingError: ``node``/``npm`` is not on PATH.
+        RuntimeError: installing Mermaid or running ``check.mjs`` failed.
+    """
+    if isinstance(texts, str):
+        raise TypeError("mermaid_errors() takes a sequence of texts, not one str")
+    batch = list(texts)
+    for index, text in enumerate(batch):
+        if not isinstance(text, str):
+            raise TypeError(f"texts[{index}] is {type(text).__name__}, expected str")
+    if not batch:
+        return []
+    ensure_mermaid_installed()
+    node = _which("node")
+    limit = _default_timeout(len(batch)) if timeout is None else timeout
+    cmd = [node, str(CHECK_SCRIPT)]
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=MERMAID_DIR,
+            input=json.dumps(batch),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(
+            f"`node {CHECK_SCRIPT}` timed out after {limit:.0f}s "
+            f"on {len(batch)} text(s)"
+        ) from exc
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"`node {CHECK_SCRIPT}` failed with exit code {proc.returncode}; "
+            f"stderr:\n{proc.stderr.strip()}"
+        )
+    return _decode(proc.stdout, len(batch))
+
+
+def _decode(stdout: str, expected: int) -> list[dict[str, str | None]]:
+    try:
+        raw: object = json.loads(stdout)
+    except json.JSONDecodeError as exc:
+        raise RuntimeError(
+            f"check.mjs printed invalid JSON ({exc}); stdout began: {stdout[:500]!r}"
+        ) from exc
+    if not isinstance(raw, list) or len(raw) != expected:
+        raise RuntimeError(
+            f"check.mjs returned {type(raw).__name__} of unexpected shape; "
+            f"expected a list of {expected} result(s)"
+        )
+    results: list[dict[str, str | None]] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise RuntimeError(f"check.mjs result {index} is not an object: {item!r}")
+        entry: dict[str, str | None] = {}
+        for version in MERMAID_VERSIONS:
+            if version not in item:
+                raise RuntimeError(f"check.mjs result {index} lacks {version!r}")
+            value = item[version]
+            if value is not None and not isinstance(value, str):
+                raise RuntimeError(
+                    f"check.mjs result {index}[{version!r}] is not null/str: {value!r}"
+                )
+            entry[version] = value
+        results.append(entry)
+    return results
