@@ -134,6 +134,7 @@ class _Parser:
         self.transitions: list[Transition] = []
         self.positions: list[tuple[int, int]] = []  # of each transition's label/arrow
         self.raw_params: list[tuple[str, ...] | None] = []
+        self.structural = False  # a problem that makes the model's checks misleading
         self.types: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self.type_lines: dict[str, int] = {}
 
@@ -189,15 +190,17 @@ class _Parser:
                 "state diagram",
             )
         if in_note is not None:
+            self.structural = True
             error(in_note, 1, "this note is never closed; add a line 'end note'")
         while len(stack) > 1:
+            self.structural = True
             block = stack.pop()
             error(
                 block.line,
                 1,
                 f"block of state {block.name!r} is never closed; add a line '}}'",
             )
-        if not header_seen:
+        if not header_seen or self.structural:
             raise DefinitionError(self.reader.problems)
         # Build even after syntax problems, so that the model's problems (a
         # duplicate transition, say) are reported in the same error.
@@ -222,6 +225,7 @@ class _Parser:
             key, sep, value = line.partition(":")
             if sep and key.strip() == "title" and line[:1] not in (" ", "\t"):
                 self.title = self._title(value.strip(), n + 1, len(key) + 2)
+        self.structural = True
         self.reader.error(1, 1, "front matter opened with '---' is never closed; add a line '---'")
         return len(lines)
 
@@ -260,7 +264,7 @@ class _Parser:
             if not item_text:
                 continue
             item_col = start + (len(item) - len(item.lstrip()))
-            match = re.match(rf"({_IDENT})\s*\((.*)\)\s*\Z", item_text)
+            match = re.match(rf"({_IDENT})\s*(?:\((.*)\))?\s*\Z", item_text)
             if not match:
                 error(
                     line,
@@ -271,9 +275,9 @@ class _Parser:
                 continue
             event = match.group(1)
             params: list[tuple[str, str | None]] = []
-            inner_col = item_col + match.start(2)
+            inner_col = item_col + (match.start(2) if match.group(2) is not None else 0)
             ok = True
-            for p_start, part in _split_top(match.group(2), inner_col):
+            for p_start, part in _split_top(match.group(2) or "", inner_col):
                 if not part.strip():
                     continue
                 p_name, colon, annotation = part.partition(":")
@@ -311,6 +315,7 @@ class _Parser:
         error = self.reader.error
         if text == "}":
             if len(stack) == 1:
+                self.structural = True
                 error(
                     line,
                     column,
@@ -320,6 +325,7 @@ class _Parser:
                 stack.pop()
             return
         if text == "--":
+            self.structural = True
             error(
                 line,
                 column,
@@ -329,6 +335,7 @@ class _Parser:
             return
         pseudo = _PSEUDO.search(text)
         if pseudo:
+            self.structural = True
             kind = pseudo.group(1)
             fix = {
                 "choice": "use guarded transitions instead, e.g. 'A --> B : e [ok]' and "
@@ -496,7 +503,6 @@ class _Parser:
                     "a start or end marker takes no label; put the event on a "
                     "transition between two states",
                 )
-                return
             if source == "[*]":
                 self._mention(target, line, right_col, stack)
                 self._initial_marker(target, block, line, right_col)

@@ -54,7 +54,7 @@ class Problem:
         elif self.filename is not None:
             where = f"{self.filename}: "
         text = where + self.message
-        if self.line is not None and self.source_line is not None:
+        if self.line is not None and self.source_line:
             shown = self.source_line.expandtabs(1)
             caret = " " * max((self.column or 1) - 1, 0) + "^"
             text += f"\n    {shown}\n    {caret}"

@@ -134,8 +134,7 @@ def ensure_mermaid_installed() -> None:
             )
         except subprocess.TimeoutExpired as exc:
             raise RuntimeError(
-                f"`{' '.join(cmd)}` in {MERMAID_DIR} timed out after "
-                f"{_NPM_CI_TIMEOUT_S:.0f}s"
+                f"`{' '.join(cmd)}` in {MERMAID_DIR} timed out after {_NPM_CI_TIMEOUT_S:.0f}s"
             ) from exc
         if proc.returncode != 0:
             raise RuntimeError(
@@ -191,8 +190,7 @@ def mermaid_errors(
         )
     except subprocess.TimeoutExpired as exc:
         raise RuntimeError(
-            f"`node {CHECK_SCRIPT}` timed out after {limit:.0f}s "
-            f"on {len(batch)} text(s)"
+            f"`node {CHECK_SCRIPT}` timed out after {limit:.0f}s on {len(batch)} text(s)"
         ) from exc
     if proc.returncode != 0:
         raise RuntimeError(

@@ -23,12 +23,9 @@ ACCEPTED: dict[str, str] = {
     ),
     "parentheses in label": "stateDiagram-v2\n    Idle --> Busy : go(x)\n",
     "yaml front matter": (
-        "---\ntitle: Agent\n---\nstateDiagram-v2\n    [*] --> Idle\n"
-        "    Idle --> Busy : go\n"
+        "---\ntitle: Agent\n---\nstateDiagram-v2\n    [*] --> Idle\n    Idle --> Busy : go\n"
     ),
-    "comment lines": (
-        "stateDiagram-v2\n    %% a comment\n    [*] --> Idle\n    %% another\n"
-    ),
+    "comment lines": ("stateDiagram-v2\n    %% a comment\n    [*] --> Idle\n    %% another\n"),
     "composite state": (
         "stateDiagram-v2\n    [*] --> X\n    state X {\n        [*] --> Y\n"
         "        Y --> Z : step\n        Z --> [*]\n    }\n    X --> [*]\n"
@@ -36,8 +33,7 @@ ACCEPTED: dict[str, str] = {
     "direction": "stateDiagram-v2\n    direction LR\n    A --> B : go\n",
     "note": "stateDiagram-v2\n    A --> B : go\n    note right of A : text\n",
     "classDef and class": (
-        "stateDiagram-v2\n    A --> B : go\n"
-        "    classDef bad fill:#f00\n    class B bad\n"
+        "stateDiagram-v2\n    A --> B : go\n    classDef bad fill:#f00\n    class B bad\n"
     ),
     "everything together": (
         "---\ntitle: Agent\n---\nstateDiagram-v2\n    direction LR\n"

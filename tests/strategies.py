@@ -1,0 +1,121 @@
+"""Hypothesis strategies shared by the tests: valid Machines of every shape."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+import fsm
+
+_RESERVED = {"state", "note", "direction", "class", "classDef", "style", "click", "end", "as"}
+
+state_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(
+    lambda s: s not in _RESERVED and s not in {"accTitle", "accDescr"}
+)
+names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(
+    lambda s: s not in {"else", "branch"}
+)
+param_names = names.filter(
+    lambda s: (
+        s not in {"and", "as", "if", "in", "is", "or", "for", "def", "del", "not", "try"}
+        and not __import__("keyword").iskeyword(s)
+    )
+)
+annotations = st.sampled_from(
+    [
+        None,
+        "str",
+        "int",
+        "list[str]",
+        "dict[str, int]",
+        "Callable[[int], str]",
+        "tuple[int, ...]",
+        "Literal['a, b']",
+        "str | None",
+    ]
+)
+machine_names = st.one_of(
+    st.from_regex(r"[A-Z][A-Za-z0-9_ ]{0,10}[A-Za-z0-9]", fullmatch=True),
+    st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=12,
+    ).filter(lambda s: s.strip() != ""),
+)
+
+
+@st.composite
+def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
+    """Valid machines with superstates, guards, [else], branches, actions, payloads."""
+    states = draw(st.lists(state_names, min_size=1, max_size=max_states, unique=True))
+    # Build a forest: a state's parent is an earlier state, so there is no cycle;
+    # the final order of `states` is then shuffled to exercise every layout.
+    parents: dict[str, str] = {}
+    for i, state in enumerate(states[1:], start=1):
+        if draw(st.booleans()) and draw(st.integers(0, 3)) == 0:
+            parents[state] = states[draw(st.integers(0, i - 1))]
+    children: dict[str, list[str]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    entries: dict[str, str] = {}
+    for parent, kids in children.items():
+        if draw(st.booleans()):
+            entries[parent] = draw(st.sampled_from(kids))
+    enterable = [s for s in states if s not in children or s in entries]
+    leaves = [s for s in states if s not in children]
+    order = draw(st.permutations(states))
+    initial = draw(st.sampled_from(enterable))
+    final = draw(st.sets(st.sampled_from(leaves)))
+
+    events = draw(st.lists(names, min_size=1, max_size=5, unique=True))
+    payloads = {
+        event: tuple(
+            (p, draw(annotations)) for p in draw(st.lists(param_names, max_size=3, unique=True))
+        )
+        for event in events
+    }
+    transitions: list[fsm.Transition] = []
+    used: set[tuple[str, str]] = set()
+    for _ in range(draw(st.integers(0, 10))):
+        source = draw(st.sampled_from(states))
+        event = draw(st.sampled_from(events))
+        if (source, event) in used:
+            continue
+        used.add((source, event))
+        params = payloads[event]
+        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch"]))
+        actions = draw(st.lists(names, max_size=2))
+        if kind == "plain":
+            target = draw(st.sampled_from(enterable))
+            transitions.append(
+                fsm.Transition(source, event, target, actions=actions, params=params)
+            )
+        elif kind == "guarded":
+            guards = draw(st.lists(names, min_size=1, max_size=3, unique=True))
+            with_else = draw(st.booleans())
+            for guard in [*guards, *(["else"] if with_else else [])]:
+                target = draw(st.sampled_from(enterable))
+                transitions.append(
+                    fsm.Transition(
+                        source, event, target, guard=guard, actions=actions, params=params
+                    )
+                )
+        elif len(enterable) >= 2:
+            targets = draw(
+                st.lists(st.sampled_from(enterable), min_size=2, max_size=3, unique=True)
+            )
+            for target in targets:
+                transitions.append(
+                    fsm.Transition(source, event, target, branch=True, params=params)
+                )
+    # Interleave the groups: definition order need not keep a group together.
+    transitions = draw(st.permutations(transitions))
+    name = draw(machine_names)
+    return fsm.Machine(
+        name,
+        states=tuple(order),
+        initial=initial,
+        final=frozenset(final),
+        transitions=tuple(transitions),
+        parents=parents,
+        entries=entries,
+    )

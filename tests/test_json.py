@@ -1,0 +1,163 @@
+"""The JSON form: its exact shape, and errors that name the JSON path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fsm
+from fsm import DefinitionError, Machine, Transition
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def small() -> Machine:
+    return Machine(
+        "Job",
+        states=("Queued", "Running", "Done"),
+        initial="Queued",
+        final={"Done"},
+        transitions=(
+            Transition("Queued", "start", "Running", params=(("worker", "str"), ("note", None))),
+            Transition("Running", "finish", "Done", guard="ok", actions=("log",)),
+            Transition("Running", "finish", "Queued", guard="else"),
+        ),
+    )
+
+
+def test_to_dict_shape() -> None:
+    assert small().to_dict() == {
+        "kind": "typestate.machine",
+        "version": 1,
+        "name": "Job",
+        "states": ["Queued", "Running", "Done"],
+        "initial": "Queued",
+        "final": ["Done"],
+        "parents": {},
+        "entries": {},
+        "transitions": [
+            {
+                "source": "Queued",
+                "event": "start",
+                "target": "Running",
+                "params": [["worker", "str"], ["note", None]],
+            },
+            {
+                "source": "Running",
+                "event": "finish",
+                "target": "Done",
+                "guard": "ok",
+                "actions": ["log"],
+            },
+            {"source": "Running", "event": "finish", "target": "Queued", "guard": "else"},
+        ],
+    }
+
+
+def test_round_trip_through_json_text() -> None:
+    assert Machine.from_dict(json.loads(json.dumps(small().to_dict()))) == small()
+
+
+def test_load_json_file(tmp_path: Path) -> None:
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(small().to_dict()), encoding="utf-8")
+    assert fsm.load(path) == small()
+
+
+def test_optional_keys_default() -> None:
+    document = {
+        "kind": "typestate.machine",
+        "version": 1,
+        "name": "One",
+        "states": ["A"],
+        "initial": "A",
+    }
+    assert Machine.from_dict(document) == Machine("One", ("A",), "A")
+
+
+def errors(document: Any) -> list[str]:
+    with pytest.raises(DefinitionError) as info:
+        Machine.from_dict(document)
+    return [str(p) for p in info.value.problems]
+
+
+def test_not_an_object() -> None:
+    assert errors([1, 2]) == ["$: expected a JSON object for a machine, got an array"]
+
+
+def test_missing_keys_and_wrong_kind() -> None:
+    assert errors({"kind": "something.else"}) == [
+        "$.version: missing required key 'version'",
+        "$.name: missing required key 'name'",
+        "$.states: missing required key 'states'",
+        "$.initial: missing required key 'initial'",
+        "$.kind: expected 'typestate.machine', got 'something.else'; is this a machine file?",
+    ]
+
+
+def test_newer_version_is_refused() -> None:
+    document = {**small().to_dict(), "version": 2}
+    assert errors(document) == [
+        "$.version: schema version 2 is not supported; this release reads version 1 "
+        "(upgrade typestate to read newer files)"
+    ]
+
+
+def test_wrong_types_name_their_path() -> None:
+    document = small().to_dict()
+    document["states"][1] = 7
+    document["final"] = "Done"
+    document["parents"] = {"Queued": None}
+    document["transitions"][0]["params"] = [["worker"]]
+    document["transitions"][1]["actions"] = ["log", {"x": 1}]
+    document["transitions"][2]["branch"] = "yes"
+    assert errors(document) == [
+        "$.states[1]: expected a string, got a number (7)",
+        "$.final: expected an array of strings, got a string ('Done')",
+        "$.parents.Queued: expected a string, got null (None)",
+        "$.transitions[0].params[0]: expected a [name, annotation] pair of a string and a "
+        "string or null, got ['worker']",
+        "$.transitions[1].actions[1]: expected a string, got an object ({'x': 1})",
+        "$.transitions[2].branch: expected true or false, got a string ('yes')",
+    ]
+
+
+def test_unknown_keys_are_refused() -> None:
+    document = small().to_dict()
+    document["colour"] = "red"
+    document["transitions"][0]["evnt"] = "start"
+    assert errors(document) == [
+        "$.colour: unknown key 'colour'; the keys allowed here are: kind, version, name, "
+        "states, initial, final, parents, entries, transitions",
+        "$.transitions[0].evnt: unknown key 'evnt'; the keys allowed here are: source, "
+        "event, target, guard, actions, params, branch",
+    ]
+
+
+def test_model_problems_name_the_transition_path() -> None:
+    document = small().to_dict()
+    document["transitions"][1]["target"] = "Nowhere"
+    assert errors(document) == [
+        "$.transitions[1]: unknown target state 'Nowhere' in Running --finish [ok]--> Nowhere"
+    ]
+
+
+def test_bad_json_text_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"kind": "typestate.machine",\n  "version": }\n', encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        fsm.load(path)
+    assert str(info.value) == (
+        f'{path}:2:14: not valid JSON: Expecting value\n      "version": }}\n                 ^'
+    )
+    assert (info.value.line, info.value.column) == (2, 14)
+
+
+def test_json_errors_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text("[]", encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"m\.json: \$: expected a JSON object"):
+        fsm.load(path)
