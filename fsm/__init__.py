@@ -16,16 +16,24 @@ from ._model import Compiled as Compiled
 from ._model import Machine as Machine
 from ._model import Transition as Transition
 from ._model import is_name as is_name
+from ._runtime import BoundMachine as BoundMachine
+from ._runtime import Instance as Instance
+from ._runtime import Step as Step
+from ._runtime import TransitionFailed as TransitionFailed
 
 __all__ = [
+    "BoundMachine",
     "Compiled",
     "DefinitionError",
     "FSMError",
+    "Instance",
     "InvalidTransition",
     "Machine",
     "Problem",
     "SnapshotError",
+    "Step",
     "Transition",
+    "TransitionFailed",
     "dumps",
     "is_name",
     "load",

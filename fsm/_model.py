@@ -23,6 +23,8 @@ from ._frozen import FrozenMap
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._runtime import BoundMachine, Instance, Listener
+
 __all__ = [
     "ELSE",
     "SCHEMA_VERSION",
@@ -374,6 +376,76 @@ class Machine:
                     for p in error.problems
                 ]
             ) from None
+
+    # -- runtime (see fsm._runtime) ------------------------------------------------
+
+    def bind(
+        self,
+        context_type: type[Any] | None = None,
+        *,
+        handlers: Mapping[str, object] | None = None,
+        listeners: Iterable[Listener] = (),
+    ) -> BoundMachine:
+        """Resolve every guard, action, hook and decider name, once.
+
+        Names are looked up in ``handlers`` first, then on ``context_type``.
+        Start many instances from the result: starting is cheap.
+
+        Args:
+            context_type: the class of the context objects whose methods are
+                the handlers, or None.
+            handlers: name -> function called with the context first.
+            listeners: functions called as ``listener(instance, step,
+                payload)`` after each transition.
+
+        Returns:
+            A :class:`fsm.BoundMachine`.
+
+        Raises:
+            DefinitionError: a guard, action or decider is missing or not
+                callable, or ``handlers`` has a name the machine does not use.
+        """
+        from ._runtime import bind
+
+        return bind(self, context_type, handlers=handlers, listeners=listeners)
+
+    def start(
+        self,
+        context: object = None,
+        *,
+        handlers: Mapping[str, object] | None = None,
+        listeners: Iterable[Listener] = (),
+        lock: bool = False,
+        history: bool | int = False,
+    ) -> Instance:
+        """Bind to ``type(context)`` and start one instance in the initial state.
+
+        A shortcut for ``machine.bind(...).start(...)``; to start many
+        instances, bind once and call :meth:`fsm.BoundMachine.start`.
+        """
+        context_type = None if context is None else type(context)
+        bound = self.bind(context_type, handlers=handlers, listeners=listeners)
+        return bound.start(context, lock=lock, history=history)
+
+    def restore(
+        self,
+        snapshot: object,
+        context: object = None,
+        *,
+        handlers: Mapping[str, object] | None = None,
+        listeners: Iterable[Listener] = (),
+        lock: bool = False,
+        history: bool | int | None = None,
+    ) -> Instance:
+        """Bind as :meth:`start` does, and restore an instance from ``snapshot``.
+
+        Raises:
+            SnapshotError: the snapshot is malformed, of another machine, or
+                names an unknown state (see :meth:`fsm.BoundMachine.restore`).
+        """
+        context_type = None if context is None else type(context)
+        bound = self.bind(context_type, handlers=handlers, listeners=listeners)
+        return bound.restore(snapshot, context, lock=lock, history=history)
 
 
 # -- validation ---------------------------------------------------------------------

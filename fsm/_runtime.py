@@ -1,0 +1,1186 @@
+"""The runtime: :class:`BoundMachine` and :class:`Instance`.
+
+A :class:`~fsm.Machine` is bound once (:meth:`Machine.bind`): every guard,
+action, enter/exit hook and branch decider it names is resolved, and for each
+leaf state an event-name -> route table is precompiled. Starting an instance
+from a :class:`BoundMachine` then only allocates one small ``__slots__`` object
+(no per-instance dict or closure), and :meth:`Instance.send` is one dict lookup
+on the fast path.
+
+How names are resolved and called (``context`` is the object given to
+:meth:`BoundMachine.start`; a name is looked up in ``handlers=`` first, then on
+the context's class):
+
+==================  =========================  ===================================
+what                name                       called as
+==================  =========================  ===================================
+guard               the ``[guard]`` name       ``guard(context, **payload)``
+action              each ``/ action`` name     ``action(context, **payload)``
+exit hook           ``on_exit_<State>``        ``hook(context)``
+enter hook          ``on_enter_<State>``       ``hook(context)``
+branch decider      ``decide_<event>``         ``decider(context, **payload)``,
+                                               returns the target's name
+listener            ``listeners=`` (bind)      ``listener(instance, step, payload)``
+==================  =========================  ===================================
+
+A method of the context's class is called as ``context.method(**payload)``.
+Guards, actions and deciders are required (a missing one is a
+:class:`~fsm.DefinitionError` at bind time); hooks are optional.
+
+One ``send``, in order: pick the route for ``(state or nearest ancestor,
+event)``; evaluate guards in definition order, ``[else]`` last (or ask the
+decider of a branch); run exit hooks (innermost first), the actions, enter
+hooks (outermost first); set the state and append to the history; call the
+listeners. If anything raises, the state and the history are exactly as
+before: listeners run after the state is set, so that they see it, and a
+raising listener undoes the transition. An :class:`Exception` is re-raised as
+:class:`TransitionFailed` chained to it (``raise ... from error``), naming the
+transition and the step that failed. A :class:`BaseException` (such as
+:class:`KeyboardInterrupt` or :class:`asyncio.CancelledError`) still undoes
+the transition but propagates as it is. The side effects of handlers that
+already ran are the handlers' own business: they are not undone.
+
+Which hooks run: a transition from leaf ``A`` to leaf ``B`` exits the states
+from ``A`` up to, not including, the nearest superstate that also contains
+``B``, innermost first, and enters the states below that superstate down to
+``B``, outermost first. A transition back to the same leaf exits and enters
+that leaf only. :meth:`BoundMachine.start` and :meth:`BoundMachine.restore`
+run no hook.
+
+A branch (several ``[branch]`` outcomes of one ``(state, event)``) is decided
+by the ``decide_<event>`` handler, which must return the name of one of the
+declared targets; anything else is a :class:`TransitionFailed`.
+
+The payload is passed through as it is; it is not checked against
+:attr:`Transition.params` (the typed face of the protocol checks it).
+"""
+
+# The classes here share their private slots: BoundMachine builds the slots of
+# Instance directly (no __init__ call), which keeps start() cheap.
+# pyright: reportPrivateUsage=false
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+from ._errors import DefinitionError, FSMError, InvalidTransition, Problem, SnapshotError
+from ._model import ELSE, Transition
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._model import Machine
+
+__all__ = [
+    "BoundMachine",
+    "Instance",
+    "Listener",
+    "Step",
+    "TransitionFailed",
+    "bind",
+]
+
+Handler = Callable[..., object]
+#: A transition listener: ``listener(instance, step, payload)``.
+Listener = Callable[["Instance", "Step", "dict[str, Any]"], object]
+_Call = tuple[Handler, bool, str]
+
+_SNAPSHOT_KEYS: Final = ("machine", "fingerprint", "state")
+_OPTIONAL_KEYS: Final = ("history",)
+
+
+class Step(NamedTuple):
+    """One entry of an instance's history: the leaf states left and entered.
+
+    ``source`` is the state the instance was in (a leaf, even when the
+    transition was declared on one of its superstates) and ``target`` the leaf
+    it entered.
+    """
+
+    source: str
+    event: str
+    target: str
+
+
+class TransitionFailed(FSMError):
+    """A guard, hook, action, decider or listener raised during a transition.
+
+    The instance is exactly as before the event: same state, same history.
+    The original exception is the ``__cause__`` of this one.
+
+    Attributes:
+        state: the state the instance was (and still is) in.
+        event: the event being sent.
+        transition: the transition being taken or tested, or None when a
+            branch decider failed before one was chosen.
+        stage: what failed, such as ``"action 'notify'"``.
+        detail: what went wrong there, such as ``"ValueError: no tool"``.
+    """
+
+    state: str
+    event: str
+    transition: Transition | None
+    stage: str
+    detail: str
+
+    def __init__(
+        self,
+        state: str,
+        event: str,
+        transition: Transition | None,
+        stage: str,
+        detail: str,
+    ) -> None:
+        self.state = state
+        self.event = event
+        self.transition = transition
+        self.stage = stage
+        self.detail = detail
+        if transition is None:
+            what = f"Sending {event!r} in state {state!r}"
+        elif transition.source == state:
+            what = f"Transition {transition.describe()}"
+        else:
+            what = f"Transition {transition.describe()} (from substate {state!r})"
+        super().__init__(
+            f"{what} failed in {stage}: {detail}; the instance is unchanged, still in {state!r}"
+        )
+
+    def __reduce__(self) -> tuple[type[TransitionFailed], tuple[Any, ...]]:
+        return (type(self), (self.state, self.event, self.transition, self.stage, self.detail))
+
+
+def _failure(
+    leaf: _Leaf, event: str, transition: Transition | None, stage: str, error: BaseException
+) -> TransitionFailed:
+    return TransitionFailed(leaf.name, event, transition, stage, f"{type(error).__name__}: {error}")
+
+
+# -- compiled tables ----------------------------------------------------------------
+
+
+class _Leaf:
+    """A leaf state of a bound machine: the current state of an instance."""
+
+    __slots__ = ("allowed", "bound", "final", "name", "routes")
+
+    def __init__(self, bound: BoundMachine, name: str, final: bool) -> None:
+        self.bound = bound
+        self.name = name
+        self.final = final
+        self.routes: dict[str, _Route] = {}
+        self.allowed: tuple[str, ...] = ()
+
+
+class _Option:
+    """One transition that a route may take from one leaf."""
+
+    __slots__ = (
+        "calls",
+        "guard",
+        "guard_is_async",
+        "guard_label",
+        "name",
+        "step",
+        "target",
+        "transition",
+    )
+
+    def __init__(
+        self,
+        transition: Transition,
+        guard: Handler | None,
+        target: _Leaf,
+        step: Step,
+        calls: tuple[_Call, ...],
+    ) -> None:
+        self.transition = transition
+        self.guard = guard
+        self.guard_is_async = guard is not None and _is_async(guard)
+        self.guard_label = f"guard {transition.guard!r}"
+        self.target = target
+        self.name = target.name
+        self.step = step
+        self.calls = calls
+
+
+class _Route:
+    """What ``send(event)`` does in one leaf.
+
+    ``fast`` routes (one unguarded transition, no actions, hooks or
+    listeners) are taken inline by :meth:`Instance.send`.
+    """
+
+    __slots__ = (
+        "async_label",
+        "branches",
+        "decider",
+        "decider_label",
+        "fast",
+        "name",
+        "options",
+        "step",
+        "target",
+    )
+
+    def __init__(self, options: tuple[_Option, ...]) -> None:
+        self.options = options
+        first = options[0]
+        self.target = first.target
+        self.name = first.name
+        self.step = first.step
+        self.fast = False
+        self.decider: Handler | None = None
+        self.decider_label = ""
+        self.branches: dict[str, _Option] = {}
+        self.async_label: str | None = None
+
+
+# -- binding ------------------------------------------------------------------------
+
+
+class _Resolver:
+    """Looks names up in ``handlers``, then on the context's class."""
+
+    def __init__(
+        self,
+        machine: Machine,
+        context_type: type[Any] | None,
+        handlers: Mapping[str, object],
+    ) -> None:
+        self.machine = machine
+        self.context_type = context_type
+        self.handlers = handlers
+        self.problems: list[Problem] = []
+        self.used: set[str] = set()
+        self.cache: dict[str, Handler | None] = {}
+
+    def where(self) -> str:
+        if self.context_type is None:
+            return "pass it in handlers="
+        return f"add a method to {self.context_type.__name__} or pass it in handlers="
+
+    def lookup(self, name: str, what: str, *, required: bool) -> Handler | None:
+        if name in self.cache:
+            return self.cache[name]
+        found = self._lookup(name, what, required=required)
+        self.cache[name] = found
+        return found
+
+    def _lookup(self, name: str, what: str, *, required: bool) -> Handler | None:
+        self.used.add(name)
+        if name in self.handlers:
+            value = self.handlers[name]
+            if not callable(value):
+                self.problems.append(
+                    Problem(
+                        f"handlers[{name!r}] ({what}) must be callable (got {value!r} of "
+                        f"type {type(value).__name__}); pass a function "
+                        f"taking the context first"
+                    )
+                )
+                return None
+            return value
+        cls = self.context_type
+        if cls is not None:
+            try:
+                raw = inspect.getattr_static(cls, name)
+            except AttributeError:
+                raw = None
+            else:
+                return self._from_class(cls, name, raw, what)
+        if required:
+            self.problems.append(
+                Problem(
+                    f"{what} {name!r} of machine {self.machine.name!r} is not defined; "
+                    f"{self.where()}"
+                )
+            )
+        return None
+
+    def _from_class(self, cls: type[Any], name: str, raw: object, what: str) -> Handler | None:
+        if inspect.isfunction(raw):
+            return raw  # called as raw(context, ...), exactly context.name(...)
+        if isinstance(raw, staticmethod):
+            func: Handler = raw.__func__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
+            def call_static(context: object, /, **payload: Any) -> object:
+                return func(**payload)
+
+            call_static.__wrapped__ = func  # type: ignore[attr-defined]
+            return call_static
+        value = getattr(cls, name)
+        if not callable(value) and not hasattr(raw, "__get__"):
+            self.problems.append(
+                Problem(
+                    f"{cls.__name__}.{name} ({what}) must be a method (got {raw!r} of "
+                    f"type {type(raw).__name__}); define 'def {name}(self, ...)'"
+                )
+            )
+            return None
+
+        def call_attribute(context: object, /, **payload: Any) -> object:
+            method: Handler = getattr(context, name)
+            return method(**payload)
+
+        call_attribute.__wrapped__ = value  # type: ignore[attr-defined]
+        return call_attribute
+
+
+def _is_async(handler: Handler) -> bool:
+    target: object = getattr(handler, "__wrapped__", handler)
+    return inspect.iscoroutinefunction(target)
+
+
+def _chain(machine: Machine, state: str) -> list[str]:
+    """``state`` and its ancestors, outermost first."""
+    return [*reversed(machine.ancestors(state)), state]
+
+
+def bind(
+    machine: Machine,
+    context_type: type[Any] | None = None,
+    *,
+    handlers: Mapping[str, object] | None = None,
+    listeners: Iterable[Listener] = (),
+) -> BoundMachine:
+    """Resolve every name of ``machine`` and precompile its routes.
+
+    See :meth:`fsm.Machine.bind`, which calls this.
+    """
+    given: object = context_type
+    if given is not None and not inspect.isclass(given):
+        raise TypeError(
+            f"bind() takes the context's class, not an instance (got {given!r}); "
+            f"pass type(context), or use machine.start(context)"
+        )
+    return BoundMachine(machine, context_type, dict(handlers or {}), tuple(listeners))
+
+
+class BoundMachine:
+    """A :class:`~fsm.Machine` with its names resolved: a factory of instances.
+
+    Made by :meth:`fsm.Machine.bind`. Binding checks that every guard, action
+    and branch decider the machine names exists and is callable, and reports
+    all that are missing in one :class:`~fsm.DefinitionError`. Start as many
+    instances as needed from one BoundMachine: each start is cheap.
+
+    Attributes:
+        machine: the machine bound.
+        context_type: the class whose methods are called, or None.
+    """
+
+    __slots__ = (
+        "_fingerprint",
+        "_initial",
+        "_leaves",
+        "_listeners",
+        "_steps",
+        "context_type",
+        "machine",
+    )
+
+    machine: Machine
+    context_type: type[Any] | None
+
+    def __init__(
+        self,
+        machine: Machine,
+        context_type: type[Any] | None,
+        handlers: Mapping[str, object],
+        listeners: tuple[Listener, ...],
+    ) -> None:
+        self.machine = machine
+        self.context_type = context_type
+        self._listeners = listeners
+        self._fingerprint: str | None = None
+        resolver = _Resolver(machine, context_type, handlers)
+        given: tuple[object, ...] = listeners
+        for n, listener in enumerate(given):
+            if not callable(listener):
+                resolver.problems.append(
+                    Problem(
+                        f"listeners[{n}] must be callable (got {listener!r}); pass "
+                        f"functions taking (instance, step, payload)"
+                    )
+                )
+        compiled = machine.compiled
+        leaves: dict[str, _Leaf] = {}
+        for number, state in enumerate(machine.states):
+            if compiled.is_leaf[number]:
+                leaves[state] = _Leaf(self, state, state in machine.final)
+        self._leaves = leaves
+        self._initial = leaves[machine.states[compiled.initial]]
+        self._steps: dict[tuple[str, str, str], Step] = {}
+        # Every name is resolved, even one whose transition is shadowed in all
+        # substates, so that a definition is checked whole, at bind time.
+        for t in machine.transitions:
+            if t.guard is not None and t.guard != ELSE:
+                resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
+            for action in t.actions:
+                resolver.lookup(action, f"action of {t.describe()}", required=True)
+        exits = {
+            s: resolver.lookup(f"on_exit_{s}", f"exit hook of {s!r}", required=False)
+            for s in machine.states
+        }
+        enters = {
+            s: resolver.lookup(f"on_enter_{s}", f"enter hook of {s!r}", required=False)
+            for s in machine.states
+        }
+        for number, state in enumerate(machine.states):
+            if compiled.is_leaf[number]:
+                self._compile_leaf(leaves[state], number, resolver, exits, enters)
+        known = resolver.used
+        for key in handlers:
+            if key not in known:
+                resolver.problems.append(
+                    Problem(
+                        f"handlers has {key!r}, which names no guard, action, hook "
+                        f"(on_enter_<State>, on_exit_<State>) or decider (decide_<event>) "
+                        f"of machine {machine.name!r}; check its spelling or remove it"
+                    )
+                )
+        if resolver.problems:
+            raise DefinitionError(resolver.problems)
+
+    def _compile_leaf(
+        self,
+        leaf: _Leaf,
+        number: int,
+        resolver: _Resolver,
+        exits: Mapping[str, Handler | None],
+        enters: Mapping[str, Handler | None],
+    ) -> None:
+        machine = self.machine
+        compiled = machine.compiled
+        leaves = self._leaves
+        for event_number in sorted(compiled.dispatch[number]):
+            event = compiled.events[event_number]
+            options: list[_Option] = []
+            async_label: str | None = None
+            for t_number in compiled.dispatch[number][event_number]:
+                t = machine.transitions[t_number]
+                target = leaves[machine.states[compiled.targets[t_number]]]
+                guard: Handler | None = None
+                if t.guard is not None and t.guard != ELSE:
+                    guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
+                    if guard is not None and _is_async(guard):
+                        async_label = async_label or f"guard {t.guard!r}"
+                calls: list[_Call] = []
+                source_chain = _chain(machine, leaf.name)
+                target_chain = _chain(machine, target.name)
+                common = 0
+                while (
+                    common
+                    < min(len(source_chain), len(target_chain)) - (1 if leaf is target else 0)
+                    and source_chain[common] == target_chain[common]
+                ):
+                    common += 1
+                for state in reversed(source_chain[common:]):
+                    hook = exits[state]
+                    if hook is not None:
+                        calls.append((hook, False, f"exit hook 'on_exit_{state}'"))
+                for action in t.actions:
+                    found = resolver.lookup(action, f"action of {t.describe()}", required=True)
+                    if found is not None:
+                        calls.append((found, True, f"action {action!r}"))
+                for state in target_chain[common:]:
+                    hook = enters[state]
+                    if hook is not None:
+                        calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
+                for handler, _, label in calls:
+                    if async_label is None and _is_async(handler):
+                        async_label = label
+                key = (leaf.name, event, target.name)
+                step = self._steps.setdefault(key, Step(*key))
+                options.append(_Option(t, guard, target, step, tuple(calls)))
+            route = _Route(tuple(options))
+            first = options[0].transition
+            if first.branch:
+                name = f"decide_{event}"
+                decider = resolver.lookup(
+                    name,
+                    f"decider of the branch {leaf.name!r} --{event}--> "
+                    + " | ".join(repr(o.transition.target) for o in options)
+                    + ", which returns the target's name,",
+                    required=True,
+                )
+                route.decider = decider
+                route.decider_label = f"decider {name!r}"
+                if decider is not None and _is_async(decider):
+                    async_label = async_label or route.decider_label
+                for option in options:
+                    route.branches[option.transition.target] = option
+                    route.branches.setdefault(option.name, option)
+            if async_label is None:
+                for listener in self._listeners:
+                    if _is_async(listener):
+                        async_label = f"listener {_name_of(listener)}"
+                        break
+            route.async_label = async_label
+            route.fast = (
+                not first.branch
+                and len(options) == 1
+                and options[0].guard is None
+                and not options[0].calls
+                and not self._listeners
+            )
+            leaf.routes[event] = route
+        leaf.allowed = tuple(leaf.routes)
+
+    def __repr__(self) -> str:
+        bound = self.context_type.__name__ if self.context_type is not None else "handlers"
+        return f"<fsm.BoundMachine {self.machine.name!r} bound to {bound}>"
+
+    @property
+    def fingerprint(self) -> str:
+        """The machine's fingerprint, computed once (used by snapshots)."""
+        if self._fingerprint is None:
+            self._fingerprint = self.machine.fingerprint
+        return self._fingerprint
+
+    def start(
+        self,
+        context: object = None,
+        *,
+        lock: bool = False,
+        history: bool | int = False,
+    ) -> Instance:
+        """Start an instance in the machine's initial state.
+
+        Enter hooks of the initial state are not run: nothing is left to
+        enter it, and starting stays cheap and cannot fail.
+
+        Args:
+            context: the object whose methods are the guards, actions and
+                hooks; every handler gets it as first argument.
+            lock: when True, :meth:`Instance.send` holds a per-instance lock,
+                so threads may share the instance.
+            history: False (the default) keeps none, True keeps every step, a
+                positive int keeps that many most recent steps.
+
+        Returns:
+            A new :class:`Instance`.
+
+        Raises:
+            TypeError: ``context`` is not of the class the machine was bound
+                to, or ``history`` is not a bool or a positive int.
+        """
+        if lock or history is not False or self.context_type is not None:
+            return self._make(context, self._initial, lock, history, ())
+        inst = _new_instance(Instance)
+        inst._state = self._initial
+        inst._context = context
+        inst._history = None
+        inst._alock = None
+        return inst
+
+    def _make(
+        self,
+        context: object,
+        leaf: _Leaf,
+        lock: bool,
+        history: bool | int,
+        steps: Iterable[Step],
+    ) -> Instance:
+        cls = self.context_type
+        if cls is not None and type(context) is not cls:
+            raise TypeError(
+                f"context must be an instance of {cls.__name__}, the class machine "
+                f"{self.machine.name!r} was bound to (got {context!r} of type "
+                f"{type(context).__name__}); pass one, or bind the machine to "
+                f"{type(context).__name__}"
+            )
+        log: list[Step] | deque[Step] | None
+        if history is True:
+            log = list(steps)
+        elif history is False:
+            log = None
+        elif _positive_int(history):
+            log = deque(steps, maxlen=history)
+        else:
+            raise TypeError(
+                f"history must be False, True or a positive int (got {history!r}); "
+                f"use True to keep every step or N to keep the last N"
+            )
+        inst: Instance
+        if lock:
+            locked = _new_instance(_LockedInstance)
+            locked._lock = threading.RLock()
+            inst = locked
+        else:
+            inst = _new_instance(Instance)
+        inst._state = leaf
+        inst._context = context
+        inst._history = log
+        inst._alock = None
+        return inst
+
+    def restore(
+        self,
+        snapshot: object,
+        context: object = None,
+        *,
+        lock: bool = False,
+        history: bool | int | None = None,
+    ) -> Instance:
+        """Make an instance from a snapshot taken by :meth:`Instance.snapshot`.
+
+        No hook runs. The snapshot is checked, never evaluated or unpickled.
+
+        Args:
+            snapshot: the dict returned by :meth:`Instance.snapshot` (possibly
+                after a round trip through JSON).
+            context: as for :meth:`start`.
+            lock: as for :meth:`start`.
+            history: as for :meth:`start`; None (the default) keeps every step
+                when the snapshot has a history, and none otherwise.
+
+        Returns:
+            An :class:`Instance` in the snapshot's state, with its history.
+
+        Raises:
+            SnapshotError: the snapshot is malformed, is of another machine or
+                of another version of this one, or names an unknown state or
+                step; the message says which.
+        """
+        leaf, steps = self._check_snapshot(snapshot)
+        if history is None:
+            history = steps is not None
+        return self._make(context, leaf, lock, history, steps or ())
+
+    def _check_snapshot(self, snapshot: object) -> tuple[_Leaf, list[Step] | None]:
+        machine = self.machine
+        if not isinstance(snapshot, Mapping):
+            raise SnapshotError(
+                f"snapshot must be a dict as returned by Instance.snapshot() (got "
+                f"{_short(snapshot)} of type {type(snapshot).__name__})"
+            )
+        data: Mapping[object, object] = snapshot  # pyright: ignore[reportUnknownVariableType]
+        for key in _SNAPSHOT_KEYS:
+            if key not in data:
+                raise SnapshotError(
+                    f"snapshot is missing the key {key!r}; pass the whole dict "
+                    f"returned by Instance.snapshot()"
+                )
+        for extra in data:
+            if extra not in _SNAPSHOT_KEYS and extra not in _OPTIONAL_KEYS:
+                raise SnapshotError(
+                    f"snapshot has an unknown key {extra!r}; expected only "
+                    f"machine, fingerprint, state and history"
+                )
+        strings: list[str] = []
+        for key in _SNAPSHOT_KEYS:
+            value = data[key]
+            if not isinstance(value, str):
+                raise SnapshotError(
+                    f"snapshot[{key!r}] must be a string (got {_short(value)} of type "
+                    f"{type(value).__name__})"
+                )
+            strings.append(value)
+        name, fingerprint, state = strings
+        if name != machine.name:
+            raise SnapshotError(
+                f"snapshot is of machine {name!r}, not {machine.name!r}; restore it "
+                f"with the machine it was taken from"
+            )
+        if fingerprint != self.fingerprint:
+            raise SnapshotError(
+                f"snapshot fingerprint {fingerprint[:12]}... does not match machine "
+                f"{machine.name!r} (fingerprint {self.fingerprint[:12]}...): the "
+                f"definition changed since the snapshot was taken; restore it with "
+                f"the definition it was taken from"
+            )
+        leaf = self._leaves.get(state)
+        if leaf is None:
+            if state in machine.compiled.state_index:
+                raise SnapshotError(
+                    f"snapshot state {state!r} is a superstate; an instance is always "
+                    f"in a leaf state, such as {machine.resolve(state)!r}"
+                )
+            raise SnapshotError(
+                f"snapshot state {state!r} is not a state of machine {machine.name!r}; "
+                f"its states are {', '.join(self._leaves)}"
+            )
+        if "history" not in data:
+            return leaf, None
+        return leaf, self._check_history(data["history"], state)
+
+    def _check_history(self, raw: object, state: str) -> list[Step]:
+        if not isinstance(raw, list):
+            raise SnapshotError(
+                f"snapshot['history'] must be a list of [source, event, target] "
+                f"lists (got {_short(raw)} of type {type(raw).__name__})"
+            )
+        steps: list[Step] = []
+        items: list[object] = raw  # pyright: ignore[reportUnknownVariableType]
+        for n, item in enumerate(items):
+            key = _step_key(item)
+            if key is None:
+                raise SnapshotError(
+                    f"snapshot['history'][{n}] must be a [source, event, target] list "
+                    f"of three strings (got {_short(item)})"
+                )
+            step = self._steps.get(key)
+            if step is None:
+                raise SnapshotError(
+                    f"snapshot['history'][{n}] {list(key)!r} is not a transition of "
+                    f"machine {self.machine.name!r}; the history was edited or is of "
+                    f"another machine"
+                )
+            if steps and steps[-1].target != step.source:
+                raise SnapshotError(
+                    f"snapshot['history'][{n}] starts in {step.source!r} but the step "
+                    f"before it ends in {steps[-1].target!r}; the history was edited"
+                )
+            steps.append(step)
+        if steps and steps[-1].target != state:
+            raise SnapshotError(
+                f"snapshot history ends in {steps[-1].target!r} but its state is "
+                f"{state!r}; the snapshot was edited"
+            )
+        return steps
+
+
+def _step_key(item: object) -> tuple[str, str, str] | None:
+    if not isinstance(item, (list, tuple)):
+        return None
+    parts: list[object] = list(item)  # pyright: ignore[reportUnknownArgumentType]
+    if len(parts) != 3:
+        return None
+    source, event, target = parts
+    if isinstance(source, str) and isinstance(event, str) and isinstance(target, str):
+        return (source, event, target)
+    return None
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _name_of(function: object) -> str:
+    return getattr(function, "__qualname__", None) or repr(function)
+
+
+# -- instances ----------------------------------------------------------------------
+
+
+class Instance:
+    """A running machine: a current state, driven by event names.
+
+    Made by :meth:`fsm.Machine.start` (or :meth:`BoundMachine.start`), or by
+    :meth:`fsm.Machine.restore` from a snapshot.
+
+    Examples:
+        >>> import fsm
+        >>> door = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> Closed
+        ...     Closed --> Open : open
+        ...     Open --> Closed : close
+        ... ''')
+        >>> inst = door.start(history=True)
+        >>> inst.send("open")
+        'Open'
+        >>> inst.state, inst.allowed, inst.can("open")
+        ('Open', ('close',), False)
+        >>> inst.send("open")
+        Traceback (most recent call last):
+        ...
+        fsm.InvalidTransition: Can't send 'open' in state 'Open'; allowed here: close.
+        >>> inst.history
+        (Step(source='Closed', event='open', target='Open'),)
+        >>> door.restore(inst.snapshot()).state
+        'Open'
+    """
+
+    __slots__ = ("__weakref__", "_alock", "_context", "_history", "_state")
+
+    _state: _Leaf
+    _context: object
+    _history: list[Step] | deque[Step] | None
+    _alock: asyncio.Lock | None
+
+    def __init__(self) -> None:
+        raise TypeError(
+            "fsm.Instance cannot be made directly; use machine.start(...) or "
+            "machine.bind(...).start(...)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<fsm.Instance of {self.machine.name!r} in {self._state.name!r}>"
+
+    # -- reading --------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """The current state (always a leaf: never a superstate)."""
+        return self._state.name
+
+    @property
+    def machine(self) -> Machine:
+        """The :class:`~fsm.Machine` this instance runs."""
+        return self._state.bound.machine
+
+    @property
+    def bound(self) -> BoundMachine:
+        """The :class:`BoundMachine` this instance was started from."""
+        return self._state.bound
+
+    @property
+    def context(self) -> object:
+        """The context object given at start (None if none was)."""
+        return self._context
+
+    @property
+    def is_final(self) -> bool:
+        """True when the current state is one of the machine's final states."""
+        return self._state.final
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The events that have a transition in the current state.
+
+        Guards are not evaluated (they may need the event's payload); use
+        :meth:`can` for that.
+        """
+        return self._state.allowed
+
+    @property
+    def history(self) -> tuple[Step, ...]:
+        """The steps taken, oldest first (the most recent ones, when bounded).
+
+        Raises:
+            FSMError: history is off for this instance.
+        """
+        log = self._history
+        if log is None:
+            raise FSMError(
+                f"history is off for this instance of {self.machine.name!r}; start it "
+                f"with history=True (every step) or history=N (the last N steps)"
+            )
+        return tuple(log)
+
+    def can(self, event: str, /, **payload: Any) -> bool:
+        """Return True when ``send(event, **payload)`` would find a transition.
+
+        Guards are evaluated with ``payload`` (so they must not have side
+        effects); a branch counts as possible without asking its decider.
+        Nothing changes.
+
+        Raises:
+            TransitionFailed: a guard raised.
+            FSMError: a guard is async; use :meth:`asend` and catch
+                :class:`~fsm.InvalidTransition` instead.
+        """
+        leaf = self._state
+        route = leaf.routes.get(event)
+        if route is None:
+            return False
+        if route.decider is not None:
+            return True
+        context = self._context
+        for option in route.options:
+            guard = option.guard
+            if guard is None:
+                return True
+            if option.guard_is_async:
+                raise FSMError(
+                    f"{option.guard_label} of {option.transition.describe()} is async, so "
+                    f"can({event!r}) cannot evaluate it; use 'await inst.asend(...)' "
+                    f"and catch fsm.InvalidTransition"
+                )
+            try:
+                if guard(context, **payload):
+                    return True
+            except Exception as error:
+                raise _failure(leaf, event, option.transition, option.guard_label, error) from error
+        return False
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-safe dict to store and later :meth:`fsm.Machine.restore`.
+
+        ``{"machine", "fingerprint", "state"}`` plus ``"history"`` (a list of
+        ``[source, event, target]`` lists) when history is on. The context is
+        not part of it: pass it again to ``restore``.
+        """
+        leaf = self._state
+        data: dict[str, Any] = {
+            "machine": leaf.bound.machine.name,
+            "fingerprint": leaf.bound.fingerprint,
+            "state": leaf.name,
+        }
+        if self._history is not None:
+            data["history"] = [list(step) for step in self._history]
+        return data
+
+    # -- sending --------------------------------------------------------------------
+
+    def send(self, event: str, /, **payload: Any) -> str:
+        """Send ``event``; take the transition it enables and return the new state.
+
+        Args:
+            event: the event's name.
+            **payload: passed as keyword arguments to the guards, the actions
+                and the branch decider (not to hooks).
+
+        Returns:
+            The state entered.
+
+        Raises:
+            InvalidTransition: no transition for ``event`` is enabled in the
+                current state (unknown event, or every guard false).
+            TransitionFailed: a guard, hook, action, decider or listener
+                raised; it is chained to the original exception.
+            FSMError: a handler of this transition is async; use :meth:`asend`.
+        """
+        route = self._state.routes.get(event)
+        if route is not None and route.fast:
+            log = self._history
+            if log is not None:
+                log.append(route.step)
+            self._state = route.target
+            return route.name
+        return self._send(event, route, payload)
+
+    def _invalid(self, leaf: _Leaf, event: str, reason: str | None) -> InvalidTransition:
+        if reason is None and event not in leaf.bound.machine.compiled.event_index:
+            reason = f"machine {leaf.bound.machine.name!r} has no event {event!r}"
+        return InvalidTransition(leaf.name, event, leaf.allowed, reason)
+
+    def _send(self, event: str, route: _Route | None, payload: dict[str, Any]) -> str:
+        leaf = self._state
+        if route is None:
+            raise self._invalid(leaf, event, None)
+        if route.async_label is not None:
+            raise FSMError(
+                f"{route.async_label} of {event!r} in state {leaf.name!r} is async; use "
+                f"'await inst.asend({event!r}, ...)' instead of send()"
+            )
+        context = self._context
+        decider = route.decider
+        option: _Option | None = None
+        if decider is not None:
+            try:
+                choice = decider(context, **payload)
+            except Exception as error:
+                raise _failure(leaf, event, None, route.decider_label, error) from error
+            option = self._branch(leaf, event, route, choice)
+        else:
+            for candidate in route.options:
+                guard = candidate.guard
+                if guard is None:
+                    option = candidate
+                    break
+                try:
+                    held = guard(context, **payload)
+                except Exception as error:
+                    raise _failure(
+                        leaf, event, candidate.transition, candidate.guard_label, error
+                    ) from error
+                if held:
+                    option = candidate
+                    break
+            if option is None:
+                raise self._invalid(leaf, event, _guards_false(route))
+        label = ""
+        try:
+            for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
+                if takes_payload:
+                    handler(context, **payload)
+                else:
+                    handler(context)
+        except Exception as error:
+            raise _failure(leaf, event, option.transition, label, error) from error
+        self._commit(leaf, event, option, payload)
+        return option.name
+
+    def _branch(self, leaf: _Leaf, event: str, route: _Route, choice: object) -> _Option:
+        option = route.branches.get(choice) if isinstance(choice, str) else None
+        if option is None:
+            targets = ", ".join(repr(o.transition.target) for o in route.options)
+            raise TransitionFailed(
+                leaf.name,
+                event,
+                None,
+                route.decider_label,
+                f"it returned {_short(choice)}; return one of {targets}",
+            )
+        return option
+
+    def _apply(self, leaf: _Leaf, event: str, option: _Option) -> Step | None:
+        """Set the state and record the step; return the step the history dropped."""
+        if self._state is not leaf:
+            raise TransitionFailed(
+                leaf.name,
+                event,
+                option.transition,
+                "commit",
+                f"the state changed to {self._state.name!r} while the transition ran "
+                f"(a handler, thread or task sent another event to this instance); send "
+                f"follow-up events after send() returns, and use lock=True to share "
+                f"an instance between threads",
+            )
+        log = self._history
+        evicted: Step | None = None
+        if log is not None:
+            if isinstance(log, deque) and len(log) == log.maxlen:
+                evicted = log[0]
+            log.append(option.step)
+        self._state = option.target
+        return evicted
+
+    def _rollback(self, leaf: _Leaf, evicted: Step | None) -> None:
+        self._state = leaf
+        log = self._history
+        if log is not None:
+            log.pop()
+            if evicted is not None:
+                assert isinstance(log, deque)
+                log.appendleft(evicted)
+
+    def _commit(self, leaf: _Leaf, event: str, option: _Option, payload: dict[str, Any]) -> None:
+        evicted = self._apply(leaf, event, option)
+        listeners = leaf.bound._listeners
+        if not listeners:
+            return
+        listener: Listener | None = None
+        try:
+            for listener in listeners:
+                listener(self, option.step, payload)
+        except BaseException as error:
+            self._rollback(leaf, evicted)
+            if isinstance(error, Exception):
+                stage = f"listener {_name_of(listener)}"
+                raise _failure(leaf, event, option.transition, stage, error) from error
+            raise
+
+    async def asend(self, event: str, /, **payload: Any) -> str:
+        """Send ``event``, awaiting async guards, hooks, actions and listeners.
+
+        Concurrent ``asend`` calls on one instance run one after the other,
+        in the order they acquire the instance's :class:`asyncio.Lock`. Sync
+        handlers are called as in :meth:`send`. Do not mix ``send`` and
+        ``asend`` on one instance while an ``asend`` is running.
+
+        Returns:
+            The state entered.
+
+        Raises:
+            InvalidTransition: as :meth:`send`.
+            TransitionFailed: as :meth:`send`.
+        """
+        alock = self._alock
+        if alock is None:
+            import asyncio  # slow to import; sync users never need it
+
+            alock = self._alock = asyncio.Lock()
+        async with alock:
+            return await self._asend(event, payload)
+
+    async def _asend(self, event: str, payload: dict[str, Any]) -> str:
+        leaf = self._state
+        route = leaf.routes.get(event)
+        if route is None:
+            raise self._invalid(leaf, event, None)
+        context = self._context
+        decider = route.decider
+        option: _Option | None = None
+        if decider is not None:
+            try:
+                choice = await _maybe(decider(context, **payload))
+            except Exception as error:
+                raise _failure(leaf, event, None, route.decider_label, error) from error
+            option = self._branch(leaf, event, route, choice)
+        else:
+            for candidate in route.options:
+                guard = candidate.guard
+                if guard is None:
+                    option = candidate
+                    break
+                try:
+                    held = await _maybe(guard(context, **payload))
+                except Exception as error:
+                    raise _failure(
+                        leaf, event, candidate.transition, candidate.guard_label, error
+                    ) from error
+                if held:
+                    option = candidate
+                    break
+            if option is None:
+                raise self._invalid(leaf, event, _guards_false(route))
+        label = ""
+        try:
+            for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
+                if takes_payload:
+                    await _maybe(handler(context, **payload))
+                else:
+                    await _maybe(handler(context))
+        except Exception as error:
+            raise _failure(leaf, event, option.transition, label, error) from error
+        await self._acommit(leaf, event, option, payload)
+        return option.name
+
+    async def _acommit(
+        self, leaf: _Leaf, event: str, option: _Option, payload: dict[str, Any]
+    ) -> None:
+        evicted = self._apply(leaf, event, option)
+        listeners = leaf.bound._listeners
+        if not listeners:
+            return
+        listener: Listener | None = None
+        try:
+            for listener in listeners:
+                await _maybe(listener(self, option.step, payload))
+        except BaseException as error:
+            self._rollback(leaf, evicted)
+            if isinstance(error, Exception):
+                stage = f"listener {_name_of(listener)}"
+                raise _failure(leaf, event, option.transition, stage, error) from error
+            raise
+
+
+def _guards_false(route: _Route) -> str:
+    names = [o.transition.guard for o in route.options if o.guard is not None]
+    if len(names) == 1:
+        return f"guard {names[0]} is false"
+    return f"guards {', '.join(str(n) for n in names)} are false"
+
+
+async def _maybe(result: object) -> object:
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+class _LockedInstance(Instance):
+    """An :class:`Instance` whose ``send`` holds a lock (``lock=True``)."""
+
+    __slots__ = ("_lock",)
+
+    _lock: threading.RLock
+
+    def send(self, event: str, /, **payload: Any) -> str:
+        with self._lock:
+            return Instance.send(self, event, **payload)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return Instance.snapshot(self)
+
+
+_new_instance: Final = object.__new__
+
+for _cls in (Step, TransitionFailed, BoundMachine, Instance, _LockedInstance):
+    _cls.__module__ = "fsm"
+_LockedInstance.__qualname__ = _LockedInstance.__name__ = "Instance"
+del _cls
