@@ -1,0 +1,539 @@
+"""The typestate face at run time: State classes, linearity, protocol(), drive(), diff()."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from typing_extensions import Self
+
+import fsm
+from typestate import (
+    ProtocolViolation,
+    State,
+    StateConsumed,
+    assert_conforms,
+    diff,
+    drive,
+    protocol,
+    transition,
+)
+
+AGENT_SPEC = Path(__file__).parent.parent / "examples" / "agent.mmd"
+
+
+class Idle(State):
+    @transition
+    def assign(self, task: str) -> Planning:
+        return Planning(task=task)
+
+
+class Planning(State):
+    task: str
+
+    @transition
+    def plan(self, steps: list[str]) -> Acting:
+        return Acting(steps=tuple(steps))
+
+    @transition
+    def give_up(self) -> Failed:
+        return Failed()
+
+
+class Working(State, abstract=True):
+    @transition
+    def cancel(self) -> Failed:
+        return Failed()
+
+
+class Acting(Working):
+    steps: tuple[str, ...] = ()
+
+    @transition
+    def call_tool(self, name: str, args: dict[str, object]) -> AwaitingTool:
+        return AwaitingTool(steps=self.steps, tool=name)
+
+    @transition
+    def finish(self) -> Done:
+        return Done()
+
+
+class AwaitingTool(Working):
+    steps: tuple[str, ...]
+    tool: str
+
+    @transition
+    def result(self, output: str) -> Acting | Planning:
+        if output:
+            return Acting(steps=self.steps)
+        return Planning(task="retry")
+
+
+class Done(State, final=True): ...
+
+
+class Failed(State, final=True): ...
+
+
+# -- State classes ---------------------------------------------------------------
+
+
+def test_state_data_are_frozen_keyword_only_attrs_fields() -> None:
+    planning = Planning(task="t")
+    assert attrs.fields(Planning)[0].name == "task"
+    assert planning == Planning(task="t")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        planning.task = "u"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Planning("t")  # type: ignore[call-arg]
+
+
+def test_abstract_state_cannot_be_instantiated() -> None:
+    message = (
+        "Working is an abstract state (declared with abstract=True) and cannot be "
+        "instantiated; create one of its substates instead"
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        Working()
+
+
+def test_the_state_base_cannot_be_instantiated() -> None:
+    with pytest.raises(TypeError, match=r"^typestate.State is the base of state classes"):
+        State()
+
+
+def test_only_an_abstract_state_can_be_subclassed() -> None:
+    with pytest.raises(
+        fsm.DefinitionError,
+        match=r"^class Sub\(Planning\): Planning is a concrete state, and only a state "
+        r"declared with abstract=True can be subclassed",
+    ):
+
+        class Sub(Planning): ...
+
+
+def test_a_final_state_has_no_transitions() -> None:
+    with pytest.raises(
+        fsm.DefinitionError,
+        match=r"^final state End has transitions \(End.go\); a final state ends the protocol",
+    ):
+
+        class End(State, final=True):
+            @transition
+            def go(self) -> Done:
+                return Done()
+
+
+def test_final_and_abstract_together_are_refused() -> None:
+    with pytest.raises(
+        fsm.DefinitionError, match=r"^state Odd is declared both final=True and abstract=True"
+    ):
+
+        class Odd(State, final=True, abstract=True): ...
+
+
+def test_transition_decorates_only_functions() -> None:
+    with pytest.raises(
+        TypeError, match=r"^@transition decorates a method written with def or async def"
+    ):
+        transition(staticmethod(len))
+
+
+def test_transition_keeps_name_doc_and_signature() -> None:
+    import inspect
+
+    assert Planning.plan.__name__ == "plan"
+    assert Planning.plan.__qualname__ == "Planning.plan"
+    assert str(inspect.signature(Planning.plan)) == "(self, steps: 'list[str]') -> 'Acting'"
+
+
+# -- linearity -------------------------------------------------------------------
+
+
+def test_a_consumed_state_refuses_every_transition() -> None:
+    planning = Planning(task="t")
+    planning.give_up()
+    message = (
+        "Can't call Planning.plan(): this Planning was consumed by Planning.give_up() "
+        "-> Failed; use the Failed that call returned."
+    )
+    with pytest.raises(StateConsumed, match=f"^{re.escape(message)}$") as info:
+        planning.plan(["a"])
+    assert (info.value.state, info.value.method) == ("Planning", "plan")
+    assert (info.value.consumed_by, info.value.target) == ("give_up", "Failed")
+
+
+def test_an_inherited_transition_consumes_the_substate() -> None:
+    acting = Acting()
+    acting.cancel()
+    with pytest.raises(
+        StateConsumed,
+        match=r"^Can't call Acting.finish\(\): this Acting was consumed by "
+        r"Acting.cancel\(\) -> Failed;",
+    ):
+        acting.finish()
+
+
+def test_a_raising_body_leaves_the_state_unconsumed() -> None:
+    class Flaky(State):
+        tries: list[int] = attrs.field(factory=list)
+
+        @transition
+        def go(self) -> Done:
+            self.tries.append(1)
+            if len(self.tries) == 1:
+                raise ConnectionError("try again")
+            return Done()
+
+    flaky = Flaky()
+    with pytest.raises(ConnectionError, match=r"^try again$"):
+        flaky.go()
+    assert flaky.go() == Done()
+    with pytest.raises(StateConsumed):
+        flaky.go()
+
+
+def test_returning_an_undeclared_target_is_a_protocol_violation() -> None:
+    class Liar(State):
+        @transition
+        def go(self) -> Done:
+            return Failed()  # type: ignore[return-value]
+
+    liar = Liar()
+    message = (
+        "Liar.go() returned a Failed, which is not one of its declared targets (Done); "
+        "return one of them, or add Failed to its return annotation."
+    )
+    with pytest.raises(ProtocolViolation, match=f"^{re.escape(message)}$") as info:
+        liar.go()
+    assert (info.value.returned, info.value.expected) == ("Failed", ("Done",))
+    # The transition did not complete, so the state is not consumed.
+    with pytest.raises(ProtocolViolation):
+        liar.go()
+
+
+def test_a_branch_accepts_each_declared_target() -> None:
+    assert isinstance(AwaitingTool(steps=(), tool="t").result("ok"), Acting)
+    assert isinstance(AwaitingTool(steps=(), tool="t").result(""), Planning)
+
+
+def test_self_loop_returning_self_keeps_the_state_live() -> None:
+    class Counter(State):
+        @transition
+        def same(self) -> Self:
+            return self
+
+        @transition
+        def bump(self) -> Self:
+            return type(self)()
+
+    counter = Counter()
+    assert counter.same() is counter
+    fresh = counter.bump()
+    assert fresh == counter
+    with pytest.raises(
+        StateConsumed,
+        match=r"^Can't call Counter.same\(\): this Counter was consumed by "
+        r"Counter.bump\(\) -> Counter;",
+    ):
+        counter.same()
+
+
+def test_linearity_can_be_turned_off_for_a_protocol() -> None:
+    class Free(State, abstract=True, linear=False): ...
+
+    class Loose(Free):
+        @transition
+        def go(self) -> Loose:
+            return Loose()
+
+    loose = Loose()
+    assert loose.go() == loose.go()
+    assert protocol(Loose).states == ("Loose",)
+
+
+def test_a_violating_async_transition_leaves_the_state_unconsumed() -> None:
+    class Odd(State):
+        @transition
+        async def go(self) -> Done:
+            return Failed()  # type: ignore[return-value]
+
+    odd = Odd()
+    with pytest.raises(ProtocolViolation):
+        asyncio.run(odd.go())
+    with pytest.raises(ProtocolViolation):
+        asyncio.run(odd.go())
+
+
+def test_async_transition_is_in_flight_until_it_finishes() -> None:
+    class Fetching(State):
+        @transition
+        async def fetch(self, url: str) -> Done:
+            await asyncio.sleep(0.01)
+            return Done()
+
+    async def race() -> tuple[object, object]:
+        fetching = Fetching()
+        return await asyncio.gather(
+            fetching.fetch("a"), fetching.fetch("b"), return_exceptions=True
+        )
+
+    first, second = asyncio.run(race())
+    assert first == Done()
+    message = (
+        "Can't call Fetching.fetch(): this Fetching is in flight in Fetching.fetch(), an "
+        "async transition that has not finished; await that call and use the state it "
+        "returns."
+    )
+    assert isinstance(second, StateConsumed)
+    assert str(second) == message
+
+
+def test_a_cancelled_async_transition_leaves_the_state_unconsumed() -> None:
+    class Waiting(State):
+        @transition
+        async def go(self, delay: float) -> Done:
+            await asyncio.sleep(delay)
+            return Done()
+
+    async def run() -> State:
+        waiting = Waiting()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(waiting.go(10), 0.01)
+        return await waiting.go(0)
+
+    assert asyncio.run(run()) == Done()
+
+
+def test_state_consumed_pickles() -> None:
+    import pickle
+
+    error = StateConsumed("A", "go", "stop", "B")
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error)
+    violation = ProtocolViolation("A", "go", "C", ("B",))
+    assert str(pickle.loads(pickle.dumps(violation))) == str(violation)
+
+
+# -- protocol() ------------------------------------------------------------------
+
+
+def test_protocol_extracts_states_events_params_and_hierarchy() -> None:
+    m = protocol(Idle, name="Agent")
+    assert m.states == (
+        "Idle", "Planning", "Working", "Acting", "Failed", "AwaitingTool", "Done"
+    )  # fmt: skip
+    assert (m.initial, m.final) == ("Idle", frozenset({"Done", "Failed"}))
+    assert dict(m.parents) == {"Acting": "Working", "AwaitingTool": "Working"}
+    assert dict(m.entries) == {}
+    assert fsm.Transition("Working", "cancel", "Failed") in m.transitions
+    call_tool = next(t for t in m.transitions if t.event == "call_tool")
+    assert call_tool.params == (("name", "str"), ("args", "dict[str, object]"))
+
+
+def test_a_union_return_is_a_branch() -> None:
+    result = [t for t in protocol(Idle).transitions if t.event == "result"]
+    assert result == [
+        fsm.Transition(
+            "AwaitingTool", "result", "Acting", params=(("output", "str"),), branch=True
+        ),
+        fsm.Transition(
+            "AwaitingTool", "result", "Planning", params=(("output", "str"),), branch=True
+        ),
+    ]
+
+
+def test_the_name_defaults_to_the_initial_class() -> None:
+    assert protocol(Idle).name == "Idle"
+
+
+def test_protocol_of_a_non_state_is_a_definition_error() -> None:
+    with pytest.raises(
+        fsm.DefinitionError, match=r"^typestate.protocol\(\) needs the initial state class"
+    ):
+        protocol(int)  # type: ignore[arg-type]
+    with pytest.raises(fsm.DefinitionError, match=r"^initial state Working is abstract"):
+        protocol(Working)
+
+
+def test_a_superstate_self_loop_loops_on_each_substate() -> None:
+    class Base(State, abstract=True):
+        @transition
+        def ping(self) -> Self:
+            return self
+
+    class One(Base):
+        @transition
+        def next(self) -> Two:
+            return Two()
+
+    class Two(Base, final=False): ...
+
+    m = protocol(One, namespace={"Two": Two})
+    assert [(t.source, t.event, t.target) for t in m.transitions] == [
+        ("One", "next", "Two"),
+        ("One", "ping", "One"),
+        ("Two", "ping", "Two"),
+    ]
+    assert dict(m.parents) == {"One": "Base", "Two": "Base"}
+
+
+def test_an_abstract_base_without_transitions_is_left_out() -> None:
+    class Shared(State, abstract=True):
+        owner: str
+
+    class Only(Shared, final=True): ...
+
+    m = protocol(Only)
+    assert (m.states, dict(m.parents)) == (("Only",), {})
+    assert Only(owner="me").owner == "me"
+
+
+def test_same_event_with_different_params_is_a_definition_error() -> None:
+    class A(State):
+        @transition
+        def go(self, n: int) -> B:
+            return B()
+
+    class B(State):
+        @transition
+        def go(self, m: int) -> A:
+            return A()
+
+    message = (
+        "B.go takes (m: int) but A.go takes (n: int); an event carries the same payload "
+        "in every state, so give both methods the same parameters (names and "
+        "annotations) or rename one"
+    )
+    with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}$"):
+        protocol(A)
+
+
+def test_protocol_binds_run_time_checks_resolved_with_a_namespace() -> None:
+    def make() -> Any:
+        class Start(State):
+            @transition
+            def go(self) -> Stop:
+                return Stop()
+
+        class Stop(State, final=True): ...
+
+        return Start
+
+    start = make()
+    assert protocol(start).states == ("Start", "Stop")
+    assert type(start().go()).__name__ == "Stop"
+
+
+# -- drive() ---------------------------------------------------------------------
+
+
+def test_drive_dispatches_event_names() -> None:
+    driver = drive(Idle())
+    driver.send("assign", task="t")
+    assert driver.state == Planning(task="t")
+    assert driver.allowed == ("plan", "give_up")
+    driver.send("plan", steps=["a"])
+    driver.send("finish")
+    assert [t.describe() for t in driver.history] == [
+        "Idle --assign--> Planning",
+        "Planning --plan--> Acting",
+        "Acting --finish--> Done",
+    ]
+    assert not driver.allowed
+
+
+def test_drive_refuses_an_event_not_allowed_now() -> None:
+    driver = drive(Idle())
+    message = "Can't send 'plan' in state 'Idle'; allowed here: assign."
+    with pytest.raises(fsm.InvalidTransition, match=f"^{re.escape(message)}$") as info:
+        driver.send("plan", steps=[])
+    assert (info.value.state, info.value.event, info.value.allowed) == ("Idle", "plan", ("assign",))
+    assert not driver.can("plan")
+    assert driver.history == ()
+
+
+def test_drive_takes_superstate_transitions() -> None:
+    driver = drive(Planning(task="t"))
+    driver.send("plan", steps=["a"])
+    driver.send("cancel")
+    assert driver.history[-1] == fsm.Transition("Working", "cancel", "Failed")
+    assert isinstance(driver.state, Failed)
+
+
+def test_drive_async_transitions_need_asend() -> None:
+    class Fetching(State):
+        @transition
+        async def fetch(self) -> Done:
+            return Done()
+
+    driver = drive(Fetching())
+    with pytest.raises(
+        TypeError,
+        match=r"^Fetching.fetch is an async transition; use 'await driver.asend\('fetch', ...\)'$",
+    ):
+        driver.send("fetch")
+    assert asyncio.run(driver.asend("fetch")) == Done()
+    assert repr(driver) == "<typestate.Driver 'Fetching' in Done>"
+
+
+# -- diff() and assert_conforms() ------------------------------------------------
+
+
+def test_the_agent_classes_conform_to_the_agent_diagram() -> None:
+    spec = fsm.load(AGENT_SPEC)
+    assert diff(Idle, spec) == []
+    assert_conforms(Idle, spec)
+
+
+def test_diff_lists_every_difference_in_words() -> None:
+    spec = fsm.parse(
+        """
+        stateDiagram-v2
+            [*] --> Idle
+            Idle --> Planning : assign(job)
+            Planning --> Done : plan(steps)
+            Planning --> Failed : give_up
+            state Working {
+                Acting
+            }
+            Acting --> Done : finish
+            Done --> [*]
+        """,
+        name="Spec",
+    )
+    assert diff(spec, protocol(Idle, name="Classes")) == [
+        "state 'AwaitingTool' is in 'Classes' but not in 'Spec'",
+        "event 'cancel' is in 'Classes' but not in 'Spec'",
+        "event 'call_tool' is in 'Classes' but not in 'Spec'",
+        "event 'result' is in 'Classes' but not in 'Spec'",
+        "transition Planning --plan--> Done is in 'Spec' but not in 'Classes'",
+        "transition Planning --plan--> Acting is in 'Classes' but not in 'Spec'",
+        "transition Acting --call_tool--> AwaitingTool is in 'Classes' but not in 'Spec'",
+        "transition Acting --cancel--> Failed is in 'Classes' but not in 'Spec'",
+        "transition AwaitingTool --cancel--> Failed is in 'Classes' but not in 'Spec'",
+        "transition AwaitingTool --result--> Planning is in 'Classes' but not in 'Spec'",
+        "transition AwaitingTool --result--> Acting is in 'Classes' but not in 'Spec'",
+        "state 'Failed' is final in 'Classes' but not in 'Spec'",
+        "event 'assign' carries (job) in 'Spec' but (task) in 'Classes'",
+    ]
+
+
+def test_diff_of_identical_machines_is_empty() -> None:
+    m = protocol(Idle)
+    assert diff(m, fsm.parse(fsm.dumps(m))) == []
+
+
+def test_assert_conforms_raises_with_the_differences() -> None:
+    spec = fsm.parse(
+        "stateDiagram-v2\n [*] --> Idle\n Idle --> Planning : assign(task)\n", name="Idle"
+    )
+    with pytest.raises(AssertionError) as info:
+        assert_conforms(Idle, spec)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "'Idle' does not conform to 'Idle' (19 differences):"
+    assert lines[1] == "- state 'Working' is in the classes but not in the reference machine"

@@ -1,0 +1,30 @@
+"""typestate: agent protocols as classes that mypy and pyright check.
+
+Write one class per state; a transition is a method whose return annotation is
+the next state. The type checker then rejects a call the current state does
+not allow, the run time refuses a state object used twice, and
+:func:`protocol` extracts the :class:`fsm.Machine` for diagrams, analysis and
+conformance checks.
+"""
+
+from ._conform import assert_conforms as assert_conforms
+from ._conform import diff as diff
+from ._driver import Driver as Driver
+from ._driver import drive as drive
+from ._errors import ProtocolViolation as ProtocolViolation
+from ._errors import StateConsumed as StateConsumed
+from ._protocol import protocol as protocol
+from ._state import State as State
+from ._state import transition as transition
+
+__all__ = [
+    "Driver",
+    "ProtocolViolation",
+    "State",
+    "StateConsumed",
+    "assert_conforms",
+    "diff",
+    "drive",
+    "protocol",
+    "transition",
+]

@@ -1,0 +1,177 @@
+"""``diff()`` and ``assert_conforms()``: classes against a DSL file, in words.
+
+Two protocols are compared by what a run can do, not by how they are written:
+
+- states, the initial state, the final states, and each state's superstate;
+- the *effective* transitions: for every leaf state and event, the leaf
+  states the event can lead to (a superstate's transitions count in each of
+  its substates, a target superstate counts as its entry state);
+- the payload names of each event.
+
+Guards and actions are ignored, and so is whether several outcomes are a
+guarded group or a branch: classes express both as a union return type.
+Payload annotations are not compared, as the same type is often spelled in
+different ways (``List[str]``, ``list[str]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fsm import Machine
+
+from ._protocol import protocol
+from ._state import State
+
+__all__ = ["assert_conforms", "diff"]
+
+
+def _machine(value: Machine | type[State], namespace: Mapping[str, Any] | None) -> Machine:
+    if isinstance(value, Machine):
+        return value
+    return protocol(value, namespace=namespace)
+
+
+def _effective(m: Machine) -> set[tuple[str, str, str]]:
+    leaves = [s for s in m.states if s not in m.superstates]
+    found: set[tuple[str, str, str]] = set()
+    for state in leaves:
+        for event in m.enabled_events(state):
+            for t in m.transitions_from(state, event):
+                found.add((state, event, m.resolve(t.target)))
+    return found
+
+
+def _labels(a: Machine, b: Machine) -> tuple[str, str]:
+    if a.name != b.name:
+        return repr(a.name), repr(b.name)
+    return "the first machine", "the second machine"
+
+
+def diff(
+    a: Machine | type[State],
+    b: Machine | type[State],
+    *,
+    namespace: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """The differences between two protocols, in words (empty when they agree).
+
+    Args:
+        a, b: Machines, or initial State classes (passed to :func:`protocol`).
+        namespace: passed to :func:`protocol` to resolve annotations.
+
+    Examples:
+        >>> import fsm
+        >>> from typestate import State, diff, transition
+        >>> class Closed(State):
+        ...     @transition
+        ...     def open(self) -> "Opened":
+        ...         return Opened()
+        >>> class Opened(State, final=True): ...
+        >>> spec = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> Closed
+        ...     Closed --> Opened : open
+        ...     Opened --> Closed : close
+        ... ''', name="Door")
+        >>> diff(Closed, spec)
+        ["event 'close' is in 'Door' but not in 'Closed'", "transition Opened --close--> Closed is in 'Door' but not in 'Closed'", "state 'Opened' is final in 'Closed' but not in 'Door'"]
+    """  # noqa: E501
+    ma = _machine(a, namespace)
+    mb = _machine(b, namespace)
+    return _diff(ma, mb, *_labels(ma, mb))
+
+
+def _diff(ma: Machine, mb: Machine, la: str, lb: str) -> list[str]:
+    out: list[str] = []
+
+    if ma.initial != mb.initial:
+        out.append(f"the initial state is {ma.initial!r} in {la} but {mb.initial!r} in {lb}")
+
+    def missing(kind: str, xs: list[str], ys: set[str], left: str, right: str) -> None:
+        out.extend(f"{kind} {x!r} is in {left} but not in {right}" for x in xs if x not in ys)
+
+    missing("state", list(ma.states), set(mb.states), la, lb)
+    missing("state", list(mb.states), set(ma.states), lb, la)
+    missing("event", list(ma.events), set(mb.events), la, lb)
+    missing("event", list(mb.events), set(ma.events), lb, la)
+
+    order: dict[str, int] = {}
+    for state in (*ma.states, *mb.states):
+        order.setdefault(state, len(order))
+    ea, eb = _effective(ma), _effective(mb)
+
+    def key(t: tuple[str, str, str]) -> tuple[int, str, int]:
+        return (order[t[0]], t[1], order[t[2]])
+
+    out.extend(
+        f"transition {s} --{e}--> {t} is in {la} but not in {lb}"
+        for s, e, t in sorted(ea - eb, key=key)
+    )
+    out.extend(
+        f"transition {s} --{e}--> {t} is in {lb} but not in {la}"
+        for s, e, t in sorted(eb - ea, key=key)
+    )
+
+    common = [s for s in ma.states if s in set(mb.states)]
+    for state in common:
+        fa, fb = state in ma.final, state in mb.final
+        if fa != fb:
+            yes, no = (la, lb) if fa else (lb, la)
+            out.append(f"state {state!r} is final in {yes} but not in {no}")
+    for state in common:
+        pa, pb = ma.parents.get(state), mb.parents.get(state)
+        if pa != pb:
+            shown_a = repr(pa) if pa is not None else "none"
+            shown_b = repr(pb) if pb is not None else "none"
+            out.append(f"the superstate of {state!r} is {shown_a} in {la} but {shown_b} in {lb}")
+
+    events_b = set(mb.events)
+    for event in ma.events:
+        if event not in events_b:
+            continue
+        na, nb = _payload(ma, event), _payload(mb, event)
+        if na != nb:
+            out.append(
+                f"event {event!r} carries ({', '.join(na)}) in {la} but ({', '.join(nb)}) in {lb}"
+            )
+    return out
+
+
+def _payload(m: Machine, event: str) -> tuple[str, ...]:
+    for t in m.transitions:
+        if t.event == event:
+            return tuple(name for name, _ in t.params)
+    return ()
+
+
+def assert_conforms(
+    classes_or_machine: Machine | type[State],
+    machine: Machine,
+    *,
+    namespace: Mapping[str, Any] | None = None,
+) -> None:
+    """Raise AssertionError, listing the differences, unless both protocols agree.
+
+    Args:
+        classes_or_machine: an initial State class (see :func:`protocol`) or a
+            Machine.
+        machine: the reference, such as ``fsm.load("agent.mmd")``.
+        namespace: passed to :func:`protocol` to resolve annotations.
+
+    Raises:
+        AssertionError: with one line per difference (see :func:`diff`).
+    """
+    actual = _machine(classes_or_machine, namespace)
+    la, lb = _labels(actual, machine)
+    if la == "the first machine":
+        la = "the classes" if not isinstance(classes_or_machine, Machine) else la
+        lb = "the reference machine"
+    differences = _diff(actual, machine, la, lb)
+    if differences:
+        lines = "\n".join(f"- {d}" for d in differences)
+        raise AssertionError(
+            f"{actual.name!r} does not conform to {machine.name!r} "
+            f"({len(differences)} difference{'s' if len(differences) > 1 else ''}):\n{lines}"
+        )
