@@ -7,9 +7,11 @@ never a traceback).
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import fsm
@@ -53,6 +55,35 @@ def _build_parser() -> argparse.ArgumentParser:
         default="text",
         help="output format (default: text)",
     )
+    codegen = commands.add_parser(
+        "codegen",
+        help="write a module of typestate State classes from a machine",
+        description="Write a Python module of typestate State classes (one per state, "
+        "transition methods raising NotImplementedError) for a machine. With --check, "
+        "compare an existing module with what the machine gives instead: exit 1 and "
+        "print a unified diff when they differ.",
+    )
+    codegen.add_argument(
+        "target",
+        metavar="SPEC",
+        help="a .mmd/.md/.json file, or module:attribute naming a Machine or State class",
+    )
+    where = codegen.add_mutually_exclusive_group()
+    where.add_argument(
+        "-o", "--output", metavar="MODULE", help="write the module to this file (default: stdout)"
+    )
+    where.add_argument(
+        "--check",
+        metavar="MODULE",
+        help="exit 1 with a diff if this file differs from the module the spec gives",
+    )
+    codegen.add_argument(
+        "--line-length",
+        type=int,
+        default=88,
+        metavar="N",
+        help="format for this line length, as ruff format would (default: 88)",
+    )
     return parser
 
 
@@ -95,11 +126,48 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _codegen(args: argparse.Namespace) -> int:
+    import typestate
+
+    machine = load_target(args.target)
+    text = typestate.codegen(machine, line_length=args.line_length)
+    if args.check is not None:
+        path = Path(args.check)
+        try:
+            current = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TargetError(f"cannot read {args.check!r}: {exc.strerror or exc}") from None
+        if current == text:
+            return EXIT_OK
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                current.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=args.check,
+                tofile=f"typestate codegen {args.target}",
+            )
+        )
+        print(
+            f"typestate: {args.check} differs from the module {args.target} gives; "
+            f"regenerate it with: typestate codegen {args.target} -o {args.check}",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    if args.output is not None:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise TargetError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+        return EXIT_OK
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _build_parser()
     args = parser.parse_args(argv)
-    commands: dict[str, Callable[[argparse.Namespace], int]] = {"show": _show}
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {"show": _show, "codegen": _codegen}
     try:
         return commands[args.command](args)
     except (fsm.DefinitionError, TargetError) as exc:

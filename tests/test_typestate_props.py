@@ -100,3 +100,49 @@ def test_random_walks_through_drive_follow_the_machine(
         assert driver.history[-1].source == here
         with pytest.raises(StateConsumed):  # the old state object is consumed
             getattr(before, event)(pick=pick)
+
+
+class _Context:
+    """What the runtime's branch deciders see: the instance, to know its state."""
+
+    instance: fsm.Instance | None = None
+
+
+def _instance(machine: fsm.Machine) -> fsm.Instance:
+    """Start ``machine`` with deciders that pick as the classes of ``_classes`` do."""
+
+    def decider(event: str) -> Any:
+        def decide(context: _Context, pick: int) -> str:
+            assert context.instance is not None
+            targets = machine.transitions_from(context.instance.state, event)
+            return targets[pick % len(targets)].target
+
+        return decide
+
+    branching = {t.event for t in machine.transitions if t.branch}
+    context = _Context()
+    handlers = {f"decide_{event}": decider(event) for event in branching}
+    context.instance = machine.start(context, handlers=handlers)
+    return context.instance
+
+
+@given(graphs(), st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(0, 5)), max_size=20))
+def test_drive_agrees_with_the_runtime(graph: Graph, steps: list[tuple[str, int]]) -> None:
+    """The same allowed events, the same states and the same refusals, step by step."""
+    namespace = _classes(graph)
+    driver = drive(namespace["S0"](), namespace=namespace)
+    instance = _instance(driver.machine)
+    for event, pick in steps:
+        assert driver.allowed == instance.allowed
+        assert type(driver.state).__name__ == instance.state
+        if event not in instance.allowed:
+            with pytest.raises(fsm.InvalidTransition) as by_runtime:
+                instance.send(event, pick=pick)
+            with pytest.raises(fsm.InvalidTransition) as by_driver:
+                driver.send(event, pick=pick)
+            assert str(by_driver.value) == str(by_runtime.value)
+            continue
+        instance.send(event, pick=pick)
+        driver.send(event, pick=pick)
+    assert type(driver.state).__name__ == instance.state
+    assert instance.is_final == (type(driver.state).__name__ in driver.machine.final)

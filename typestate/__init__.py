@@ -7,6 +7,7 @@ not allow, the run time refuses a state object used twice, and
 conformance checks.
 """
 
+from ._codegen import codegen as codegen
 from ._conform import assert_conforms as assert_conforms
 from ._conform import diff as diff
 from ._driver import Driver as Driver
@@ -23,6 +24,7 @@ __all__ = [
     "State",
     "StateConsumed",
     "assert_conforms",
+    "codegen",
     "diff",
     "drive",
     "protocol",

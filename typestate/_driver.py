@@ -58,7 +58,10 @@ class Driver:
     def _method(self, event: str) -> Any:
         allowed = self.allowed
         if event not in allowed:
-            raise InvalidTransition(type(self._state).__name__, event, allowed)
+            reason = None
+            if event not in self.machine.events:  # worded as the fsm runtime words it
+                reason = f"machine {self.machine.name!r} has no event {event!r}"
+            raise InvalidTransition(type(self._state).__name__, event, allowed, reason)
         return getattr(self._state, event)
 
     def _record(self, event: str, result: State) -> State:

@@ -1,0 +1,463 @@
+"""``codegen()``: the module of State classes that a Machine describes.
+
+What the classes can express, and how:
+
+- each state is a class; a superstate is an ``abstract=True`` base of its
+  substates, with the superstate's transitions as its methods; a final state
+  is declared ``final=True``;
+- each transition group (one source, one event) is one method whose return
+  annotation is the union of its targets: a guarded group (``[else]``
+  included) and a ``[branch]`` both become a union, as classes express both
+  with the return type; guards and actions are named in the body's
+  ``NotImplementedError`` message, the only place left for them;
+- a target superstate stands for its entry state (an abstract state is never
+  a target), and so does an initial superstate;
+- payload annotations come from the machine (the DSL's types directive),
+  ``object`` where there is none. ``Optional``/``Union``/``List``... are
+  written in the modern form; names from ``typing`` and ``collections.abc``
+  are imported; any other type must be written with its module
+  (``decimal.Decimal``) so that the module can be imported.
+
+A superstate without any transition (its own or inherited) is a plain
+abstract base to :func:`typestate.protocol`, which leaves it out: the spec and
+the generated classes then differ in that state (``typestate.diff`` says so).
+
+The text is formatted as ``ruff format`` (and Black) would format it for the
+given line length, so a regenerated module is byte-for-byte stable.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import sys
+
+from fsm import DefinitionError, Machine, Transition
+
+__all__ = ["codegen"]
+
+# Names written in annotations that codegen imports, by module.
+_IMPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "AsyncIterable",
+            "AsyncIterator",
+            "Awaitable",
+            "Callable",
+            "Collection",
+            "Container",
+            "Coroutine",
+            "Generator",
+            "Hashable",
+            "Iterable",
+            "Iterator",
+            "Mapping",
+            "MutableMapping",
+            "MutableSequence",
+            "MutableSet",
+            "Sequence",
+            "Sized",
+        ),
+        "collections.abc",
+    ),
+    **dict.fromkeys(("Annotated", "Any", "Literal", "LiteralString", "NoReturn"), "typing"),
+    "Never": "typing_extensions",  # typing.Never needs Python 3.11
+}
+# Old spellings rewritten to the builtin generics (ruff's UP006).
+_BUILTIN_GENERICS = {
+    "List": "list",
+    "Dict": "dict",
+    "Tuple": "tuple",
+    "Set": "set",
+    "FrozenSet": "frozenset",
+    "Type": "type",
+}
+_BUILTINS = frozenset(dir(builtins))
+
+
+def codegen(machine: Machine, *, line_length: int = 88) -> str:
+    """The source of a module of State classes implementing ``machine``.
+
+    Methods raise ``NotImplementedError`` naming what to implement. The
+    module passes ``mypy --strict``, pyright strict, ``ruff check`` and
+    ``ruff format --check`` (at ``line_length``), and
+    ``typestate.protocol(<initial class>)`` conforms to ``machine`` (see the
+    module's notes for what classes cannot express).
+
+    Args:
+        machine: the protocol, e.g. ``fsm.load("agent.mmd")``.
+        line_length: the line length to format for (ruff's default is 88).
+
+    Returns:
+        The module's text.
+
+    Raises:
+        fsm.DefinitionError: every reason the machine cannot be written as
+            classes (a final state with transitions, a payload type naming
+            something codegen cannot import, a name that would shadow another).
+
+    Examples:
+        >>> import fsm
+        >>> from typestate import codegen
+        >>> door = fsm.parse('''
+        ... stateDiagram-v2
+        ...     %% types: open(key: str)
+        ...     [*] --> Closed
+        ...     Closed --> Opened : open(key)
+        ...     Opened --> [*]
+        ... ''', name="Door")
+        >>> text = codegen(door)
+        >>> print(text[text.index("from typestate"):], end="")
+        from typestate import State, transition
+        <BLANKLINE>
+        <BLANKLINE>
+        class Closed(State):
+            @transition
+            def open(self, key: str) -> Opened:
+                raise NotImplementedError("Closed.open: return Opened")
+        <BLANKLINE>
+        <BLANKLINE>
+        class Opened(State, final=True): ...
+    """
+    return _Generator(machine, line_length).run()
+
+
+class _Generator:
+    def __init__(self, machine: Machine, line_length: int) -> None:
+        self.m = machine
+        self.width = line_length
+        self.problems: list[str] = []
+        self.imports: dict[str, set[str]] = {}  # module -> names
+        self.modules: set[str] = set()  # `import x`
+        self.used: dict[str, str] = {  # names the module refers to -> what they are
+            "State": "the base class imported from typestate",
+            "transition": "the decorator imported from typestate",
+            "annotations": "the __future__ import",
+            "NotImplementedError": "the builtin the method bodies raise",
+        }
+        self.params: dict[str, str] = {}  # event -> "self, a: T, ..."
+
+    def run(self) -> str:
+        m = self.m
+        for event in m.events:
+            self.params[event] = self.signature(event)
+        self.check_names()
+        classes = [self.state_class(state) for state in self.ordered()]
+        if self.problems:
+            raise DefinitionError(self.problems)
+        head = [*self.docstring(), "", "from __future__ import annotations", ""]
+        head += self.import_lines()
+        return "\n".join(head) + "\n" + "".join("\n\n" + c for c in classes)
+
+    # -- names --------------------------------------------------------------------
+
+    def check_names(self) -> None:
+        m = self.m
+        states = set(m.states)
+        for state in m.states:
+            if keyword.iskeyword(state):
+                self.problems.append(
+                    f"state {state!r} is a Python keyword and cannot name a class; rename it"
+                )
+            elif state in self.used:
+                self.problems.append(
+                    f"state {state!r} would hide {self.used[state]} in the generated "
+                    f"module; rename the state"
+                )
+        for event in m.events:
+            if keyword.iskeyword(event):
+                self.problems.append(
+                    f"event {event!r} is a Python keyword and cannot name a method; rename it"
+                )
+            elif event.startswith("__"):
+                self.problems.append(
+                    f"event {event!r} starts with '__', so as a method name it would be "
+                    f"mangled or special in a class body; rename it"
+                )
+            elif event in states:
+                self.problems.append(
+                    f"event {event!r} is also a state's name; in a class body the "
+                    f"method would hide the class, so rename one of them"
+                )
+
+    def signature(self, event: str) -> str:
+        params = next(t.params for t in self.m.transitions if t.event == event)
+        parts = ["self"]
+        for name, annotation in params:
+            if name == "self" or name.startswith(("__", "_ts_")):
+                self.problems.append(
+                    f"event {event!r} has a payload named {name!r}, which a method "
+                    f"parameter cannot be named (the first parameter is 'self', names "
+                    f"starting with '__' are mangled, '_ts_' is typestate's); rename it"
+                )
+            text = "object" if annotation is None else self.annotation(event, annotation)
+            if annotation is None:
+                self.used.setdefault("object", "the builtin for untyped payloads")
+            parts.append(f"{name}: {text}")
+        return ", ".join(parts)
+
+    def annotation(self, event: str, text: str) -> str:
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError:
+            self.problems.append(
+                f"the payload type {text!r} of event {event!r} is not a Python expression"
+            )
+            return text
+        tree = _Modernize().visit(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                root: ast.expr = node
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name):
+                    root.ctx = ast.Del()  # marks a module name, not checked below
+                    self.modules.add(root.id)
+                    self.used.setdefault(root.id, f"the module {root.id} (in payload types)")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Del):
+                self.name(event, text, node.id)
+        return ast.unparse(_Quotes().visit(tree))
+
+    def name(self, event: str, text: str, name: str) -> None:
+        if name in _IMPORTS:
+            self.imports.setdefault(_IMPORTS[name], set()).add(name)
+            self.used.setdefault(name, f"the name {name} imported for payload types")
+        elif name in _BUILTINS:
+            self.used.setdefault(name, f"the builtin {name} (in payload types)")
+        else:
+            self.problems.append(
+                f"the payload type {text!r} of event {event!r} names {name!r}, which "
+                f"is neither a builtin nor a name of typing or collections.abc; write "
+                f"it with its module (such as 'decimal.Decimal') so the generated "
+                f"module can import it"
+            )
+
+    def import_lines(self) -> list[str]:
+        # isort's order, as ruff's "I" rules want it: the standard library, then
+        # the others; in each section `import x` before `from x import y`.
+        stdlib = sys.stdlib_module_names
+        sections: list[list[str]] = [[], []]
+        for module in sorted(self.modules):
+            sections[module not in stdlib].append(f"import {module}")
+        froms = {**{k: sorted(v) for k, v in self.imports.items()}, "typestate": []}
+        froms["typestate"] = ["State", "transition"]
+        for module in sorted(froms):
+            section = sections[module.partition(".")[0] not in stdlib]
+            section.append(f"from {module} import {', '.join(froms[module])}")
+        lines: list[str] = []
+        for section in sections:
+            if section:
+                lines += [*sorted(section, key=_import_key), ""]
+        return lines[:-1]
+
+    # -- classes ------------------------------------------------------------------
+
+    def ordered(self) -> list[str]:
+        """The states in definition order, each superstate before its substates."""
+        out: list[str] = []
+        for state in self.m.states:
+            for s in (*reversed(self.m.ancestors(state)), state):
+                if s not in out:
+                    out.append(s)
+        return out
+
+    def docstring(self) -> list[str]:
+        m = self.m
+        name = ascii(m.name).replace('"', '\\"')
+        initial = m.resolve(m.initial)
+        entry = f" (the entry of ``{m.initial}``)" if initial != m.initial else ""
+        return [
+            '"""State classes generated by ``typestate codegen``.',
+            "",
+            f"Protocol {name}; the initial state is ``{initial}``{entry}.",
+            '"""',
+        ]
+
+    def state_class(self, state: str) -> str:
+        m = self.m
+        superstate = state in m.superstates
+        final = state in m.final
+        if final and superstate:
+            self.problems.append(
+                f"state {state!r} is final and a superstate; an abstract class is never "
+                f"entered, so it cannot be final"
+            )
+        if final and m.enabled_events(state):
+            self.problems.append(
+                f"final state {state!r} has transitions "
+                f"({', '.join(m.enabled_events(state))}); a final State class has none, "
+                f"so drop the transitions or make the state not final"
+            )
+        bases = [m.parents.get(state, "State")]
+        if superstate:
+            bases.append("abstract=True")
+        elif final:
+            bases.append("final=True")
+        header = f"class {state}({', '.join(bases)}):"
+        methods = [self.method(state, event) for event in self.own_events(state)]
+        if not methods:
+            return header + " ...\n"
+        return header + "\n" + "\n".join(methods)
+
+    def own_events(self, state: str) -> list[str]:
+        events: list[str] = []
+        for t in self.m.transitions:
+            if t.source == state and t.event not in events:
+                events.append(t.event)
+        return events
+
+    def targets(self, state: str, event: str) -> list[str]:
+        found: list[str] = []
+        for t in self.m.transitions_from(state, event):
+            leaf = self.m.resolve(t.target)
+            if leaf not in found:
+                found.append(leaf)
+        return found
+
+    def method(self, state: str, event: str) -> str:
+        m = self.m
+        group = m.transitions_from(state, event)
+        targets = self.targets(state, event)
+        returns = " | ".join(targets)
+        ignore = ""
+        for ancestor in m.ancestors(state):
+            if any(t.source == ancestor and t.event == event for t in m.transitions):
+                # An override may only narrow the return type; the spec may
+                # send the event elsewhere in a substate, which is still right.
+                if not set(targets) <= set(self.targets(ancestor, event)):
+                    ignore = "  # type: ignore[override]"
+                break
+        lines = ["    @transition"]
+        lines += self.def_lines(event, self.params[event], returns, ignore)
+        message = f"{state}.{event}: {_todo(group, m)}"
+        call = f"raise NotImplementedError({_quote(message)})"
+        if 8 + len(call) <= self.width:
+            lines.append(f"        {call}")
+        else:
+            lines += [
+                "        raise NotImplementedError(",
+                *(f"            {_quote(part)}" for part in _chunks(message, self.width - 14)),
+                "        )",
+            ]
+        return "\n".join(lines) + "\n"
+
+    def def_lines(self, event: str, params: str, returns: str, ignore: str) -> list[str]:
+        # The checkers report an incompatible override on the line of the name.
+        one = f"    def {event}({params}) -> {returns}:"
+        if len(one) <= self.width:
+            return [one + ignore]
+        middle = f"        {params}"
+        if len(middle) <= self.width:
+            return [f"    def {event}({ignore}", middle, f"    ) -> {returns}:"]
+        return [
+            f"    def {event}({ignore}",
+            *(f"        {p}," for p in _split_params(params)),
+            f"    ) -> {returns}:",
+        ]
+
+
+def _todo(group: tuple[Transition, ...], m: Machine) -> str:
+    """What the method must do, in words, for its NotImplementedError."""
+    parts: list[str] = []
+    for t in group:
+        target = m.resolve(t.target)
+        if t.guard == "else":
+            text = f"else {target}"
+        elif t.guard is not None:
+            text = f"{target} if {t.guard}"
+        else:
+            text = target
+        if t.actions:
+            text += f" (after {', '.join(t.actions)})"
+        parts.append(text)
+    if group[0].branch:
+        return "return one of " + ", ".join(parts)
+    return "return " + ", ".join(parts)
+
+
+def _chunks(text: str, width: int) -> list[str]:
+    """Split ``text`` after spaces into parts of at most ``width`` (where possible).
+
+    The parts become implicitly concatenated literals, one a line, which is
+    how a message longer than a line is written (formatters do not split it).
+    """
+    parts: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        piece = word if not current else " " + word
+        if current and len(current) + len(piece) > width:
+            parts.append(current + " ")
+            current = word
+        else:
+            current += piece
+    parts.append(current)
+    return parts
+
+
+def _split_params(params: str) -> list[str]:
+    """Split ``self, a: T, b: dict[str, int]`` at its top-level commas."""
+    out: list[str] = []
+    depth = 0
+    current = ""
+    quote = ""
+    for char in params:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            out.append(current.strip())
+            current = ""
+            continue
+        current += char
+    out.append(current.strip())
+    return out
+
+
+def _import_key(line: str) -> tuple[bool, str]:
+    return (line.startswith("from "), line.split()[1])
+
+
+def _quote(text: str) -> str:
+    """A string literal as ruff format writes it: double quotes unless that needs escapes."""
+    shown = repr(text)
+    if shown.startswith("'") and '"' not in text:
+        return '"' + shown[1:-1].replace("\\'", "'") + '"'
+    return shown
+
+
+class _Modernize(ast.NodeTransformer):
+    """``Optional[X]`` -> ``X | None``, ``Union[A, B]`` -> ``A | B``, ``List`` -> ``list``."""
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        self.generic_visit(node)
+        head = node.value
+        if isinstance(head, ast.Name) and head.id in ("Optional", "Union"):
+            items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if head.id == "Optional":
+                items = [*items, ast.Constant(None)]
+            result = items[0]
+            for item in items[1:]:
+                result = ast.BinOp(result, ast.BitOr(), item)
+            return result
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in _BUILTIN_GENERICS:
+            return ast.Name(_BUILTIN_GENERICS[node.id], ast.Load())
+        return node
+
+
+class _Quotes(ast.NodeTransformer):
+    """Write string constants with double quotes, as ruff format does."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        if isinstance(node.value, str):
+            return ast.Name(_quote(node.value), ast.Load())
+        return node
