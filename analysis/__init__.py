@@ -4,9 +4,37 @@ Every function here reads an :class:`fsm.Machine`; none changes it.
 """
 
 # -- checks, paths, composition, equivalence (analysis/_check.py and friends) --
+from ._check import Finding as Finding
+from ._check import Report as Report
+from ._check import check as check
+from ._compose import compose as compose
+from ._compose import deadlocks as deadlocks
+from ._equiv import Equivalence as Equivalence
+from ._equiv import equivalent as equivalent
+from ._equiv import minimize as minimize
+from ._paths import Cover as Cover
+from ._paths import reachable as reachable
+from ._paths import shortest_path as shortest_path
+from ._paths import state_cover as state_cover
+from ._paths import transition_cover as transition_cover
+
 # (end of checks section)
 
 # -- diagrams (analysis/_render.py) --
 # (end of diagrams section)
 
-__all__: list[str] = []
+__all__: list[str] = [
+    "Cover",
+    "Equivalence",
+    "Finding",
+    "Report",
+    "check",
+    "compose",
+    "deadlocks",
+    "equivalent",
+    "minimize",
+    "reachable",
+    "shortest_path",
+    "state_cover",
+    "transition_cover",
+]

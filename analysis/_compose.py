@@ -1,0 +1,330 @@
+"""The synchronous product of machines, explored on the fly, and its deadlocks.
+
+An event in the alphabets of several machines (the events on their
+transitions) fires only when every one of them can take it, and they all move
+together; an event of one machine alone fires on its own (interleaving).
+Guards are not evaluated: a guarded transition or a branch outcome may always
+be taken, so the product over-approximates what the real components can do.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from typing import Final
+
+import fsm
+
+from ._check import Finding
+
+__all__ = ["DEFAULT_MAX_STATES", "compose", "deadlocks"]
+
+#: The default bound on explored product states.
+DEFAULT_MAX_STATES: Final = 1_000_000
+
+#: Joins component state names into a product state name.
+SEPARATOR: Final = "__"
+
+
+class _Product:
+    """The reachable part of a product, as integers.
+
+    A product state is the code ``sum(leaf_i * radix_i)``; ``codes`` lists them
+    in breadth-first order and ``edges`` (when kept) holds, per state,
+    ``(event, target code)`` pairs.
+    """
+
+    def __init__(
+        self, machines: Sequence[fsm.Machine], max_states: int, *, keep_edges: bool
+    ) -> None:
+        if not machines:
+            raise ValueError("no machine given; pass one or more fsm.Machine values")
+        if max_states < 1:
+            raise ValueError(f"max_states must be at least 1 (got {max_states})")
+        events: dict[str, int] = {}
+        for m in machines:
+            for name in m.events:
+                events.setdefault(name, len(events))
+        owners: list[list[int]] = [[] for _ in events]
+        for j, m in enumerate(machines):
+            for name in m.events:
+                owners[events[name]].append(j)
+        shared = [len(o) > 1 for o in owners]
+        needed = [len(o) for o in owners]
+        radix: list[int] = []
+        scale = 1
+        # Per machine and leaf: (event, deltas), where adding a delta to a product
+        # code moves this machine to one target (deltas are precomputed so the
+        # search does no multiplication).
+        tables: list[list[tuple[tuple[int, tuple[int, ...]], ...]]] = []
+        for m in machines:
+            r = scale
+            radix.append(r)
+            scale *= len(m.states)
+            compiled = m.compiled
+            local = [events[name] for name in compiled.events]
+            table: list[tuple[tuple[int, tuple[int, ...]], ...]] = []
+            for s, dispatch in enumerate(compiled.dispatch):
+                table.append(
+                    tuple(
+                        (
+                            local[e],
+                            tuple(
+                                (t - s) * r
+                                for t in dict.fromkeys(compiled.targets[n] for n in group)
+                            ),
+                        )
+                        for e, group in dispatch.items()
+                    )
+                )
+            tables.append(table)
+        self.machines = tuple(machines)
+        self.events = tuple(events)
+        self.radix = radix
+        sizes = [len(m.states) for m in machines]
+        start = sum(m.compiled.initial * r for m, r in zip(machines, radix, strict=True))
+        index: dict[int, int] = {start: 0}
+        codes = [start]
+        parent = array("i", [-1])
+        via = array("i", [-1])
+        stuck: list[int] = []
+        edges: list[list[tuple[int, int]]] = []
+        parts = list(zip(sizes, tables, strict=True))
+        for number, code in enumerate(codes):  # grows while read: a FIFO queue
+            moves: list[tuple[int, int]] = []
+            waiting: dict[int, list[tuple[int, ...]]] = {}
+            rest = code
+            for size, table in parts:
+                rest, s = divmod(rest, size)  # the digits of the code, machine by machine
+                for e, deltas in table[s]:
+                    if shared[e]:
+                        if e in waiting:
+                            waiting[e].append(deltas)
+                        else:
+                            waiting[e] = [deltas]
+                    else:
+                        for d in deltas:
+                            moves.append((e, code + d))
+            for e, ready in waiting.items():
+                if len(ready) != needed[e]:
+                    continue
+                combos = [code]
+                for deltas in ready:
+                    if len(deltas) == 1:
+                        d = deltas[0]
+                        combos = [c + d for c in combos]
+                    else:
+                        combos = [c + d for c in combos for d in deltas]
+                for c in combos:
+                    moves.append((e, c))
+            if not moves:
+                stuck.append(number)
+            for e, target in moves:
+                if target not in index:
+                    if len(codes) >= max_states:
+                        names = " x ".join(repr(m.name) for m in machines)
+                        raise ValueError(
+                            f"the product of {names} has more than {max_states:,} reachable "
+                            f"states; pass a larger max_states= or compose fewer machines"
+                        )
+                    index[target] = len(codes)
+                    codes.append(target)
+                    parent.append(number)
+                    via.append(e)
+            if keep_edges:
+                edges.append(list(dict.fromkeys(moves)))
+        self.codes = codes
+        self.index = index
+        self.parent = parent
+        self.via = via
+        self.stuck = stuck
+        self.edges = edges
+        self.sizes = sizes
+
+    def components(self, code: int) -> tuple[str, ...]:
+        """The component state names of one product state."""
+        return tuple(
+            m.states[code // r % size]
+            for m, r, size in zip(self.machines, self.radix, self.sizes, strict=True)
+        )
+
+    def is_final(self, code: int) -> bool:
+        return all(
+            m.states[code // r % size] in m.final
+            for m, r, size in zip(self.machines, self.radix, self.sizes, strict=True)
+        )
+
+    def trace(self, number: int) -> tuple[str, ...]:
+        events: list[str] = []
+        while number > 0:
+            events.append(self.events[self.via[number]])
+            number = self.parent[number]
+        events.reverse()
+        return tuple(events)
+
+
+def _machines(
+    items: tuple[fsm.Machine | Sequence[fsm.Machine], ...],
+) -> list[fsm.Machine]:
+    found: list[fsm.Machine] = []
+    for item in items:
+        if isinstance(item, fsm.Machine):
+            found.append(item)
+        else:
+            found.extend(item)
+    return found
+
+
+def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm.Machine:
+    """The synchronous product of ``machines``, as a Machine of its reachable states.
+
+    A product state is named by its component leaf states joined with ``__``
+    (``Idle__Ready``), which is an identifier because state names are; with
+    one machine the names are its own. The product's final states are those
+    where every component is final. Product transitions carry the event and
+    its payload (from the first machine that has the event); guards and
+    actions are dropped, and when one event may lead to several product
+    states (guards or branches in a component) the transitions are marked as
+    a branch.
+
+    Args:
+        machines: one or more machines.
+        max_states: stop with an error past this many product states.
+
+    Returns:
+        An :class:`fsm.Machine` named ``A x B``.
+
+    Raises:
+        ValueError: no machine given, the bound exceeded, or two product
+            states would get the same name (component state names containing
+            ``__``).
+
+    Examples:
+        >>> import fsm, analysis
+        >>> client = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> Idle
+        ...     Idle --> Waiting : request
+        ...     Waiting --> Idle : reply
+        ... ''')
+        >>> server = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> Ready
+        ...     Ready --> Busy : request
+        ...     Busy --> Ready : reply
+        ...     Busy --> Busy : log
+        ... ''')
+        >>> product = analysis.compose(client, server)
+        >>> product.states
+        ('Idle__Ready', 'Waiting__Busy')
+        >>> for t in product.transitions:
+        ...     print(t.describe())
+        Idle__Ready --request--> Waiting__Busy
+        Waiting__Busy --log--> Waiting__Busy
+        Waiting__Busy --reply--> Idle__Ready
+    """
+    product = _Product(machines, max_states, keep_edges=True)
+    names = [SEPARATOR.join(product.components(code)) for code in product.codes]
+    if len(set(names)) != len(names):
+        seen: dict[str, int] = {}
+        for code, name in zip(product.codes, names, strict=True):
+            if name in seen:
+                first = product.components(product.codes[seen[name]])
+                raise ValueError(
+                    f"product states {first} and {product.components(code)} would both be "
+                    f"named {name!r}; rename component states that contain {SEPARATOR!r}"
+                )
+            seen[name] = product.index[code]
+    params: dict[str, tuple[tuple[str, str | None], ...]] = {}
+    for m in reversed(product.machines):
+        for t in reversed(m.transitions):
+            params[t.event] = t.params
+    transitions: list[fsm.Transition] = []
+    for number, moves in enumerate(product.edges):
+        source = names[number]
+        by_event: dict[int, list[int]] = {}
+        for e, target in moves:
+            by_event.setdefault(e, []).append(target)
+        for e, targets in by_event.items():
+            event = product.events[e]
+            branch = len(targets) > 1
+            for target in targets:
+                transitions.append(
+                    fsm.Transition(
+                        source,
+                        event,
+                        names[product.index[target]],
+                        params=params[event],
+                        branch=branch,
+                    )
+                )
+    return fsm.Machine(
+        " x ".join(m.name for m in product.machines),
+        states=tuple(names),
+        initial=names[0],
+        final=frozenset(names[n] for n, code in enumerate(product.codes) if product.is_final(code)),
+        transitions=tuple(transitions),
+    )
+
+
+def deadlocks(
+    *machines: fsm.Machine | Sequence[fsm.Machine], max_states: int = DEFAULT_MAX_STATES
+) -> tuple[Finding, ...]:
+    """The reachable product states where nothing is enabled and not every machine is final.
+
+    The product is explored on the fly, without building a Machine; given one
+    machine (for example a product made by :func:`compose`), its reachable
+    non-final states without a way out are its deadlocks.
+
+    Args:
+        machines: the machines (or one sequence of them).
+        max_states: stop with an error past this many product states.
+
+    Returns:
+        One :class:`Finding` of kind ``deadlock`` per deadlocked product state,
+        nearest first: ``states`` holds the component states, ``trace`` a
+        shortest event sequence that leads there.
+
+    Raises:
+        ValueError: no machine given, or the bound exceeded.
+
+    Examples:
+        >>> import fsm, analysis
+        >>> a = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> A0
+        ...     A0 --> A1 : x
+        ...     A1 --> A2 : y
+        ...     A2 --> [*]
+        ... ''')
+        >>> b = fsm.parse('''
+        ... stateDiagram-v2
+        ...     [*] --> B0
+        ...     B0 --> B1 : y
+        ...     B1 --> B2 : x
+        ...     B2 --> [*]
+        ... ''')
+        >>> [(f.states, f.trace) for f in analysis.deadlocks(a, b)]
+        [(('A0', 'B0'), ())]
+    """
+    product = _Product(_machines(machines), max_states, keep_edges=False)
+    found: list[Finding] = []
+    for number in product.stuck:
+        code = product.codes[number]
+        if product.is_final(code):
+            continue
+        states = product.components(code)
+        shown = ", ".join(
+            f"{m.name!r} in {s!r}" for m, s in zip(product.machines, states, strict=True)
+        )
+        found.append(
+            Finding(
+                "deadlock",
+                f"deadlock: no event is enabled with {shown}, and not every machine "
+                f"is in a final state",
+                states,
+                product.trace(number),
+                "error",
+            )
+        )
+    return tuple(found)

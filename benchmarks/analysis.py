@@ -1,0 +1,209 @@
+"""Benchmark analysis.check and composition, side by side with networkx.
+
+    python benchmarks/analysis.py                      # 10k, 100k, 1M states
+    python benchmarks/analysis.py --sizes 10000,100000 # quicker
+
+For each size: a random machine with 4 transitions per state (events e0..e3,
+uniform random targets, 1% of the states final), built from a list of
+Transitions; then ``analysis.check`` against the same graph checks written with
+networkx (graph build included): reachability with a shortest-path tree (the
+witnesses), co-reachability of the final states, dead ends, and the strongly
+connected components of the states that cannot finish (livelocks). Times are
+wall-clock, one process; peak memory is what ``tracemalloc`` traces during a
+second, separate run (so tracing does not slow the timed run).
+
+Composition: product states explored per second by ``analysis.deadlocks``
+(on-the-fly search, no Machine built) and by ``analysis.compose`` (which also
+builds the product Machine), on three random 100-state machines whose
+alphabets overlap, and on dining philosophers (20 components).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import analysis
+import fsm
+from analysis._compose import _Product  # private: to count the explored states
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def peak_mib(function: Callable[[], Any]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def rss_mib() -> float:
+    """The resident set size of this process now (Linux), or 0.0 where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except OSError:
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def random_transitions(size: int, seed: int) -> tuple[list[str], list[fsm.Transition]]:
+    rng = random.Random(seed)
+    states = [f"S{n}" for n in range(size)]
+    targets = [rng.randrange(size) for _ in range(4 * size)]
+    transitions = [
+        fsm.Transition(states[n], f"e{k}", states[targets[4 * n + k]])
+        for n in range(size)
+        for k in range(4)
+    ]
+    return states, transitions
+
+
+def networkx_check(machine: fsm.Machine) -> dict[str, Any]:
+    """The checks of analysis.check, written with networkx (graph build included)."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(machine.states)
+    graph.add_edges_from((t.source, t.target) for t in machine.transitions)
+    tree = dict(nx.bfs_predecessors(graph, machine.initial))
+    reached = set(tree) | {machine.initial}
+    sink = object()
+    graph.add_edges_from((state, sink) for state in machine.final)
+    productive = nx.ancestors(graph, sink)
+    graph.remove_node(sink)
+    dead = [s for s in reached if graph.out_degree(s) == 0 and s not in machine.final]
+    doomed = reached - productive - set(machine.final)
+    loops = [c for c in nx.strongly_connected_components(graph.subgraph(doomed)) if len(c) > 1]
+    return {"reached": len(reached), "dead": len(dead), "loops": len(loops)}
+
+
+def bench_size(size: int) -> None:
+    before = rss_mib()
+    made, (states, transitions) = timed(lambda: random_transitions(size, seed=size))
+    final = frozenset(states[::100])
+    built, machine = timed(
+        lambda: fsm.Machine(
+            "Random", states=states, initial="S0", final=final, transitions=transitions
+        )
+    )
+    model_mib = rss_mib() - before
+    ours, report = timed(lambda: analysis.check(machine))
+    ours_mib = peak_mib(lambda: analysis.check(machine))
+    theirs, counts = timed(lambda: networkx_check(machine))
+    theirs_mib = peak_mib(lambda: networkx_check(machine))
+    assert len(report.of("dead-end")) == counts["dead"], (report, counts)
+    print(
+        f"{size:>10,} {4 * size:>12,} {made:>14.2f} {built:>10.2f} {model_mib:>10.0f} "
+        f"{ours:>8.2f} "
+        f"{ours_mib:>10.0f} {theirs:>11.2f} {theirs_mib:>13.0f} "
+        f"{theirs / ours:>10.1f}x {theirs_mib / ours_mib:>9.1f}x"
+    )
+
+
+def bench_check(sizes: list[int]) -> None:
+    print("analysis.check against networkx (random machines, 4 transitions per state)")
+    header = (
+        f"{'states':>10} {'transitions':>12} {'Transitions s':>14} {'Machine s':>10} "
+        f"{'model MiB':>10} "
+        f"{'check s':>8} {'check MiB':>10} {'networkx s':>11} {'networkx MiB':>13} "
+        f"{'time ratio':>11} {'mem ratio':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        bench_size(size)
+    print(
+        "Transitions s: making the Transition objects; Machine s: fsm.Machine(...) "
+        "(validation and compiled tables);\nmodel MiB: growth of the process's resident "
+        "memory while making both; check MiB, networkx MiB: tracemalloc peak of one run;\n"
+        "ratios: networkx / analysis.check (higher means check is faster or smaller)."
+    )
+
+
+def random_machine(name: str, size: int, events: list[str], seed: int) -> fsm.Machine:
+    rng = random.Random(seed)
+    states = [f"{name}{n}" for n in range(size)]
+    transitions = [
+        fsm.Transition(states[n], event, states[rng.randrange(size)])
+        for n in range(size)
+        for event in rng.sample(events, 2)
+    ]
+    return fsm.Machine(
+        name, states=states, initial=states[0], final={states[-1]}, transitions=transitions
+    )
+
+
+def philosophers(n: int) -> list[fsm.Machine]:
+    machines = [
+        fsm.parse(
+            f"---\ntitle: Phil{i}\n---\nstateDiagram-v2\n[*] --> Thinking\n"
+            f"Thinking --> HasLeft : left{i}\nHasLeft --> Eating : right{i}\n"
+            f"Eating --> Thinking : done{i}"
+        )
+        for i in range(n)
+    ]
+    machines += [
+        fsm.parse(
+            f"---\ntitle: Fork{i}\n---\nstateDiagram-v2\n[*] --> Free\n"
+            f"Free --> HeldL : left{i}\nHeldL --> Free : done{i}\n"
+            f"Free --> HeldR : right{(i - 1) % n}\nHeldR --> Free : done{(i - 1) % n}"
+        )
+        for i in range(n)
+    ]
+    return machines
+
+
+def bench_compose() -> None:
+    print()
+    print("composition: product states explored per second")
+    cases = [
+        (
+            "3 random machines x 100 states",
+            [
+                random_machine("A", 100, ["a", "b", "s", "t"], 1),
+                random_machine("B", 100, ["c", "d", "s", "u"], 2),
+                random_machine("C", 100, ["e", "f", "t", "u"], 3),
+            ],
+        ),
+        ("dining philosophers n=10 (20 machines)", philosophers(10)),
+    ]
+    header = f"{'case':<40} {'states':>9} {'deadlocks() states/s':>21} {'compose() states/s':>19}"
+    print(header)
+    print("-" * len(header))
+    for label, machines in cases:
+        count = len(_Product(machines, 10**8, keep_edges=False).codes)
+        explore, _ = timed(lambda machines=machines: analysis.deadlocks(*machines))
+        build, _ = timed(lambda machines=machines: analysis.compose(*machines, max_states=10**8))
+        print(f"{label:<40} {count:>9,} {count / explore:>21,.0f} {count / build:>19,.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args()
+    print(f"Python {sys.version.split()[0]}")
+    bench_check([int(s) for s in args.sizes.split(",")])
+    bench_compose()
+
+
+if __name__ == "__main__":
+    main()
