@@ -21,6 +21,12 @@ from ._paths import transition_cover as transition_cover
 # (end of checks section)
 
 # -- diagrams (analysis/_render.py) --
+# isort: split
+from ._render import render as render
+from ._render import to_dot as to_dot
+from ._render import to_mermaid as to_mermaid
+from ._render import to_plantuml as to_plantuml
+
 # (end of diagrams section)
 
 __all__: list[str] = [
@@ -34,7 +40,11 @@ __all__: list[str] = [
     "equivalent",
     "minimize",
     "reachable",
+    "render",
     "shortest_path",
     "state_cover",
+    "to_dot",
+    "to_mermaid",
+    "to_plantuml",
     "transition_cover",
 ]
