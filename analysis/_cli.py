@@ -12,11 +12,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import fsm
 
 from ._target import TargetError, load_target
+
+if TYPE_CHECKING:
+    import analysis
 
 __all__ = ["main"]
 
@@ -84,7 +87,81 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="format for this line length, as ruff format would (default: 88)",
     )
+    _add_analysis_commands(commands.add_parser)
     return parser
+
+
+_TARGET_HELP = "a .mmd/.md/.json file, or module:attribute naming a Machine or State class"
+
+
+def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
+    check = add_parser(
+        "check",
+        help="check machines for unreachable states, dead ends, livelocks and more",
+        description="Check each machine and print its findings, each with the shortest "
+        "event sequence that shows it. Exit 0 when every machine is ok, 1 when any has "
+        "an error or a warning, 2 on bad input.",
+    )
+    check.add_argument("targets", metavar="TARGET", nargs="+", help=_TARGET_HELP)
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    check.add_argument(
+        "--ignore",
+        metavar="KIND",
+        action="append",
+        default=[],
+        help="do not report this kind of finding (repeatable), e.g. --ignore unused-event",
+    )
+    paths = add_parser(
+        "paths",
+        help="print event sequences that cover every state or transition",
+        description="Print event sequences from the initial state, one per line, that "
+        "together enter every reachable state (--cover states) or take every reachable "
+        "transition (--cover transitions): test cases for an implementation.",
+    )
+    paths.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
+    paths.add_argument(
+        "--cover", choices=("states", "transitions"), default="transitions", help="what to cover"
+    )
+    paths.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    compose = add_parser(
+        "compose",
+        help="compose machines (shared events synchronise) and find deadlocks",
+        description="Build the synchronous product of the machines: an event shared by "
+        "several fires only when all of them can take it, other events interleave. "
+        "Print the product, or with --check its deadlocks (exit 1 when there are any).",
+    )
+    compose.add_argument("targets", metavar="TARGET", nargs="+", help=_TARGET_HELP)
+    compose.add_argument(
+        "--check", action="store_true", help="report deadlocks instead of printing the product"
+    )
+    compose.add_argument(
+        "--max-states",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop with an error past N product states",
+    )
+    render = add_parser(
+        "render",
+        help="draw a machine as svg, png, pdf, dot, mmd or puml",
+        description="Write a diagram of the machine; the format comes from the suffix of "
+        "FILE. With --check, compare a committed .mmd/.dot/.puml file with what the "
+        "machine gives now and exit 1 with a diff when they differ.",
+    )
+    render.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
+    render.add_argument("-o", "--output", metavar="FILE", required=True, help="the file")
+    render.add_argument(
+        "--highlight-trace",
+        metavar="EVENTS",
+        help="draw this comma-separated event sequence from the initial state",
+    )
+    render.add_argument(
+        "--report", action="store_true", help="draw the findings of `typestate check`"
+    )
+    render.add_argument("--direction", choices=("LR", "TB"), default="LR", help="layout direction")
+    render.add_argument(
+        "--check", action="store_true", help="exit 1 with a diff if FILE is out of date"
+    )
 
 
 def show_text(machine: fsm.Machine) -> str:
@@ -163,11 +240,148 @@ def _codegen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    import analysis
+
+    reports = [analysis.check(load_target(t), ignore=args.ignore) for t in args.targets]
+    if args.format == "json":
+        print(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        print("\n".join(r.to_text() for r in reports))
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS
+
+
+def _paths(args: argparse.Namespace) -> int:
+    import analysis
+
+    machine = load_target(args.target)
+    if args.cover == "states":
+        cover = analysis.state_cover(machine)
+    else:
+        cover = analysis.transition_cover(machine)
+    if args.format == "json":
+        document = {
+            "machine": machine.name,
+            "cover": args.cover,
+            "traces": [list(t) for t in cover.traces],
+            # Guarded outcomes are not told apart by event names alone.
+            "steps": [[[state, t.event, t.target] for state, t in path] for path in cover.paths],
+            "length": cover.length,
+            "required": cover.required,
+            "lower_bound": cover.lower_bound,
+        }
+        print(json.dumps(document, indent=2))
+        return EXIT_OK
+    for trace in cover.traces:
+        print(" ".join(trace) if trace else "(the initial state)")
+    print(
+        f"# {len(cover)} paths, {cover.length} events; {cover.required} {args.cover} to "
+        f"cover; no cover is shorter than {cover.lower_bound} events",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _compose(args: argparse.Namespace) -> int:
+    import analysis
+
+    machines = [load_target(t) for t in args.targets]
+    limit = {} if args.max_states is None else {"max_states": args.max_states}
+    try:
+        if not args.check:
+            print(show_text(analysis.compose(*machines, **limit)))
+            return EXIT_OK
+        found = analysis.deadlocks(*machines, **limit)
+    except ValueError as exc:
+        raise TargetError(str(exc)) from None
+    names = " x ".join(m.name for m in machines)
+    if not found:
+        print(f"{names}: no deadlock")
+        return EXIT_OK
+    print(f"{names}: {len(found)} deadlock{'s' if len(found) != 1 else ''}")
+    for finding in found:
+        print(f"  {finding.message}")
+        trace = " ".join(finding.trace or ()) or "(the initial state)"
+        print(f"    trace: {trace}")
+    return EXIT_FINDINGS
+
+
+def _render(args: argparse.Namespace) -> int:
+    import analysis
+
+    machine = load_target(args.target)
+    highlight: list[str] | analysis.Report | None = None
+    if args.highlight_trace is not None and args.report:
+        raise TargetError("use --highlight-trace or --report, not both")
+    if args.highlight_trace is not None:
+        highlight = [e.strip() for e in args.highlight_trace.split(",") if e.strip()]
+    elif args.report:
+        highlight = analysis.check(machine)
+    output = Path(args.output)
+    try:
+        if args.check:
+            return _render_check(machine, output, highlight, args)
+        analysis.render(machine, output, highlight=highlight, direction=args.direction)
+    except (ValueError, FileNotFoundError, ImportError, RuntimeError, fsm.InvalidTransition) as exc:
+        raise TargetError(str(exc)) from None
+    except OSError as exc:
+        raise TargetError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    return EXIT_OK
+
+
+def _render_check(
+    machine: fsm.Machine,
+    output: Path,
+    highlight: list[str] | analysis.Report | None,
+    args: argparse.Namespace,
+) -> int:
+    import tempfile
+
+    import analysis
+
+    if output.suffix.lower() not in (".mmd", ".dot", ".gv", ".puml"):
+        raise TargetError(
+            "--check compares text diagrams (.mmd, .dot, .puml), not "
+            f"{output.suffix or 'a file without suffix'!r}"
+        )
+    try:
+        current = output.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"cannot read {args.output!r}: {exc.strerror or exc}") from None
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / output.name
+        analysis.render(machine, fresh, highlight=highlight, direction=args.direction)
+        expected = fresh.read_text(encoding="utf-8")
+    if current == expected:
+        return EXIT_OK
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            current.splitlines(keepends=True),
+            expected.splitlines(keepends=True),
+            fromfile=args.output,
+            tofile=f"typestate render {args.target}",
+        )
+    )
+    print(
+        f"typestate: {args.output} is out of date; regenerate it with: "
+        f"typestate render {args.target} -o {args.output}",
+        file=sys.stderr,
+    )
+    return EXIT_FINDINGS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _build_parser()
     args = parser.parse_args(argv)
-    commands: dict[str, Callable[[argparse.Namespace], int]] = {"show": _show, "codegen": _codegen}
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "show": _show,
+        "codegen": _codegen,
+        "check": _check,
+        "paths": _paths,
+        "compose": _compose,
+        "render": _render,
+    }
     try:
         return commands[args.command](args)
     except (fsm.DefinitionError, TargetError) as exc:
