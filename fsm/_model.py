@@ -534,7 +534,8 @@ def _validate(m: Machine) -> list[_Issue]:
             bad = True
         if not bad:
             children.setdefault(parent, []).append(child)
-    for cycle in _parent_cycles(m.parents):
+    cycles = _parent_cycles(m.parents)
+    for cycle in cycles:
         add(
             _Issue(
                 "superstates form a cycle: "
@@ -556,6 +557,14 @@ def _validate(m: Machine) -> list[_Issue]:
                 _Issue(
                     f"entry state {entry!r} of superstate {parent!r} is not one of its substates",
                     state=parent,
+                )
+            )
+        elif entry in children and entry not in m.entries and not cycles:
+            add(
+                _Issue(
+                    f"entry state {entry!r} of superstate {parent!r} is itself a superstate "
+                    f"with no entry state; add '[*] --> <substate>' inside its block",
+                    state=entry,
                 )
             )
     for state in sorted(m.final & children.keys(), key=str):

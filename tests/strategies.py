@@ -60,6 +60,10 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
     for parent, kids in children.items():
         if draw(st.booleans()):
             entries[parent] = draw(st.sampled_from(kids))
+    # An entry must lead to a leaf: drop entries that stop at a superstate with none.
+    while dangling := [p for p, e in entries.items() if e in children and e not in entries]:
+        for parent in dangling:
+            del entries[parent]
     enterable = [s for s in states if s not in children or s in entries]
     leaves = [s for s in states if s not in children]
     order = draw(st.permutations(states))

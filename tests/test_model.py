@@ -372,6 +372,21 @@ def test_hierarchy_problems() -> None:
     )
 
 
+def test_entry_chain_must_end_in_a_leaf() -> None:
+    assert _messages(
+        lambda: connection(
+            states=("Idle", "Connected", "Busy", "Waiting", "Closed", "Inner"),
+            parents={"Busy": "Connected", "Waiting": "Connected", "Inner": "Busy"},
+            entries={"Connected": "Busy"},
+        )
+    ) == (
+        "entry state 'Busy' of superstate 'Connected' is itself a superstate with no entry "
+        "state; add '[*] --> <substate>' inside its block",
+        "Waiting --work--> Busy enters superstate 'Busy', which has no entry state; add "
+        "'[*] --> <substate>' inside its block or target a substate",
+    )
+
+
 def test_superstate_without_entry() -> None:
     assert _messages(lambda: connection(entries={}, initial="Connected")) == (
         "initial state 'Connected' is a superstate with no entry state; add '[*] --> "
