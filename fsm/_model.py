@@ -75,6 +75,8 @@ def is_name(text: object) -> bool:
 def _params(
     value: Iterable[tuple[str, str | None]],
 ) -> tuple[tuple[str, str | None], ...]:
+    if value == ():
+        return ()  # the common case, kept cheap for machines of millions of transitions
     return tuple((name, annotation) for name, annotation in value)
 
 
@@ -87,6 +89,8 @@ def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    if type(value) is tuple:
+        return value  # pyright: ignore[reportUnknownVariableType]
     if isinstance(value, str):
         # A bare string would be split into characters; keep it whole instead.
         return (value,)
@@ -587,58 +591,66 @@ def _validate(m: Machine) -> list[_Issue]:
     # Transitions, one by one, then grouped by (source, event).
     groups: dict[tuple[str, str], list[int]] = {}
     event_params: dict[str, tuple[int, tuple[tuple[str, str | None], ...]]] = {}
+    # Names repeat across transitions (events, guards, actions): check each once.
+    name_checks: dict[tuple[str, object], str | None] = {}
+
+    def name_problem(kind: str, value: object) -> str | None:
+        key = (kind, value)
+        if key not in name_checks:
+            name_checks[key] = _name_problem(kind, value)
+        return name_checks[key]
+
     for n, item in enumerate(m.transitions):
         t = cast("object", item)
         if not isinstance(t, Transition):
             add(_Issue(f"transitions[{n}] is not a Transition (got {t!r})", transition=n))
             continue
-        where = t.describe()
         if t.source not in known:
-            add(_Issue(f"unknown source state {t.source!r} in {where}", transition=n))
+            add(_Issue(f"unknown source state {t.source!r} in {t.describe()}", transition=n))
         if t.target not in known:
-            add(_Issue(f"unknown target state {t.target!r} in {where}", transition=n))
+            add(_Issue(f"unknown target state {t.target!r} in {t.describe()}", transition=n))
         elif t.target in children and t.target not in m.entries:
             add(
                 _Issue(
-                    f"{where} enters superstate {t.target!r}, which has no entry state; "
+                    f"{t.describe()} enters superstate {t.target!r}, which has no entry state; "
                     f"add '[*] --> <substate>' inside its block or target a substate",
                     transition=n,
                 )
             )
-        problem = _name_problem("event", t.event)
+        problem = name_problem("event", t.event)
         if problem is not None:
-            add(_Issue(f"{problem} (in {where})", transition=n))
+            add(_Issue(f"{problem} (in {t.describe()})", transition=n))
         if t.guard is not None:
-            problem = _name_problem("guard", t.guard)
+            problem = name_problem("guard", t.guard)
             if problem is not None:
-                add(_Issue(f"{problem} (in {where})", transition=n))
+                add(_Issue(f"{problem} (in {t.describe()})", transition=n))
             if t.branch:
                 add(
                     _Issue(
-                        f"{where} is a branch outcome and has a guard; a branch is "
+                        f"{t.describe()} is a branch outcome and has a guard; a branch is "
                         f"decided by the implementation, so drop one of the two",
                         transition=n,
                     )
                 )
         for action in t.actions:
-            problem = _name_problem("action", action)
+            problem = name_problem("action", action)
             if problem is not None:
-                add(_Issue(f"{problem} (in {where})", transition=n))
+                add(_Issue(f"{problem} (in {t.describe()})", transition=n))
         seen_params: set[str] = set()
         for param in t.params:
             name, annotation = param
-            problem = _name_problem("payload", name)
+            problem = name_problem("payload", name)
             if problem is not None:
-                add(_Issue(f"{problem} (in {where})", transition=n))
+                add(_Issue(f"{problem} (in {t.describe()})", transition=n))
             elif keyword.iskeyword(name):
                 add(
                     _Issue(
-                        f"payload name {name!r} is a Python keyword (in {where})",
+                        f"payload name {name!r} is a Python keyword (in {t.describe()})",
                         transition=n,
                     )
                 )
             if name in seen_params:
-                add(_Issue(f"payload name {name!r} appears twice in {where}", transition=n))
+                add(_Issue(f"payload name {name!r} appears twice in {t.describe()}", transition=n))
             seen_params.add(name)
             shown = cast("object", annotation)
             if shown is not None and (
@@ -647,7 +659,7 @@ def _validate(m: Machine) -> list[_Issue]:
                 add(
                     _Issue(
                         f"annotation of payload {name!r} must be a one-line string or "
-                        f"None (got {annotation!r}) in {where}",
+                        f"None (got {annotation!r}) in {t.describe()}",
                         transition=n,
                     )
                 )
@@ -658,7 +670,7 @@ def _validate(m: Machine) -> list[_Issue]:
             other = m.transitions[previous[0]]
             add(
                 _Issue(
-                    f"event {t.event!r} has payload {_show_params(t.params)} in {where} but "
+                    f"event {t.event!r} has payload {_show_params(t.params)} in {t.describe()} but "
                     f"{_show_params(previous[1])} in {other.describe()}; an event "
                     f"carries the same payload everywhere",
                     transition=n,
@@ -818,41 +830,46 @@ def _compile(m: Machine) -> Compiled:
     for kids in children:
         kids.sort()
 
-    def leaf(number: int) -> int:
-        name = m.states[number]
+    # The leaf entered for each state: itself, or the end of its entry chain.
+    leaf_of = list(range(size))
+    for superstate in m.entries:
+        name = superstate
         while name in m.entries:
             name = m.entries[name]
-        return state_index[name]
+        leaf_of[state_index[superstate]] = state_index[name]
 
     own: list[dict[int, list[int]]] = [{} for _ in range(size)]
     for n, t in enumerate(m.transitions):
         own[state_index[t.source]].setdefault(event_index[t.event], []).append(n)
     # Evaluation order inside a group: definition order, the [else] fallback last.
+    transitions = m.transitions
     ordered: list[dict[int, tuple[int, ...]]] = []
     for groups in own:
-        ordered.append(
-            {
-                e: tuple(sorted(ns, key=lambda n: m.transitions[n].guard == ELSE))
-                for e, ns in groups.items()
-            }
-        )
-    dispatch: list[Mapping[int, tuple[int, ...]]] = []
+        table: dict[int, tuple[int, ...]] = {}
+        for e, ns in groups.items():
+            if len(ns) > 1:
+                ns.sort(key=lambda n: transitions[n].guard == ELSE)
+            table[e] = tuple(ns)
+        ordered.append(table)
+    dispatch: list[Mapping[int, tuple[int, ...]]] = list(ordered)
     for number in range(size):
-        table: dict[int, tuple[int, ...]] = dict(ordered[number])
         ancestor = parent_of[number]
+        if ancestor == -1:
+            continue
+        inherited = dict(ordered[number])
         while ancestor != -1:
-            for e, ns in ordered[ancestor].items():
-                table.setdefault(e, ns)
+            for e, numbers in ordered[ancestor].items():
+                inherited.setdefault(e, numbers)
             ancestor = parent_of[ancestor]
-        dispatch.append(table)
+        dispatch[number] = inherited
     return Compiled(
         state_index=state_index,
         event_index=event_index,
         events=tuple(event_index),
         children=tuple(tuple(kids) for kids in children),
         is_leaf=tuple(not kids for kids in children),
-        initial=leaf(state_index[m.initial]),
-        targets=tuple(leaf(state_index[t.target]) for t in m.transitions),
+        initial=leaf_of[state_index[m.initial]],
+        targets=tuple([leaf_of[state_index[t.target]] for t in transitions]),
         dispatch=tuple(dispatch),
     )
 
