@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import fsm
 
@@ -162,6 +162,17 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
     render.add_argument(
         "--check", action="store_true", help="exit 1 with a diff if FILE is out of date"
     )
+    check_trace = add_parser(
+        "check-trace",
+        help="check a recorded run (one event per line, or JSON lines) against a machine",
+        description="Check that the events of LOGFILE, in order, form a run the machine "
+        "allows from its initial state. LOGFILE has one event name per line, or JSON "
+        "lines with an 'event' field (other fields, such as a payload, are ignored); "
+        "blank lines and lines starting with # are skipped. Exit 0 when the run "
+        "conforms, 1 at the first event the machine does not allow, 2 on bad input.",
+    )
+    check_trace.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
+    check_trace.add_argument("logfile", metavar="LOGFILE", help="the recorded events")
 
 
 def show_text(machine: fsm.Machine) -> str:
@@ -370,6 +381,63 @@ def _render_check(
     return EXIT_FINDINGS
 
 
+def _read_events(name: str) -> tuple[list[str], list[int]]:
+    """The events of a log file and the line number of each."""
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"cannot read {name!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise TargetError(f"{name!r} is not UTF-8 text") from None
+    events: list[str] = []
+    lines: list[int] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        event: object = line
+        if line.startswith("{"):
+            try:
+                record: object = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TargetError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
+            fields = cast("dict[str, object]", record) if isinstance(record, dict) else {}
+            event = fields.get("event")
+            if not isinstance(event, str):
+                raise TargetError(
+                    f"{name}:{number}: a JSON line needs an 'event' field holding the "
+                    f'event\'s name, as in {{"event": "assign"}}'
+                )
+        elif not fsm.is_name(line):
+            raise TargetError(
+                f"{name}:{number}: {line!r} is not an event name; write one event per "
+                f"line, or JSON lines with an 'event' field"
+            )
+        events.append(str(event))
+        lines.append(number)
+    return events, lines
+
+
+def _check_trace(args: argparse.Namespace) -> int:
+    from .testing import check_trace
+
+    machine = load_target(args.target)
+    events, lines = _read_events(args.logfile)
+    result = check_trace(machine, events)
+    where = " or ".join(repr(s) for s in result.states)
+    if result.ok:
+        print(
+            f"{args.logfile}: conforms to {machine.name} ({result.length} events, ends in {where})"
+        )
+        return EXIT_OK
+    assert result.index is not None
+    print(
+        f"{args.logfile}:{lines[result.index]}: can't send {result.event!r} in state {where} "
+        f"(event {result.index + 1}); allowed here: {', '.join(result.allowed) or 'nothing'}"
+    )
+    return EXIT_FINDINGS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _build_parser()
@@ -381,6 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "paths": _paths,
         "compose": _compose,
         "render": _render,
+        "check-trace": _check_trace,
     }
     try:
         return commands[args.command](args)

@@ -1,0 +1,101 @@
+"""Walking a machine leaf by leaf: the moves of each leaf state and shortest routes.
+
+Shared by :mod:`analysis.strategies` and :mod:`analysis.testing`. A *move* is
+one way an event may go from a leaf: the transition and the leaf it enters.
+Guards are not evaluated, so a guarded group or a branch gives one move per
+outcome.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+import fsm
+
+from ._paths import reachable
+
+__all__ = ["Move", "Walker"]
+
+#: One way an event may go: (event, transition, the leaf entered).
+Move = tuple[str, fsm.Transition, str]
+
+
+class Walker:
+    """The leaf-level graph of a machine, computed once."""
+
+    def __init__(self, machine: fsm.Machine) -> None:
+        self.machine = machine
+        compiled = machine.compiled
+        self.initial: str = machine.states[compiled.initial]
+        self.leaves: tuple[str, ...] = tuple(
+            s for n, s in enumerate(machine.states) if compiled.is_leaf[n]
+        )
+        self.moves: dict[str, tuple[Move, ...]] = {}
+        for leaf in self.leaves:
+            moves: list[Move] = []
+            for event in machine.enabled_events(leaf):
+                for t in machine.transitions_from(leaf, event):
+                    moves.append((event, t, machine.resolve(t.target)))
+            self.moves[leaf] = tuple(moves)
+        self.enabled: dict[str, tuple[str, ...]] = {
+            leaf: machine.enabled_events(leaf) for leaf in self.leaves
+        }
+        self.targets: dict[tuple[str, str], tuple[str, ...]] = {}
+        for leaf, leaf_moves in self.moves.items():
+            for event, _, target in leaf_moves:
+                found = self.targets.setdefault((leaf, event), ())
+                if target not in found:
+                    self.targets[leaf, event] = (*found, target)
+        reach = reachable(machine)
+        distance = self.distances(self.initial)
+        #: Reachable leaves, nearest to the initial state first.
+        self.reachable: tuple[str, ...] = tuple(
+            sorted(
+                (leaf for leaf in self.leaves if leaf in reach and leaf in distance),
+                key=lambda leaf: (distance[leaf], self.leaves.index(leaf)),
+            )
+        )
+
+    def distances(self, start: str) -> dict[str, int]:
+        """Leaf -> the number of events of a shortest route from ``start``."""
+        seen = {start: 0}
+        queue = deque([start])
+        while queue:
+            leaf = queue.popleft()
+            for _, _, target in self.moves[leaf]:
+                if target not in seen:
+                    seen[target] = seen[leaf] + 1
+                    queue.append(target)
+        return seen
+
+    def route(self, start: str, goal: str) -> list[tuple[str, str]] | None:
+        """A shortest route as ``(event, leaf entered)`` pairs, or None when there is none."""
+        previous: dict[str, tuple[str, str] | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            leaf = queue.popleft()
+            if leaf == goal:
+                steps: list[tuple[str, str]] = []
+                back = previous[leaf]
+                while back is not None:
+                    source, event = back
+                    steps.append((event, leaf))
+                    leaf = source
+                    back = previous[leaf]
+                steps.reverse()
+                return steps
+            for event, _, target in self.moves[leaf]:
+                if target not in previous:
+                    previous[target] = (leaf, event)
+                    queue.append(target)
+        return None
+
+    def after(self, states: Iterable[str], event: str) -> tuple[str, ...]:
+        """The leaves ``event`` may lead to from any of ``states``, in a stable order."""
+        found: list[str] = []
+        for leaf in states:
+            for target in self.targets.get((leaf, event), ()):
+                if target not in found:
+                    found.append(target)
+        return tuple(found)
