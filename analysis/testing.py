@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
@@ -395,7 +396,9 @@ def conformance(
 
     walker = Walker(machine)
     impl = _adapt(adapter)
-    label = name or f"{''.join(c for c in machine.name.title() if c.isalnum())}Conformance"
+    # "ToolCalls" -> "ToolCallsConformance", "tool calls" -> "ToolCallsConformance".
+    words = re.findall(r"[A-Za-z0-9]+", machine.name)
+    label = name or "".join(w[:1].upper() + w[1:] for w in words) + "Conformance"
     coverage = Coverage(
         label=label,
         machine=machine,

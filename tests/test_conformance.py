@@ -14,6 +14,7 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
+import fsm
 from analysis.testing import ConformanceFailure, conformance
 from tests.seeded import (
     AGENT,
@@ -85,3 +86,10 @@ def test_the_deep_state_step_reaches_every_state_of_a_long_chain() -> None:
     chain = conformance(CHAIN, ChainImpl)
     run_state_machine_as_test(chain, settings=DEFAULTS)
     assert chain.coverage.uncovered_states == ()  # type: ignore[attr-defined]
+
+
+def test_the_class_is_named_after_the_machine() -> None:
+    machine = fsm.parse("stateDiagram-v2\n    [*] --> A\n    A --> B : go\n", name="ToolCalls")
+    assert conformance(machine, machine.start).__name__ == "ToolCallsConformance"
+    spaced = fsm.parse("stateDiagram-v2\n    [*] --> A\n", name="tool calls v2")
+    assert conformance(spaced, spaced.start).__name__ == "ToolCallsV2Conformance"
