@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from .mermaid_parser import require_mermaid
 
 # "ci" runs more examples and never fails for slowness on a loaded machine.
 settings.register_profile(
@@ -15,3 +18,9 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def mermaid() -> None:
+    """The real Mermaid parsers, installed once (skipped without Node, except in CI)."""
+    require_mermaid()

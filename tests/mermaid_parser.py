@@ -37,8 +37,10 @@ __all__ = [
     "MERMAID_DIR",
     "MERMAID_VERSIONS",
     "NodeToolMissingError",
+    "assert_mermaid_accepts",
     "ensure_mermaid_installed",
     "mermaid_errors",
+    "require_mermaid",
 ]
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -228,3 +230,26 @@ def _decode(stdout: str, expected: int) -> list[dict[str, str | None]]:
             entry[version] = value
         results.append(entry)
     return results
+
+
+def require_mermaid() -> None:
+    """Install the parsers once, or skip the test when Node is missing (fail in CI)."""
+    import pytest
+
+    try:
+        ensure_mermaid_installed()
+    except NodeToolMissingError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(str(exc))
+
+
+def assert_mermaid_accepts(texts: Sequence[str]) -> None:
+    """Assert that Mermaid 10 and 11 both accept every text (one Node run)."""
+    results = mermaid_errors(texts)
+    rejected = [
+        (text, result) for text, result in zip(texts, results, strict=True) if any(result.values())
+    ]
+    assert not rejected, (
+        f"Mermaid rejected {len(rejected)} text(s); the first:\n{rejected[0][0]}\n{rejected[0][1]}"
+    )

@@ -9,7 +9,6 @@ headless on the JRE).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 import analysis
 import fsm
 
-from .mermaid_parser import NodeToolMissingError, ensure_mermaid_installed, mermaid_errors
+from .mermaid_parser import assert_mermaid_accepts
 from .render_support import HighlightValue, dot_svg, plantuml_errors, reports, svg_texts, traces
 from .strategies import machines
 
@@ -88,27 +87,7 @@ def test_dot_draws_generated_machines_without_warnings(data: st.DataObject) -> N
 # -- Mermaid -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _mermaid() -> None:
-    try:
-        ensure_mermaid_installed()
-    except NodeToolMissingError as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(str(exc))
-
-
-def _assert_mermaid_accepts(texts: list[str]) -> None:
-    results = mermaid_errors(texts)
-    rejected = [
-        (text, result) for text, result in zip(texts, results, strict=True) if any(result.values())
-    ]
-    assert not rejected, (
-        f"Mermaid rejected {len(rejected)} text(s); the first:\n{rejected[0][0]}\n{rejected[0][1]}"
-    )
-
-
-@pytest.mark.usefixtures("_mermaid")
+@pytest.mark.usefixtures("mermaid")
 @settings(max_examples=1, deadline=None)
 @given(st.data())
 def test_mermaid_accepts_every_to_mermaid_output(data: st.DataObject) -> None:
@@ -120,10 +99,10 @@ def test_mermaid_accepts_every_to_mermaid_output(data: st.DataObject) -> None:
             _draw_sample(data), directions * SAMPLE, strict=False
         )
     ]
-    _assert_mermaid_accepts(texts)
+    assert_mermaid_accepts(texts)
 
 
-@pytest.mark.usefixtures("_mermaid")
+@pytest.mark.usefixtures("mermaid")
 def test_mermaid_accepts_the_examples_with_highlights() -> None:
     texts: list[str] = []
     for machine in _example_machines():
@@ -134,7 +113,7 @@ def test_mermaid_accepts_the_examples_with_highlights() -> None:
             analysis.to_mermaid(machine, trace, direction="TB"),
             analysis.to_mermaid(machine, analysis.check(machine)),
         ]
-    _assert_mermaid_accepts(texts)
+    assert_mermaid_accepts(texts)
 
 
 # -- PlantUML ----------------------------------------------------------------------
