@@ -77,3 +77,23 @@ def test_pyright_prints_what_the_tutorial_shows(project: Path) -> None:
     shown = _shown("pyright use.py").replace("/home/you/jobs", project.as_posix())
     # pyright indents its detail lines with no-break spaces.
     assert result.stdout.replace("\xa0", " ") == shown
+
+
+def test_readme_type_checker_output_is_what_mypy_and_pyright_print(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n")[1].split("```")[0]
+    (tmp_path / "app.py").write_text(code + 'Idle().finish("too early")\n', encoding="utf-8")
+    shown = readme.split("```text\n")[1].split("```")[0]
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "app.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert f"$ mypy --strict app.py\n{mypy.stdout}" in shown
+    pyright = subprocess.run(
+        ["pyright", "app.py"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    printed = pyright.stdout.replace(str(tmp_path), "/path/to").replace("\xa0", " ")
+    assert printed.splitlines() == shown.split("$ pyright app.py\n")[1].splitlines()
