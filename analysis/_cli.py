@@ -225,22 +225,14 @@ def _codegen(args: argparse.Namespace) -> int:
             current = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise TargetError(f"cannot read {args.check!r}: {exc.strerror or exc}") from None
-        if current == text:
-            return EXIT_OK
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                current.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                fromfile=args.check,
-                tofile=f"typestate codegen {args.target}",
-            )
+        return _report_drift(
+            current,
+            text,
+            path=args.check,
+            source=f"typestate codegen {args.target}",
+            problem=f"differs from the module {args.target} gives",
+            fix=f"typestate codegen {args.target} -o {args.check}",
         )
-        print(
-            f"typestate: {args.check} differs from the module {args.target} gives; "
-            f"regenerate it with: typestate codegen {args.target} -o {args.check}",
-            file=sys.stderr,
-        )
-        return EXIT_FINDINGS
     if args.output is not None:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -363,21 +355,31 @@ def _render_check(
         fresh = Path(folder) / output.name
         analysis.render(machine, fresh, highlight=highlight, direction=args.direction)
         expected = fresh.read_text(encoding="utf-8")
+    return _report_drift(
+        current,
+        expected,
+        path=args.output,
+        source=f"typestate render {args.target}",
+        problem="is out of date",
+        fix=f"typestate render {args.target} -o {args.output}",
+    )
+
+
+def _report_drift(
+    current: str, expected: str, *, path: str, source: str, problem: str, fix: str
+) -> int:
+    """Exit status of a ``--check``: 0 when equal, else 1 with a diff on stdout."""
     if current == expected:
         return EXIT_OK
     sys.stdout.writelines(
         difflib.unified_diff(
             current.splitlines(keepends=True),
             expected.splitlines(keepends=True),
-            fromfile=args.output,
-            tofile=f"typestate render {args.target}",
+            fromfile=path,
+            tofile=source,
         )
     )
-    print(
-        f"typestate: {args.output} is out of date; regenerate it with: "
-        f"typestate render {args.target} -o {args.output}",
-        file=sys.stderr,
-    )
+    print(f"typestate: {path} {problem}; regenerate it with: {fix}", file=sys.stderr)
     return EXIT_FINDINGS
 
 
