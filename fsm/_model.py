@@ -241,6 +241,9 @@ class Machine:
     _compiled: Compiled = attrs.field(
         init=False, eq=False, hash=False, repr=False, alias="_compiled"
     )
+    _fingerprint: str | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_fingerprint"
+    )
 
     def __attrs_post_init__(self) -> None:
         issues = _validate(self)
@@ -318,8 +321,13 @@ class Machine:
     @property
     def fingerprint(self) -> str:
         """A stable sha256 of the machine's canonical JSON form (hex)."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        # Computed on first use: a machine is immutable, and snapshots ask often.
+        if self._fingerprint is None:
+            canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_fingerprint", digest)
+            return digest
+        return self._fingerprint
 
     # -- JSON ---------------------------------------------------------------------
 
