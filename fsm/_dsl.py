@@ -209,7 +209,8 @@ class _Parser:
             machine = self._build()
         except DefinitionError as exc:
             found.extend(p for p in exc.problems if p not in found)
-            raise DefinitionError(sorted(found, key=_position)) from None
+            ordered: list[Problem] = sorted(found, key=_position)
+            raise DefinitionError(ordered) from None
         if found:
             raise DefinitionError(found)
         return machine
@@ -644,9 +645,7 @@ class _Parser:
         )
 
 
-def _position(problem: Problem | str) -> tuple[int, int]:
-    if isinstance(problem, str):
-        return (0, 0)
+def _position(problem: Problem) -> tuple[int, int]:
     return (problem.line or 0, problem.column or 0)
 
 
@@ -957,19 +956,22 @@ def _load_markdown(text: str, filename: str, name: str, title: str | None) -> Ma
             n += 1
         blocks.append((start, "\n".join(lines[start:n])))
         n += 1
-    candidates: list[tuple[int, str, str | None]] = []
+    # Each block's front-matter title, and whether it is a state diagram.
+    read: list[tuple[int, str, str | None, bool]] = []
     for start, body in blocks:
         parser = _Parser(body, None, None)
         parser._front_matter()  # pyright: ignore[reportPrivateUsage]
-        if any(_HEADER.match(line.strip()) for line in body.splitlines()):
-            candidates.append((start, body, parser.title))
+        is_diagram = any(_HEADER.match(line.strip()) for line in body.splitlines())
+        read.append((start, body, parser.title, is_diagram))
+    candidates = [(start, body, found) for start, body, found, ok in read if ok]
     if title is not None:
         candidates = [c for c in candidates if c[2] == title]
         if not candidates:
+            titles = [repr(found) for _, _, found, _ in read if found is not None]
             raise DefinitionError(
                 Problem(
                     f"no mermaid state diagram titled {title!r} in this file; titles found: "
-                    + (", ".join(repr(t) for _, _, t in _titled(blocks)) or "none"),
+                    + (", ".join(titles) or "none"),
                     filename=filename,
                 )
             )
@@ -991,13 +993,3 @@ def _load_markdown(text: str, filename: str, name: str, title: str | None) -> Ma
                 for p in exc.problems
             ]
         ) from None
-
-
-def _titled(blocks: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
-    found: list[tuple[int, str, str]] = []
-    for start, body in blocks:
-        parser = _Parser(body, None, None)
-        parser._front_matter()  # pyright: ignore[reportPrivateUsage]
-        if parser.title is not None:
-            found.append((start, body, parser.title))
-    return found
