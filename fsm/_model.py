@@ -414,8 +414,11 @@ class Machine:
             A :class:`fsm.BoundMachine`.
 
         Raises:
-            DefinitionError: a guard, action or decider is missing or not
-                callable, or ``handlers`` has a name the machine does not use.
+            DefinitionError: a guard, action or decider is missing, not
+                callable or not a public method of ``context_type`` (a
+                property, a data attribute, a nested class, an attribute of
+                the metaclass), or ``handlers`` has a name the machine does not
+                use.
         """
         from ._runtime import bind
 
@@ -483,6 +486,18 @@ def _name_problem(kind: str, value: object) -> str | None:
             f"underscores, not starting with a digit"
         )
     return None
+
+
+def _private_problem(kind: str, value: str) -> str | None:
+    # A guard or action name is resolved against the context's class at bind
+    # time; a spec (DSL, JSON) may come from someone not fully trusted, so it
+    # may name public methods only (docs/explanation/runtime-semantics.md).
+    if not value.startswith("_"):
+        return None
+    return (
+        f"{kind} name {value!r} starts with an underscore; a spec has no business naming "
+        f"private code: name a public method of the context (no leading underscore)"
+    )
 
 
 def _validate(m: Machine) -> list[_Issue]:
@@ -629,7 +644,7 @@ def _validate(m: Machine) -> list[_Issue]:
         if problem is not None:
             add(_Issue(f"{problem} (in {t.describe()})", transition=n))
         if t.guard is not None:
-            problem = name_problem("guard", t.guard)
+            problem = name_problem("guard", t.guard) or _private_problem("guard", t.guard)
             if problem is not None:
                 add(_Issue(f"{problem} (in {t.describe()})", transition=n))
             if t.branch:
@@ -641,7 +656,7 @@ def _validate(m: Machine) -> list[_Issue]:
                     )
                 )
         for action in t.actions:
-            problem = name_problem("action", action)
+            problem = name_problem("action", action) or _private_problem("action", action)
             if problem is not None:
                 add(_Issue(f"{problem} (in {t.describe()})", transition=n))
         seen_params: set[str] = set()

@@ -27,6 +27,16 @@ A method of the context's class is called as ``context.method(**payload)``.
 Guards, actions and deciders are required (a missing one is a
 :class:`~fsm.DefinitionError` at bind time); hooks are optional.
 
+A spec is data and may come from someone not fully trusted, so on the
+context's class a name resolves only to a public method the class or one of
+its bases defines: a function, staticmethod, classmethod or partialmethod
+(or a method of a built-in base class). A name with a leading underscore,
+an attribute of the metaclass (``mro``), a property, a data attribute or a
+nested class is a :class:`~fsm.DefinitionError` at bind time that says why.
+The Machine already refuses guard and action names starting with ``_``, and
+hook and decider names start with ``on_enter_``, ``on_exit_`` or
+``decide_`` whatever the state or event is called.
+
 One ``send``, in order: pick the route for ``(state or nearest ancestor,
 event)``; evaluate guards in definition order, ``[else]`` last (or ask the
 decider of a branch); run exit hooks (innermost first), the actions, enter
@@ -61,11 +71,13 @@ The payload is passed through as it is; it is not checked against
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
+import types
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from ._errors import DefinitionError, FSMError, InvalidTransition, Problem, SnapshotError
 from ._model import ELSE, Transition
@@ -244,7 +256,16 @@ class _Route:
 
 
 class _Resolver:
-    """Looks names up in ``handlers``, then on the context's class."""
+    """Looks names up in ``handlers``, then on the context's class.
+
+    A name resolves only to a public method the context's class defines: a
+    function, staticmethod, classmethod or partialmethod found in the class's
+    own namespace or a base class's (never on its metaclass, never a
+    property, a data attribute or a nested class). A name with a leading
+    underscore never resolves, not even through ``handlers``: the Machine
+    refuses such guard and action names already, and hook and decider names
+    always start with ``on_enter_``, ``on_exit_`` or ``decide_``.
+    """
 
     def __init__(
         self,
@@ -273,6 +294,15 @@ class _Resolver:
 
     def _lookup(self, name: str, what: str, *, required: bool) -> Handler | None:
         self.used.add(name)
+        if name.startswith("_"):
+            self.problems.append(
+                Problem(
+                    f"{what} {name!r} of machine {self.machine.name!r} starts with an "
+                    f"underscore; a handler is a public method of the context, so a spec "
+                    f"may not name {name!r}"
+                )
+            )
+            return None
         if name in self.handlers:
             value = self.handlers[name]
             if not callable(value):
@@ -287,12 +317,19 @@ class _Resolver:
             return value
         cls = self.context_type
         if cls is not None:
-            try:
-                raw = inspect.getattr_static(cls, name)
-            except AttributeError:
-                raw = None
-            else:
-                return self._from_class(cls, name, raw, what)
+            for klass in cls.__mro__:
+                namespace: Mapping[str, object] = vars(klass)
+                if name in namespace:
+                    return self._from_class(cls, name, namespace[name], what)
+            if _on_metaclass(cls, name):
+                self.problems.append(
+                    Problem(
+                        f"{what} {name!r} of machine {self.machine.name!r} is not a method "
+                        f"of {cls.__name__}: {name!r} is an attribute of its metaclass "
+                        f"{type(cls).__name__}, which a spec may not reach; {self.where()}"
+                    )
+                )
+                return None
         if required:
             self.problems.append(
                 Problem(
@@ -313,22 +350,58 @@ class _Resolver:
 
             call_static.__wrapped__ = func  # type: ignore[attr-defined]
             return call_static
-        value = getattr(cls, name)
-        if not callable(value) and not hasattr(raw, "__get__"):
+        wrapped = _method_of(raw)
+        if wrapped is None:
             self.problems.append(
                 Problem(
-                    f"{cls.__name__}.{name} ({what}) must be a method (got {raw!r} of "
-                    f"type {type(raw).__name__}); define 'def {name}(self, ...)'"
+                    f"{cls.__name__}.{name} ({what}) must be a method, not "
+                    f"{_not_a_method(raw)}; define 'def {name}(self, ...)'"
+                    + (" or wrap it in staticmethod(...)" if _callable_data(raw) else "")
                 )
             )
             return None
+        get = cast("Callable[[object, type[Any]], Handler]", raw.__get__)  # type: ignore[attr-defined]
 
-        def call_attribute(context: object, /, **payload: Any) -> object:
-            method: Handler = getattr(context, name)
+        def call_method(context: object, /, **payload: Any) -> object:
+            # Bound from the class's own attribute: the instance's __dict__
+            # and __getattr__ are never consulted.
+            method: Handler = get(context, type(context))
             return method(**payload)
 
-        call_attribute.__wrapped__ = value  # type: ignore[attr-defined]
-        return call_attribute
+        call_method.__wrapped__ = wrapped  # type: ignore[attr-defined]
+        return call_method
+
+
+def _method_of(raw: object) -> object | None:
+    """The function behind a method-like class attribute, or None if it is no method."""
+    if isinstance(raw, classmethod):
+        return cast("object", raw.__func__)  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(raw, (functools.partialmethod, functools.singledispatchmethod)):
+        return cast("object", raw.func)  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(raw, (types.MethodDescriptorType, types.ClassMethodDescriptorType)):
+        return raw  # a method of a built-in base class, such as dict.get
+    return None
+
+
+def _callable_data(raw: object) -> bool:
+    if inspect.isclass(raw) or hasattr(raw, "__get__"):
+        return False
+    return callable(raw)
+
+
+def _not_a_method(raw: object) -> str:
+    if isinstance(raw, property):
+        return "a property"
+    if inspect.isclass(raw):
+        return "a class (calling it would construct an object)"
+    if hasattr(raw, "__get__"):
+        return f"a {type(raw).__name__}"
+    return f"a data attribute (got {_short(raw)} of type {type(raw).__name__})"
+
+
+def _on_metaclass(cls: type[Any], name: str) -> bool:
+    metaclass: type[Any] = type(cls)
+    return any(name in vars(meta) for meta in metaclass.__mro__)
 
 
 def _is_async(handler: Handler) -> bool:

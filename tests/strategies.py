@@ -14,6 +14,8 @@ state_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filte
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(
     lambda s: s not in {"else", "branch"}
 )
+# A spec may not name private code: guard and action names never start with "_".
+handler_names = names.filter(lambda s: not s.startswith("_"))
 param_names = names.filter(
     lambda s: (
         s not in {"and", "as", "if", "in", "is", "or", "for", "def", "del", "not", "try"}
@@ -87,14 +89,14 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
         used.add((source, event))
         params = payloads[event]
         kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch"]))
-        actions = draw(st.lists(names, max_size=2))
+        actions = draw(st.lists(handler_names, max_size=2))
         if kind == "plain":
             target = draw(st.sampled_from(enterable))
             transitions.append(
                 fsm.Transition(source, event, target, actions=actions, params=params)
             )
         elif kind == "guarded":
-            guards = draw(st.lists(names, min_size=1, max_size=3, unique=True))
+            guards = draw(st.lists(handler_names, min_size=1, max_size=3, unique=True))
             with_else = draw(st.booleans())
             for guard in [*guards, *(["else"] if with_else else [])]:
                 target = draw(st.sampled_from(enterable))

@@ -249,7 +249,8 @@ def test_non_callable_class_attribute_is_a_definition_error() -> None:
 
     with pytest.raises(
         DefinitionError,
-        match=r"^Bad.right_code \(guard of .*\) must be a method \(got 'yes' of type str\); "
+        match=r"^Bad.right_code \(guard of .*\) must be a method, not a data attribute \(got "
+        r"'yes' of type str\); "
         r"define 'def right_code\(self, \.\.\.\)'$",
     ):
         DOOR.bind(Bad)
