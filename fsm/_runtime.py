@@ -404,6 +404,14 @@ def _on_metaclass(cls: type[Any], name: str) -> bool:
     return any(name in vars(meta) for meta in metaclass.__mro__)
 
 
+def _decider_what(state: str, event: str, targets: Iterable[str]) -> str:
+    return (
+        f"decider of the branch {state!r} --{event}--> "
+        + " | ".join(repr(target) for target in targets)
+        + ", which returns the target's name,"
+    )
+
+
 def _is_async(handler: Handler) -> bool:
     target: object = getattr(handler, "__wrapped__", handler)
     return inspect.iscoroutinefunction(target)
@@ -489,13 +497,19 @@ class BoundMachine:
         self._leaves = leaves
         self._initial = leaves[machine.states[compiled.initial]]
         self._steps: dict[tuple[str, str, str], Step] = {}
-        # Every name is resolved, even one whose transition is shadowed in all
-        # substates, so that a definition is checked whole, at bind time.
+        # Every name (deciders included) is resolved, even one whose transition
+        # is shadowed in all substates, so that a definition is checked whole,
+        # at bind time.
+        branches: dict[tuple[str, str], list[str]] = {}
         for t in machine.transitions:
             if t.guard is not None and t.guard != ELSE:
                 resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
             for action in t.actions:
                 resolver.lookup(action, f"action of {t.describe()}", required=True)
+            if t.branch:
+                branches.setdefault((t.source, t.event), []).append(t.target)
+        for (source, event), targets in branches.items():
+            resolver.lookup(f"decide_{event}", _decider_what(source, event, targets), required=True)
         exits = {
             s: resolver.lookup(f"on_exit_{s}", f"exit hook of {s!r}", required=False)
             for s in machine.states
@@ -575,12 +589,9 @@ class BoundMachine:
             first = options[0].transition
             if first.branch:
                 name = f"decide_{event}"
+                targets = [o.transition.target for o in options]
                 decider = resolver.lookup(
-                    name,
-                    f"decider of the branch {leaf.name!r} --{event}--> "
-                    + " | ".join(repr(o.transition.target) for o in options)
-                    + ", which returns the target's name,",
-                    required=True,
+                    name, _decider_what(leaf.name, event, targets), required=True
                 )
                 route.decider = decider
                 route.decider_label = f"decider {name!r}"

@@ -556,3 +556,32 @@ def test_importing_fsm_does_not_import_asyncio() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert result.stdout.strip() == "False"
+
+
+SHADOWED_BRANCH = fsm.parse(
+    """---
+title: Shadowed
+---
+stateDiagram-v2
+    [*] --> P
+    state P {
+        [*] --> S1
+        S1 --> S2 : go
+        S2 --> S1 : go
+    }
+    P --> X : go [branch]
+    P --> Y : go [branch]
+"""
+)
+
+
+def test_decider_of_a_shadowed_branch_is_resolved_and_required() -> None:
+    """Every name is resolved at bind time, even when no leaf can take its transition."""
+    inst = SHADOWED_BRANCH.start(handlers={"decide_go": lambda _c: "X"})
+    assert inst.send("go") == "S2"
+    with pytest.raises(
+        DefinitionError,
+        match=r"^decider of the branch 'P' --go--> 'X' \| 'Y', which returns the target's "
+        r"name, 'decide_go' of machine 'Shadowed' is not defined; pass it in handlers=$",
+    ):
+        SHADOWED_BRANCH.bind()
