@@ -128,11 +128,15 @@ class InvalidTransition(FSMError):
         state: the state the machine was (and still is) in.
         event: the event that was refused.
         allowed: the events that are allowed in ``state``, in definition order.
+        reason: why the event was refused, when more is known than that
+            ``state`` has no transition for it (such as ``"guard ok is
+            false"``), or None.
     """
 
     state: str
     event: str
     allowed: tuple[str, ...]
+    reason: str | None
 
     def __init__(
         self,
@@ -144,6 +148,7 @@ class InvalidTransition(FSMError):
         self.state = state
         self.event = event
         self.allowed = tuple(allowed)
+        self.reason = reason
         message = f"Can't send {event!r} in state {state!r}"
         if reason:
             message += f" ({reason})"
@@ -155,8 +160,9 @@ class InvalidTransition(FSMError):
 
     def __reduce__(
         self,
-    ) -> tuple[type[InvalidTransition], tuple[str, str, tuple[str, ...]]]:
-        return (type(self), (self.state, self.event, self.allowed))
+    ) -> tuple[type[InvalidTransition], tuple[str, str, tuple[str, ...], str | None], object]:
+        # The third item keeps what else is in __dict__, such as __notes__.
+        return (type(self), (self.state, self.event, self.allowed, self.reason), self.__dict__)
 
 
 class SnapshotError(FSMError, ValueError):

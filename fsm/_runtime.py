@@ -162,8 +162,10 @@ class TransitionFailed(FSMError):
             f"{what} failed in {stage}: {detail}; the instance is unchanged, still in {state!r}"
         )
 
-    def __reduce__(self) -> tuple[type[TransitionFailed], tuple[Any, ...]]:
-        return (type(self), (self.state, self.event, self.transition, self.stage, self.detail))
+    def __reduce__(self) -> tuple[type[TransitionFailed], tuple[Any, ...], object]:
+        # The third item keeps what else is in __dict__, such as __notes__.
+        args = (self.state, self.event, self.transition, self.stage, self.detail)
+        return (type(self), args, self.__dict__)
 
 
 def _failure(
