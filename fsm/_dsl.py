@@ -34,6 +34,7 @@ from typing import Final
 
 import attrs
 
+from ._annotation import parse_types
 from ._errors import DefinitionError, Problem
 from ._model import Machine, Transition, is_name
 
@@ -260,54 +261,19 @@ class _Parser:
 
     def _types(self, body: str, line: int, column: int) -> None:
         error = self.reader.error
-        for start, item in _split_top(body, column):
-            item_text = item.strip()
-            if not item_text:
-                continue
-            item_col = start + (len(item) - len(item.lstrip()))
-            match = re.match(rf"({_IDENT})\s*(?:\((.*)\))?\s*\Z", item_text)
-            if not match:
-                error(
-                    line,
-                    item_col,
-                    f"cannot read {item_text!r} in the types directive; write "
-                    f"'event(name: type, ...)', for example 'assign(task: str)'",
-                )
-                continue
-            event = match.group(1)
-            params: list[tuple[str, str | None]] = []
-            inner_col = item_col + (match.start(2) if match.group(2) is not None else 0)
-            ok = True
-            for p_start, part in _split_top(match.group(2) or "", inner_col):
-                if not part.strip():
-                    continue
-                p_name, colon, annotation = part.partition(":")
-                p_name = p_name.strip()
-                if not is_name(p_name):
-                    error(line, p_start, f"payload name {p_name!r} is not an identifier")
-                    ok = False
-                    continue
-                ann = annotation.strip() if colon else None
-                if colon and not ann:
-                    error(
-                        line,
-                        p_start,
-                        f"payload {p_name!r} has ':' but no type after it",
-                    )
-                    ok = False
-                    continue
-                params.append((p_name, ann))
-            if not ok:
-                continue
+        events, problems = parse_types(body)
+        for offset, message in problems:
+            error(line, column + offset, message)
+        for event, offset, params in events:
             if event in self.types:
                 error(
                     line,
-                    item_col,
+                    column + offset,
                     f"types of event {event!r} are given twice (first on line "
                     f"{self.type_lines[event]}); keep one",
                 )
                 continue
-            self.types[event] = tuple(params)
+            self.types[event] = params
             self.type_lines[event] = line
 
     # -- statements ------------------------------------------------------------------

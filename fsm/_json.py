@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from ._annotation import AnnotationError, canonical
 from ._errors import DefinitionError, Problem
 from ._model import KIND, SCHEMA_VERSION, Transition
 
@@ -218,7 +219,18 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
                     f"null, got {pair!r:.60}",
                 )
                 continue
-            params.append((pair[0], pair[1]))  # pyright: ignore[reportUnknownArgumentType]
+            annotation: str | None = pair[1]  # pyright: ignore[reportUnknownVariableType]
+            if annotation is not None:
+                try:
+                    annotation = canonical(annotation)
+                except AnnotationError as error:
+                    reader.fail(
+                        f"{where}[1]",
+                        f"annotation {annotation!r} of payload {pair[0]!r} is not a type: "
+                        f"{error.message} (at offset {error.offset})",
+                    )
+                    continue
+            params.append((pair[0], annotation))  # pyright: ignore[reportUnknownArgumentType]
     branch = doc.get("branch", False)
     reader.expect(f"{path}.branch", branch, bool, "true or false")
     if len(reader.problems) != before:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
 
+from ._annotation import annotation_problem
 from ._errors import DefinitionError, Problem
 from ._frozen import FrozenMap
 
@@ -686,6 +687,8 @@ def _validate(m: Machine) -> list[_Issue]:
                         transition=n,
                     )
                 )
+            elif isinstance(shown, str) and (problem := annotation_problem(shown)):
+                add(_Issue(f"payload {name!r}: {problem} (in {t.describe()})", transition=n))
         previous = event_params.get(t.event)
         if previous is None:
             event_params[t.event] = (n, t.params)

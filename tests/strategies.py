@@ -22,6 +22,53 @@ param_names = names.filter(
         and not __import__("keyword").iskeyword(s)
     )
 )
+
+
+def _quoted(text: str) -> str:
+    return f"'{text}'" if '"' in text else f'"{text}"'
+
+
+_type_names = st.sampled_from(
+    ["int", "str", "bytes", "T", "Foo", "decimal.Decimal", "typing.Any", "Größe", "_Private"]
+)
+_literal_values = st.one_of(
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["True", "False", "None", "Color.RED"]),
+    st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)).filter(
+            lambda c: c.isprintable() and c not in '\\"%'
+        ),
+        max_size=8,
+    )
+    .filter(lambda t: not ('"' in t and "'" in t))
+    .map(_quoted),
+)
+
+
+def _compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    args = st.lists(inner, min_size=1, max_size=3).map(", ".join)
+    return st.one_of(
+        st.tuples(_type_names, args).map(lambda p: f"{p[0]}[{p[1]}]"),
+        st.lists(inner, min_size=2, max_size=3).map(" | ".join),
+        st.tuples(st.lists(inner, max_size=2), inner).map(
+            lambda p: f"Callable[[{', '.join(p[0])}], {p[1]}]"
+        ),
+        inner.map(lambda t: f"Callable[..., {t}]"),
+        inner.map(lambda t: f"tuple[{t}, ...]"),
+        inner.filter(lambda t: "'" not in t).map(_quoted),
+    )
+
+
+#: Payload types in canonical form, as the grammar of fsm._annotation writes them.
+type_expressions = st.recursive(
+    st.one_of(
+        _type_names,
+        st.just("None"),
+        st.lists(_literal_values, min_size=1, max_size=3).map(lambda v: f"Literal[{', '.join(v)}]"),
+    ),
+    _compound,
+    max_leaves=8,
+)
 annotations = st.sampled_from(
     [
         None,
@@ -31,7 +78,7 @@ annotations = st.sampled_from(
         "dict[str, int]",
         "Callable[[int], str]",
         "tuple[int, ...]",
-        "Literal['a, b']",
+        'Literal["a, b"]',
         "str | None",
     ]
 )

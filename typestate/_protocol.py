@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fsm import DefinitionError, Machine, Transition
+from fsm._annotation import AnnotationError, canonical
 
 from ._state import SELF, State, TransitionInfo, as_state, resolve_targets, type_name
 
@@ -209,6 +210,16 @@ class _Extraction:
                 continue
             annotation = parameter.annotation
             text = None if annotation is parameter.empty else type_name(annotation)
+            if text is not None:
+                try:
+                    text = canonical(text)
+                except AnnotationError as error:
+                    self.problems.append(
+                        f"{where} annotates {parameter.name!r} with {text!r}, which is not a "
+                        f"payload type: {error.message}; annotate it with a type made of "
+                        f"names, subscripts and '|' (or 'object')"
+                    )
+                    continue
             params.append((parameter.name, text))
         result = tuple(params)
         seen = self.event_params.get(info.name)
