@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -79,6 +80,9 @@ _SUFFIXES: Final[Mapping[str, str]] = {
     ".mmd": "mmd",
     ".puml": "puml",
 }
+# Mermaid's lexer reads this anywhere in a line (comments too), in any casing.
+_MERMAID_DIRECTION: Final = re.compile(r"direction\s+(?:TB|BT|RL|LR)", re.IGNORECASE)
+
 _FORMATS: Final = ("svg", "png", "pdf", "dot", "mmd", "puml")
 _IMAGE_FORMATS: Final = ("svg", "png", "pdf")
 
@@ -414,7 +418,12 @@ def _mermaid_classes(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:
             machine.transitions[n].event
             for _, n in sorted((s, n) for n, ss in marks.steps.items() for s in ss)
         ]
-        yield "    %% highlight: trace " + (" ".join(events) if events else "(empty)")
+        shown = " ".join(events)
+        if _MERMAID_DIRECTION.search(shown):
+            # Mermaid reads "... direction LR ..." anywhere, even in a comment,
+            # as a direction statement: keep such event names apart.
+            shown = ", ".join(events)
+        yield "    %% highlight: trace " + (shown if events else "(empty)")
         yield f"    classDef visited fill:{_TRACE_FILL},stroke:{_TRACE},color:#0a3069"
         yield (
             f"    classDef current fill:{_TRACE_FILL},stroke:{_TRACE},stroke-width:3px,"
