@@ -485,9 +485,9 @@ def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
         pad = "  " * depth
         kids = children.get(state)
         if not kids:
-            lines.append(f"{pad}state {state}")
+            lines.append(f"{pad}state {_plantuml_state(state)}")
             return
-        lines.append(f"{pad}state {state} {{")
+        lines.append(f"{pad}state {_plantuml_state(state)} {{")
         for kid in kids:
             emit(kid, depth + 1)
         entry = machine.entries.get(state)
@@ -498,10 +498,28 @@ def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
     for state in children.get(None, ()):
         emit(state, 0)
     lines.append(f"[*] --> {machine.initial}")
-    lines.extend(f"{t.source} --> {t.target} : {t.label}" for t in machine.transitions)
+    lines.extend(
+        f"{t.source} --> {t.target} : {_plantuml_creole(t.label)}" for t in machine.transitions
+    )
     lines.extend(f"{state} --> [*]" for state in machine.states if state in machine.final)
     lines.append("@enduml")
     return "\n".join(lines) + "\n"
+
+
+def _plantuml_creole(text: str) -> str:
+    # PlantUML draws the text between two ``__`` underlined (its "creole"
+    # markup). A name holds no other markup (``**``, ``//``, ``""``, ``--``,
+    # ``~~``, ``^^`` need characters an identifier lacks); ``~`` escapes the
+    # next character, so ``~_`` is a plain underscore.
+    return text.replace("_", "~_") if "__" in text else text
+
+
+def _plantuml_state(state: str) -> str:
+    # The id stays as it is (transitions refer to it); only the drawn text is
+    # escaped, and only when it would be read as markup, so most diagrams keep
+    # the short form ``state Name``.
+    shown = _plantuml_creole(state)
+    return state if shown == state else f'"{shown}" as {state}'
 
 
 def _plantuml_text(text: str) -> str:
