@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
@@ -79,6 +80,9 @@ _SUFFIXES: Final[Mapping[str, str]] = {
     ".mmd": "mmd",
     ".puml": "puml",
 }
+# Mermaid's lexer reads this anywhere in a line (comments too), in any casing.
+_MERMAID_DIRECTION: Final = re.compile(r"direction\s+(?:TB|BT|RL|LR)", re.IGNORECASE)
+
 _FORMATS: Final = ("svg", "png", "pdf", "dot", "mmd", "puml")
 _IMAGE_FORMATS: Final = ("svg", "png", "pdf")
 
@@ -414,7 +418,12 @@ def _mermaid_classes(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:
             machine.transitions[n].event
             for _, n in sorted((s, n) for n, ss in marks.steps.items() for s in ss)
         ]
-        yield "    %% highlight: trace " + (" ".join(events) if events else "(empty)")
+        shown = " ".join(events)
+        if _MERMAID_DIRECTION.search(shown):
+            # Mermaid reads "... direction LR ..." anywhere, even in a comment,
+            # as a direction statement: keep such event names apart.
+            shown = ", ".join(events)
+        yield "    %% highlight: trace " + (shown if events else "(empty)")
         yield f"    classDef visited fill:{_TRACE_FILL},stroke:{_TRACE},color:#0a3069"
         yield (
             f"    classDef current fill:{_TRACE_FILL},stroke:{_TRACE},stroke-width:3px,"
@@ -476,9 +485,9 @@ def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
         pad = "  " * depth
         kids = children.get(state)
         if not kids:
-            lines.append(f"{pad}state {state}")
+            lines.append(f"{pad}state {_plantuml_state(state)}")
             return
-        lines.append(f"{pad}state {state} {{")
+        lines.append(f"{pad}state {_plantuml_state(state)} {{")
         for kid in kids:
             emit(kid, depth + 1)
         entry = machine.entries.get(state)
@@ -489,10 +498,28 @@ def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
     for state in children.get(None, ()):
         emit(state, 0)
     lines.append(f"[*] --> {machine.initial}")
-    lines.extend(f"{t.source} --> {t.target} : {t.label}" for t in machine.transitions)
+    lines.extend(
+        f"{t.source} --> {t.target} : {_plantuml_creole(t.label)}" for t in machine.transitions
+    )
     lines.extend(f"{state} --> [*]" for state in machine.states if state in machine.final)
     lines.append("@enduml")
     return "\n".join(lines) + "\n"
+
+
+def _plantuml_creole(text: str) -> str:
+    # PlantUML draws the text between two ``__`` underlined (its "creole"
+    # markup). A name holds no other markup (``**``, ``//``, ``""``, ``--``,
+    # ``~~``, ``^^`` need characters an identifier lacks); ``~`` escapes the
+    # next character, so ``~_`` is a plain underscore.
+    return text.replace("_", "~_") if "__" in text else text
+
+
+def _plantuml_state(state: str) -> str:
+    # The id stays as it is (transitions refer to it); only the drawn text is
+    # escaped, and only when it would be read as markup, so most diagrams keep
+    # the short form ``state Name``.
+    shown = _plantuml_creole(state)
+    return state if shown == state else f'"{shown}" as {state}'
 
 
 def _plantuml_text(text: str) -> str:

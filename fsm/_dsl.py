@@ -37,6 +37,7 @@ import attrs
 from ._annotation import parse_types
 from ._errors import DefinitionError, Problem
 from ._model import Machine, Transition, is_name
+from ._names import mermaid_lines
 
 __all__ = ["dumps", "load", "parse"]
 
@@ -787,7 +788,7 @@ def dumps(machine: Machine) -> str:
     for state in machine.states:
         if state in machine.final:
             out.append(f"    {state} --> [*]")
-    return "\n".join(out) + "\n"
+    return "\n".join(mermaid_lines(out)) + "\n"
 
 
 def _yaml_title(name: str) -> str:

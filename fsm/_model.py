@@ -20,6 +20,7 @@ import attrs
 from ._annotation import annotation_problem
 from ._errors import DefinitionError, Problem
 from ._frozen import FrozenMap
+from ._names import keyword_problem
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -43,25 +44,6 @@ SCHEMA_VERSION: Final = 1
 KIND: Final = "typestate.machine"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-# Words that Mermaid's stateDiagram grammar reads as keywords where a state id
-# stands, so a state so named would not survive a round trip through a diagram.
-# (Checked against the real Mermaid 10 and 11 parsers by the test suite.)
-MERMAID_RESERVED: Final = frozenset(
-    {
-        "state",
-        "note",
-        "direction",
-        "class",
-        "classDef",
-        "style",
-        "click",
-        "end",
-        "as",
-        "accTitle",
-        "accDescr",
-    }
-)
 
 
 def is_name(text: object) -> bool:
@@ -511,18 +493,13 @@ def _validate(m: Machine) -> list[_Issue]:
         add(_Issue(f"machine name {m.name!r} contains a line break; use one line"))
 
     known: set[str] = set()
+    superstates = frozenset(m.parents.values())
     for state in m.states:
         problem = _name_problem("state", state)
         if problem is not None:
             add(_Issue(problem, state=state if is_name(state) else None))
-        elif state in MERMAID_RESERVED:
-            add(
-                _Issue(
-                    f"state name {state!r} is a Mermaid keyword; rename it "
-                    f"(for example {state.capitalize() + 'State'!r})",
-                    state=state,
-                )
-            )
+        elif (drawn := keyword_problem(state, superstates)) is not None:
+            add(_Issue(drawn, state=state))
         if state in known:
             add(
                 _Issue(

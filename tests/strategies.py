@@ -6,10 +6,14 @@ from hypothesis import strategies as st
 
 import fsm
 
-_RESERVED = {"state", "note", "direction", "class", "classDef", "style", "click", "end", "as"}
+# Mermaid keywords in any casing (see docs/dsl.md) and the ids of its [*] points.
+_RESERVED = {
+    *("state", "note", "class", "classdef", "scale", "default", "statediagram"),
+    *("acctitle", "accdescr", "style", "click", "href", "as", "direction"),
+}
 
 state_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True).filter(
-    lambda s: s not in _RESERVED and s not in {"accTitle", "accDescr"}
+    lambda s: s.lower() not in _RESERVED and not s.endswith(("_start", "_end"))
 )
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(
     lambda s: s not in {"else", "branch"}

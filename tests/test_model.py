@@ -124,7 +124,8 @@ def test_machine_name() -> None:
 
 def test_mermaid_keyword_as_state() -> None:
     assert problems(states=("Closed", "Open", "Locked", "note")) == (
-        "state name 'note' is a Mermaid keyword; rename it (for example 'NoteState')",
+        "state name 'note' is a Mermaid keyword (any casing), so Mermaid would not read it "
+        "as a state; rename it (for example 'NoteState')",
     )
 
 

@@ -1,0 +1,90 @@
+"""Which names and titles every writer can carry: the checks behind the Machine.
+
+A Machine is written as DSL text (Mermaid), JSON, Graphviz DOT and PlantUML.
+Whatever the constructor accepts must survive each of them exactly, so the
+rules here were found by feeding the real tools (Mermaid 10 and 11, ``dot``,
+``plantuml``) and are re-checked by the test suite.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["MERMAID_KEYWORDS", "keyword_problem", "mermaid_lines"]
+
+#: Words that Mermaid's ``stateDiagram`` lexer reads as keywords where a state id
+#: stands, lowercased: the lexer matches them in any casing (its rules carry the
+#: ``i`` flag), so ``Note`` and ``NOTE`` break a diagram as ``note`` does. Taken
+#: from the lexer rules of Mermaid 10.9 and 11 (``state``, ``note``, ``class``,
+#: ``classDef``, ``scale``, ``default``, ``stateDiagram``, ``accTitle`` and
+#: ``accDescr`` in both; ``style``, ``click`` and ``href`` in Mermaid 11; ``as``
+#: after ``state X``) and ``direction``, the statement ``direction LR``.
+MERMAID_KEYWORDS: Final = frozenset(
+    {
+        "state",
+        "note",
+        "class",
+        "classdef",
+        "scale",
+        "default",
+        "statediagram",
+        "acctitle",
+        "accdescr",
+        "style",
+        "click",
+        "href",
+        "as",
+        "direction",
+    }
+)
+
+#: Ids that Mermaid gives the ``[*]`` pseudo-states at top level: a state so
+#: named would be drawn as the same node as the start or end point.
+_PSEUDO_IDS: Final = frozenset({"root_start", "root_end"})
+
+
+def keyword_problem(state: str, superstates: frozenset[str]) -> str | None:
+    """Why ``state`` (an identifier) cannot be drawn by Mermaid, or None.
+
+    Args:
+        state: the state's name, already known to be an identifier.
+        superstates: the machine's superstates, whose ``[*]`` points Mermaid
+            names ``<superstate>_start`` and ``<superstate>_end``.
+    """
+    if state.lower() in MERMAID_KEYWORDS:
+        example = state[:1].upper() + state[1:].lower() + "State"
+        return (
+            f"state name {state!r} is a Mermaid keyword (any casing), so Mermaid "
+            f"would not read it as a state; rename it (for example {example!r})"
+        )
+    if state in _PSEUDO_IDS or (
+        state.endswith(("_start", "_end")) and state.rpartition("_")[0] in superstates
+    ):
+        return (
+            f"state name {state!r} is the id Mermaid gives a '[*]' point, so Mermaid "
+            f"would draw the state and the point as one node; rename it"
+        )
+    return None
+
+
+# Mermaid's lexer has a rule ``.*direction\s+TB[^\n]*`` (and BT, RL, LR), tried
+# before any other at every token, case-insensitively. Since ``\s`` matches a
+# line break, a line that ends in a name ending in "direction" followed by a
+# line that starts with a name starting with "TB" is read as one ``direction``
+# statement, and both lines are lost without an error.
+_DIRECTION_END: Final = re.compile(r"direction\s*\Z", re.IGNORECASE)
+_DIRECTION_NEXT: Final = re.compile(r"\s*(?:TB|BT|RL|LR)", re.IGNORECASE)
+
+
+def mermaid_lines(lines: list[str]) -> list[str]:
+    """Put an empty ``%%`` comment between two lines Mermaid would read as one.
+
+    Both our parser and Mermaid skip the comment, so the text means the same.
+    """
+    out: list[str] = []
+    for line in lines:
+        if out and _DIRECTION_NEXT.match(line) and _DIRECTION_END.search(out[-1]):
+            out.append("    %%")
+        out.append(line)
+    return out

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// What the REAL Mermaid parsers (v10 and v11) read from state diagrams.
+//
+// stdin:  a JSON array of strings (diagram texts)
+// stdout: ONE JSON array, one element per text:
+//         {"mermaid10": reading | "error message", "mermaid11": ...}
+//         where a reading is {"states": [[id, parent], ...],
+//                             "relations": [[from, to, label], ...]}
+//         (the "[*]" points read as "<parent>_start"/"<parent>_end", the top
+//         level as "root"). check.mjs answers only "accepted or not"; this
+//         shows texts that Mermaid accepts but reads differently.
+
+import { Console } from "node:console";
+import process from "node:process";
+
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+const stderrConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
+for (const method of ["log", "info", "debug", "warn", "error", "trace", "dir", "table"]) {
+  console[method] = stderrConsole[method].bind(stderrConsole);
+}
+
+function reading(db) {
+  const states = [];
+  const relations = [];
+  const seen = new Set();
+  const walk = (doc, parent) => {
+    for (const item of doc || []) {
+      if (item.stmt === "state") {
+        const key = `${item.id}\u0000${parent}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          states.push([item.id, parent]);
+        }
+        if (item.doc) walk(item.doc, item.id);
+      } else if (item.stmt === "relation") {
+        relations.push([item.state1.id, item.state2.id, item.description ?? ""]);
+      } else if (item.stmt === "root") {
+        walk(item.doc, parent);
+      }
+    }
+  };
+  walk(db.getRootDocV2().doc, "");
+  return { states, relations };
+}
+
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const texts = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+const { JSDOM } = await import("jsdom");
+const dom = new JSDOM("<!DOCTYPE html><html><body></body></html>");
+globalThis.window = dom.window;
+globalThis.document = dom.window.document;
+const versions = {};
+for (const key of ["mermaid10", "mermaid11"]) {
+  const mermaid = (await import(key)).default;
+  mermaid.initialize({ startOnLoad: false, logLevel: "fatal", securityLevel: "strict" });
+  versions[key] = mermaid;
+}
+const results = [];
+for (const text of texts) {
+  const entry = {};
+  for (const [key, mermaid] of Object.entries(versions)) {
+    try {
+      const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
+      entry[key] = reading(diagram.db);
+    } catch (err) {
+      entry[key] = String((err && err.message) || err);
+    }
+  }
+  results.push(entry);
+}
+writeStdout(JSON.stringify(results) + "\n");
+dom.window.close();
