@@ -17,6 +17,7 @@ from ._graph import Graph, Search
 __all__ = ["Equivalence", "equivalent", "minimize"]
 
 _Moves = list[dict[str, frozenset[int]]]
+_Pair = tuple[frozenset[int], frozenset[int]]
 
 
 @attrs.frozen
@@ -103,26 +104,35 @@ def equivalent(a: fsm.Machine, b: fsm.Machine) -> Equivalence:
     finals = (_finals(a), _finals(b))
     names = (f"{a.name!r} (first)", f"{b.name!r} (second)")
     start = (frozenset({a.compiled.initial}), frozenset({b.compiled.initial}))
-    seen: dict[tuple[frozenset[int], frozenset[int]], tuple[str, ...]] = {start: ()}
+
+    def accepting_differs(pair: _Pair, trace: tuple[str, ...]) -> Equivalence | None:
+        accepting = [bool(side & f) for side, f in zip(pair, finals, strict=True)]
+        if accepting[0] == accepting[1]:
+            return None
+        yes, no = (0, 1) if accepting[0] else (1, 0)
+        return Equivalence(
+            False,
+            trace,
+            f"after {_shown(trace)}, {names[yes]} may be in a final state and {names[no]} may not",
+        )
+
+    # Breadth first, and every pair is judged when it is found, not when it is
+    # expanded: a pair found at depth d gives a trace of length d, so no
+    # counterexample of length d is missed for a longer one found earlier.
+    found = accepting_differs(start, ())
+    if found is not None:
+        return found
+    seen: dict[_Pair, tuple[str, ...]] = {start: ()}
     queue = [start]
     for pair in queue:
         trace = seen[pair]
-        accepting = [bool(side & f) for side, f in zip(pair, finals, strict=True)]
-        if accepting[0] != accepting[1]:
-            yes, no = (0, 1) if accepting[0] else (1, 0)
-            return Equivalence(
-                False,
-                trace,
-                f"after {_shown(trace)}, {names[yes]} may be in a final state and "
-                f"{names[no]} may not",
-            )
         events = [
             {e for s in side for e in table[s]} for side, table in zip(pair, moves, strict=True)
         ]
         for event in sorted(events[0] | events[1]):
+            longer = (*trace, event)
             if (event in events[0]) != (event in events[1]):
                 yes, no = (0, 1) if event in events[0] else (1, 0)
-                longer = (*trace, event)
                 return Equivalence(
                     False,
                     longer,
@@ -131,7 +141,10 @@ def equivalent(a: fsm.Machine, b: fsm.Machine) -> Equivalence:
                 )
             after = (_step(moves[0], pair[0], event), _step(moves[1], pair[1], event))
             if after not in seen:
-                seen[after] = (*trace, event)
+                found = accepting_differs(after, longer)
+                if found is not None:
+                    return found
+                seen[after] = longer
                 queue.append(after)
     return Equivalence(True)
 

@@ -36,6 +36,7 @@ import attrs
 
 from ._annotation import parse_types
 from ._errors import DefinitionError, Problem
+from ._json import object_pairs
 from ._model import Machine, Transition, is_name
 from ._names import mermaid_lines
 
@@ -879,7 +880,7 @@ def load(path: str | Path, *, name: str | None = None, title: str | None = None)
     default = name or path.stem
     if suffix == ".json":
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=object_pairs)
         except ValueError as exc:
             json_line: int | None = getattr(exc, "lineno", None)
             json_column: int | None = getattr(exc, "colno", None)

@@ -34,7 +34,7 @@ from ._model import KIND, SCHEMA_VERSION, Transition
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["machine_fields"]
+__all__ = ["machine_fields", "object_pairs"]
 
 _TOP_KEYS = (
     "kind",
@@ -50,9 +50,37 @@ _TOP_KEYS = (
 _TRANSITION_KEYS = ("source", "event", "target", "guard", "actions", "params", "branch")
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object in which some keys appeared more than once (the last one kept)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The ``object_pairs_hook`` of our JSON reading: remembers repeated keys.
+
+    ``json.loads`` keeps the last of repeated keys silently; the reader
+    refuses them, naming the key and its JSON path.
+    """
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    marked = _Repeated(result)
+    counts: dict[str, int] = {}
+    for key, _ in pairs:
+        counts[key] = counts.get(key, 0) + 1
+    marked.repeated = tuple(key for key, n in counts.items() if n > 1)
+    return marked
+
+
 def _type_name(value: object) -> str:
     if value is None:
         return "null"
+    if isinstance(value, float) and value != value:
+        return "NaN, which JSON does not allow"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        sign = "-" if value < 0 else ""
+        return f"{sign}Infinity, which JSON does not allow"
     names: dict[type, str] = {
         bool: "a boolean",
         int: "a number",
@@ -74,8 +102,15 @@ class _Reader:
     def expect(self, path: str, value: object, kind: type, what: str) -> bool:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
-            self.fail(path, f"expected {what}, got {_type_name(value)} ({value!r:.60})")
+            shown = _type_name(value)
+            if not shown.endswith("does not allow"):
+                shown += f" ({value!r:.60})"
+            self.fail(path, f"expected {what}, got {shown}")
         return ok
+
+    def repeated(self, path: str, value: dict[str, Any]) -> None:
+        for key in getattr(value, "repeated", ()):
+            self.fail(f"{path}.{key}", f"duplicate key {key!r}; a key may appear once in an object")
 
     def string(self, path: str, value: object) -> str | None:
         return value if self.expect(path, value, str, "a string") else None  # type: ignore[return-value]
@@ -95,6 +130,7 @@ class _Reader:
         if not isinstance(value, dict):
             self.expect(path, value, dict, "an object of strings")
             return None
+        self.repeated(path, cast("dict[str, Any]", value))
         items: dict[str, str] = {}
         for key, item in cast("dict[str, object]", value).items():
             text = self.string(f"{path}.{key}", item)
@@ -103,6 +139,7 @@ class _Reader:
         return items
 
     def keys(self, path: str, value: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        self.repeated(path, value)
         for key in value:
             if key not in allowed:
                 self.fail(
@@ -150,7 +187,7 @@ def machine_fields(data: object) -> dict[str, Any]:
         )
     if (
         "version" in doc
-        and reader.expect("$.version", doc["version"], int, "a number")
+        and reader.expect("$.version", doc["version"], int, "a whole number")
         and not 1 <= doc["version"] <= SCHEMA_VERSION
     ):
         reader.fail(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import analysis
 import fsm
@@ -36,6 +37,61 @@ def test_distinguishing_trace_on_an_event() -> None:
     assert result.reason == (
         "the trace go again is possible in 'Machine' (second) but not in 'Machine' (first)"
     )
+
+
+def test_counterexample_on_acceptance_is_shorter_than_one_on_an_event() -> None:
+    # After 'a' both are alike and 'z' tells them apart (length 2), but after 'b'
+    # only the first may be final: the shortest counterexample has length 1.
+    a = machine("[*] --> A\nA --> B : a\nA --> C : b\nB --> D : z\nC --> [*]")
+    b = machine("[*] --> X\nX --> Y : a\nX --> W : b")
+    result = analysis.equivalent(a, b)
+    assert result.trace == ("b",)
+    assert result.reason == (
+        "after b, 'Machine' (first) may be in a final state and 'Machine' (second) may not"
+    )
+
+
+@st.composite
+def small_machines(draw: st.DrawFn) -> fsm.Machine:
+    """Flat machines over two events, where short and long counterexamples compete."""
+    size = draw(st.integers(1, 4))
+    states = [f"S{n}" for n in range(size)]
+    transitions: list[fsm.Transition] = []
+    for s in states:
+        for e in ("a", "b"):
+            targets = draw(st.lists(st.sampled_from(states), max_size=2, unique=True))
+            transitions += [fsm.Transition(s, e, t, branch=len(targets) > 1) for t in targets]
+    return fsm.Machine(
+        "M",
+        states=states,
+        initial="S0",
+        final=draw(st.sets(st.sampled_from(states))),
+        transitions=transitions,
+    )
+
+
+def brute_force_distance(a: fsm.Machine, b: fsm.Machine, limit: int) -> int | None:
+    """The length of a shortest trace telling ``a`` and ``b`` apart, up to ``limit``."""
+    for length in range(limit + 1):
+        for trace in itertools.product(("a", "b"), repeat=length):
+            after_a, after_b = run(a, trace), run(b, trace)
+            if bool(after_a) != bool(after_b):
+                return length
+            if bool(after_a & a.final) != bool(after_b & b.final):
+                return length
+    return None
+
+
+@settings(max_examples=150)
+@given(small_machines(), small_machines())
+def test_counterexample_is_a_shortest_one(a: fsm.Machine, b: fsm.Machine) -> None:
+    result = analysis.equivalent(a, b)
+    limit = 7
+    expected = brute_force_distance(a, b, limit)
+    if result.trace is None or len(result.trace) > limit:
+        assert expected is None
+    else:
+        assert len(result.trace) == expected
 
 
 def test_minimize_merges_and_drops() -> None:

@@ -161,3 +161,43 @@ def test_json_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"m\.json: \$: expected a JSON object"):
         fsm.load(path)
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(DefinitionError) as info:
+        fsm.load(path)
+    return [f"{p.path}: {p.message}" for p in info.value.problems]
+
+
+def test_duplicate_keys_are_refused_with_their_path(tmp_path: Path) -> None:
+    path = tmp_path / "twice.json"
+    text = json.dumps(small().to_dict())
+    text = text.replace('"name": "Job"', '"name": "Job", "name": "Other"')
+    text = text.replace('"event": "start"', '"event": "start", "event": "begin"')
+    text = text.replace('"parents": {}', '"parents": {"Done": "Queued", "Done": "Running"}')
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path) == [
+        "$.name: duplicate key 'name'; a key may appear once in an object",
+        "$.parents.Done: duplicate key 'Done'; a key may appear once in an object",
+        "$.transitions[0].event: duplicate key 'event'; a key may appear once in an object",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("constant", "shown"), [("NaN", "NaN"), ("Infinity", "Infinity"), ("-Infinity", "-Infinity")]
+)
+def test_non_finite_numbers_are_refused(tmp_path: Path, constant: str, shown: str) -> None:
+    path = tmp_path / "nan.json"
+    text = json.dumps(small().to_dict()).replace('"version": 1', f'"version": {constant}')
+    path.write_text(text, encoding="utf-8")
+    assert problems_of(path) == [
+        f"$.version: expected a whole number, got {shown}, which JSON does not allow"
+    ]
+
+
+def test_a_huge_number_is_not_infinity(tmp_path: Path) -> None:
+    document = {**small().to_dict(), "version": 1e400, "name": 1.5}
+    assert errors(document) == [
+        "$.version: expected a whole number, got Infinity, which JSON does not allow",
+        "$.name: expected a string, got a number (1.5)",
+    ]
