@@ -894,7 +894,8 @@ class Instance:
     _state: _Leaf
     _context: object
     _history: list[Step] | deque[Step] | None
-    _alock: asyncio.Lock | None
+    # The asyncio.Lock that serializes asend, with the event loop it serves.
+    _alock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None
 
     def __init__(self) -> None:
         raise TypeError(
@@ -1158,6 +1159,13 @@ class Instance:
         handlers are called as in :meth:`send`. Do not mix ``send`` and
         ``asend`` on one instance while an ``asend`` is running.
 
+        The instance may be used from one event loop after another (each
+        :func:`asyncio.run` makes a new one): the lock is made for the loop
+        that is running. Calls are serialized within one loop; do not run
+        ``asend`` on one instance from two loops at the same time (two
+        threads): that is as unsupported as ``send`` from two threads
+        without ``lock=True``.
+
         Returns:
             The state entered.
 
@@ -1165,12 +1173,15 @@ class Instance:
             InvalidTransition: as :meth:`send`.
             TransitionFailed: as :meth:`send`.
         """
-        alock = self._alock
-        if alock is None:
-            import asyncio  # slow to import; sync users never need it
+        loop = (_running_loop or _asyncio_loaded())()
+        held = self._alock
+        if held is None or held[0] is not loop:
+            # A lock serves one loop only: asyncio.Lock refuses waiters from
+            # another loop once it has had one.
+            import asyncio
 
-            alock = self._alock = asyncio.Lock()
-        async with alock:
+            held = self._alock = (loop, asyncio.Lock())
+        async with held[1]:
             return await self._asend(event, payload)
 
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
@@ -1233,6 +1244,19 @@ class Instance:
                 stage = f"listener {_name_of(listener)}"
                 raise _failure(leaf, event, option.transition, stage, error) from error
             raise
+
+
+#: asyncio.get_running_loop, once asend has imported asyncio (slow to import:
+#: sync users never need it).
+_running_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+
+
+def _asyncio_loaded() -> Callable[[], asyncio.AbstractEventLoop]:
+    global _running_loop
+    import asyncio
+
+    _running_loop = asyncio.get_running_loop
+    return _running_loop
 
 
 def _guards_false(route: _Route) -> str:
