@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import reprlib
 import threading
 import types
 from collections import deque
@@ -756,7 +757,7 @@ class BoundMachine:
         for extra in data:
             if extra not in _SNAPSHOT_KEYS and extra not in _OPTIONAL_KEYS:
                 raise SnapshotError(
-                    f"snapshot has an unknown key {extra!r}; expected only "
+                    f"snapshot has an unknown key {_short(extra)}; expected only "
                     f"machine, fingerprint, state and history"
                 )
         strings: list[str] = []
@@ -771,7 +772,7 @@ class BoundMachine:
         name, fingerprint, state = strings
         if name != machine.name:
             raise SnapshotError(
-                f"snapshot is of machine {name!r}, not {machine.name!r}; restore it "
+                f"snapshot is of machine {_short(name)}, not {machine.name!r}; restore it "
                 f"with the machine it was taken from"
             )
         if fingerprint != self.fingerprint:
@@ -789,7 +790,7 @@ class BoundMachine:
                     f"in a leaf state, such as {machine.resolve(state)!r}"
                 )
             raise SnapshotError(
-                f"snapshot state {state!r} is not a state of machine {machine.name!r}; "
+                f"snapshot state {_short(state)} is not a state of machine {machine.name!r}; "
                 f"its states are {', '.join(self._leaves)}"
             )
         if "history" not in data:
@@ -814,7 +815,7 @@ class BoundMachine:
             step = self._steps.get(key)
             if step is None:
                 raise SnapshotError(
-                    f"snapshot['history'][{n}] {list(key)!r} is not a transition of "
+                    f"snapshot['history'][{n}] {_short(list(key))} is not a transition of "
                     f"machine {self.machine.name!r}; the history was edited or is of "
                     f"another machine"
                 )
@@ -849,8 +850,19 @@ def _positive_int(value: object) -> bool:
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    """A short repr of any value: bounded in depth and length, and never raising."""
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _make_repr() -> reprlib.Repr:
+    shown = reprlib.Repr()
+    shown.maxlevel = 4  # so a deeply nested value never recurses deeply
+    shown.maxstring = shown.maxother = shown.maxlong = 60
+    return shown
+
+
+_REPR: Final = _make_repr()
 
 
 def _name_of(function: object) -> str:
