@@ -29,8 +29,9 @@ Guards, actions and deciders are required (a missing one is a
 
 A spec is data and may come from someone not fully trusted, so on the
 context's class a name resolves only to a public method the class or one of
-its bases defines: a function, staticmethod, classmethod or partialmethod
-(or a method of a built-in base class). A name with a leading underscore,
+its bases defines: a function, staticmethod, classmethod, partialmethod or
+another callable that binds like a method (a method of a built-in base
+class, a functools.cache wrapper). A name with a leading underscore,
 an attribute of the metaclass (``mro``), a property, a data attribute or a
 nested class is a :class:`~fsm.DefinitionError` at bind time that says why.
 The Machine already refuses guard and action names starting with ``_``, and
@@ -262,8 +263,8 @@ class _Resolver:
     """Looks names up in ``handlers``, then on the context's class.
 
     A name resolves only to a public method the context's class defines: a
-    function, staticmethod, classmethod or partialmethod found in the class's
-    own namespace or a base class's (never on its metaclass, never a
+    function, staticmethod, classmethod, partialmethod or other callable that
+    binds like a method, found in the class's own namespace or a base class's (never on its metaclass, never a
     property, a data attribute or a nested class). A name with a leading
     underscore never resolves, not even through ``handlers``: the Machine
     refuses such guard and action names already, and hook and decider names
@@ -381,13 +382,17 @@ def _method_of(raw: object) -> object | None:
         return cast("object", raw.__func__)  # pyright: ignore[reportUnknownMemberType]
     if isinstance(raw, (functools.partialmethod, functools.singledispatchmethod)):
         return cast("object", raw.func)  # pyright: ignore[reportUnknownMemberType]
-    if isinstance(raw, (types.MethodDescriptorType, types.ClassMethodDescriptorType)):
-        return raw  # a method of a built-in base class, such as dict.get
+    if not inspect.isclass(raw) and hasattr(type(raw), "__get__") and callable(raw):
+        # A callable that binds like a method: a method of a built-in base
+        # class (dict.get), a functools.cache wrapper, a decorator's object.
+        return raw
+    if isinstance(raw, types.ClassMethodDescriptorType):
+        return raw  # a classmethod of a built-in base class, such as dict.fromkeys
     return None
 
 
 def _callable_data(raw: object) -> bool:
-    if inspect.isclass(raw) or hasattr(raw, "__get__"):
+    if inspect.isclass(raw) or hasattr(type(raw), "__get__"):
         return False
     return callable(raw)
 
@@ -397,7 +402,7 @@ def _not_a_method(raw: object) -> str:
         return "a property"
     if inspect.isclass(raw):
         return "a class (calling it would construct an object)"
-    if hasattr(raw, "__get__"):
+    if hasattr(type(raw), "__get__"):
         return f"a {type(raw).__name__}"
     return f"a data attribute (got {_short(raw)} of type {type(raw).__name__})"
 
