@@ -29,8 +29,9 @@ Guards, actions and deciders are required (a missing one is a
 
 A spec is data and may come from someone not fully trusted, so on the
 context's class a name resolves only to a public method the class or one of
-its bases defines: a function, staticmethod, classmethod or partialmethod
-(or a method of a built-in base class). A name with a leading underscore,
+its bases defines: a function, staticmethod, classmethod, partialmethod or
+another callable that binds like a method (a method of a built-in base
+class, a functools.cache wrapper). A name with a leading underscore,
 an attribute of the metaclass (``mro``), a property, a data attribute or a
 nested class is a :class:`~fsm.DefinitionError` at bind time that says why.
 The Machine already refuses guard and action names starting with ``_``, and
@@ -73,6 +74,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import reprlib
 import threading
 import types
 from collections import deque
@@ -261,8 +263,8 @@ class _Resolver:
     """Looks names up in ``handlers``, then on the context's class.
 
     A name resolves only to a public method the context's class defines: a
-    function, staticmethod, classmethod or partialmethod found in the class's
-    own namespace or a base class's (never on its metaclass, never a
+    function, staticmethod, classmethod, partialmethod or other callable that
+    binds like a method, found in the class's own namespace or a base class's (never on its metaclass, never a
     property, a data attribute or a nested class). A name with a leading
     underscore never resolves, not even through ``handlers``: the Machine
     refuses such guard and action names already, and hook and decider names
@@ -380,13 +382,17 @@ def _method_of(raw: object) -> object | None:
         return cast("object", raw.__func__)  # pyright: ignore[reportUnknownMemberType]
     if isinstance(raw, (functools.partialmethod, functools.singledispatchmethod)):
         return cast("object", raw.func)  # pyright: ignore[reportUnknownMemberType]
-    if isinstance(raw, (types.MethodDescriptorType, types.ClassMethodDescriptorType)):
-        return raw  # a method of a built-in base class, such as dict.get
+    if not inspect.isclass(raw) and hasattr(type(raw), "__get__") and callable(raw):
+        # A callable that binds like a method: a method of a built-in base
+        # class (dict.get), a functools.cache wrapper, a decorator's object.
+        return raw
+    if isinstance(raw, types.ClassMethodDescriptorType):
+        return raw  # a classmethod of a built-in base class, such as dict.fromkeys
     return None
 
 
 def _callable_data(raw: object) -> bool:
-    if inspect.isclass(raw) or hasattr(raw, "__get__"):
+    if inspect.isclass(raw) or hasattr(type(raw), "__get__"):
         return False
     return callable(raw)
 
@@ -396,7 +402,7 @@ def _not_a_method(raw: object) -> str:
         return "a property"
     if inspect.isclass(raw):
         return "a class (calling it would construct an object)"
-    if hasattr(raw, "__get__"):
+    if hasattr(type(raw), "__get__"):
         return f"a {type(raw).__name__}"
     return f"a data attribute (got {_short(raw)} of type {type(raw).__name__})"
 
@@ -756,7 +762,7 @@ class BoundMachine:
         for extra in data:
             if extra not in _SNAPSHOT_KEYS and extra not in _OPTIONAL_KEYS:
                 raise SnapshotError(
-                    f"snapshot has an unknown key {extra!r}; expected only "
+                    f"snapshot has an unknown key {_short(extra)}; expected only "
                     f"machine, fingerprint, state and history"
                 )
         strings: list[str] = []
@@ -771,7 +777,7 @@ class BoundMachine:
         name, fingerprint, state = strings
         if name != machine.name:
             raise SnapshotError(
-                f"snapshot is of machine {name!r}, not {machine.name!r}; restore it "
+                f"snapshot is of machine {_short(name)}, not {machine.name!r}; restore it "
                 f"with the machine it was taken from"
             )
         if fingerprint != self.fingerprint:
@@ -789,7 +795,7 @@ class BoundMachine:
                     f"in a leaf state, such as {machine.resolve(state)!r}"
                 )
             raise SnapshotError(
-                f"snapshot state {state!r} is not a state of machine {machine.name!r}; "
+                f"snapshot state {_short(state)} is not a state of machine {machine.name!r}; "
                 f"its states are {', '.join(self._leaves)}"
             )
         if "history" not in data:
@@ -814,7 +820,7 @@ class BoundMachine:
             step = self._steps.get(key)
             if step is None:
                 raise SnapshotError(
-                    f"snapshot['history'][{n}] {list(key)!r} is not a transition of "
+                    f"snapshot['history'][{n}] {_short(list(key))} is not a transition of "
                     f"machine {self.machine.name!r}; the history was edited or is of "
                     f"another machine"
                 )
@@ -849,8 +855,19 @@ def _positive_int(value: object) -> bool:
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    """A short repr of any value: bounded in depth and length, and never raising."""
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _make_repr() -> reprlib.Repr:
+    shown = reprlib.Repr()
+    shown.maxlevel = 4  # so a deeply nested value never recurses deeply
+    shown.maxstring = shown.maxother = shown.maxlong = 60
+    return shown
+
+
+_REPR: Final = _make_repr()
 
 
 def _name_of(function: object) -> str:
@@ -894,7 +911,8 @@ class Instance:
     _state: _Leaf
     _context: object
     _history: list[Step] | deque[Step] | None
-    _alock: asyncio.Lock | None
+    # The asyncio.Lock that serializes asend, with the event loop it serves.
+    _alock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None
 
     def __init__(self) -> None:
         raise TypeError(
@@ -1158,6 +1176,13 @@ class Instance:
         handlers are called as in :meth:`send`. Do not mix ``send`` and
         ``asend`` on one instance while an ``asend`` is running.
 
+        The instance may be used from one event loop after another (each
+        :func:`asyncio.run` makes a new one): the lock is made for the loop
+        that is running. Calls are serialized within one loop; do not run
+        ``asend`` on one instance from two loops at the same time (two
+        threads): that is as unsupported as ``send`` from two threads
+        without ``lock=True``.
+
         Returns:
             The state entered.
 
@@ -1165,12 +1190,15 @@ class Instance:
             InvalidTransition: as :meth:`send`.
             TransitionFailed: as :meth:`send`.
         """
-        alock = self._alock
-        if alock is None:
-            import asyncio  # slow to import; sync users never need it
+        loop = (_running_loop or _asyncio_loaded())()
+        held = self._alock
+        if held is None or held[0] is not loop:
+            # A lock serves one loop only: asyncio.Lock refuses waiters from
+            # another loop once it has had one.
+            import asyncio
 
-            alock = self._alock = asyncio.Lock()
-        async with alock:
+            held = self._alock = (loop, asyncio.Lock())
+        async with held[1]:
             return await self._asend(event, payload)
 
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
@@ -1233,6 +1261,19 @@ class Instance:
                 stage = f"listener {_name_of(listener)}"
                 raise _failure(leaf, event, option.transition, stage, error) from error
             raise
+
+
+#: asyncio.get_running_loop, once asend has imported asyncio (slow to import:
+#: sync users never need it).
+_running_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+
+
+def _asyncio_loaded() -> Callable[[], asyncio.AbstractEventLoop]:
+    global _running_loop
+    import asyncio
+
+    _running_loop = asyncio.get_running_loop
+    return _running_loop
 
 
 def _guards_false(route: _Route) -> str:

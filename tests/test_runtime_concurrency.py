@@ -80,6 +80,43 @@ def test_two_hundred_concurrent_asends_are_serialized() -> None:
     assert [step.source for step in inst.history] == [f"S{n % 4}" for n in range(200)]
 
 
+@pytest.mark.parametrize("runs", [2, 5])
+def test_concurrent_asends_in_successive_event_loops(runs: int) -> None:
+    """Each asyncio.run makes a new loop; the instance must serve every one of them."""
+    counter = Counter()
+    inst = RING.start(counter, handlers={"count": _slow_count}, history=True)
+    per_run = 50
+
+    async def burst() -> list[str]:
+        return await asyncio.gather(*(inst.asend("tick") for _ in range(per_run)))
+
+    for run in range(runs):
+        first = run * per_run
+        assert asyncio.run(burst()) == [f"S{(first + n + 1) % 4}" for n in range(per_run)]
+    total = runs * per_run
+    assert counter.ticks == len(inst.history) == total
+    assert [step.source for step in inst.history] == [f"S{n % 4}" for n in range(total)]
+
+
+def test_asend_alternating_between_two_open_loops() -> None:
+    """Two loops that both stay open, used in turn (as some test runners do)."""
+    counter = Counter()
+    inst = RING.start(counter, handlers={"count": _slow_count}, history=True)
+
+    async def burst() -> list[str]:
+        return await asyncio.gather(*(inst.asend("tick") for _ in range(10)))
+
+    loops = [asyncio.new_event_loop(), asyncio.new_event_loop()]
+    try:
+        for turn in range(6):
+            loops[turn % 2].run_until_complete(burst())
+    finally:
+        for loop in loops:
+            loop.close()
+    assert counter.ticks == len(inst.history) == 60
+    assert [step.source for step in inst.history] == [f"S{n % 4}" for n in range(60)]
+
+
 def test_asend_awaits_async_guards_and_refuses_like_send() -> None:
     m = Machine(
         "Gate",

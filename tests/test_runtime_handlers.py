@@ -248,11 +248,28 @@ def test_every_kind_of_method_resolves() -> None:
 
         partial = functools.partialmethod(_helper)
 
+        @functools.cache  # noqa: B019 - the instance lives as long as the test
+        def cached(self, n: int) -> bool:
+            self.log.append(f"cached {n}")
+            return True
+
     ctx = Ctx()
-    inst = fsm.parse(_spec("go(n) [plain] / static, klass, partial, inherited")).start(ctx)
+    machine = fsm.parse(_spec("go(n) [plain] / static, klass, partial, inherited, cached"))
+    inst = machine.start(ctx)
     assert inst.send("go", n=1) == "B"
-    assert ctx.log == ["plain 1", "partial 1", "inherited"]
+    assert ctx.log == ["plain 1", "partial 1", "inherited", "cached 1"]
     assert seen == ["static 1", "classmethod of Ctx 1"]
+
+
+def test_a_method_of_a_built_in_base_class_resolves() -> None:
+    """Inherited methods count, those of built-in bases too: they are the class's own API."""
+
+    class Basket(list[str]):
+        pass
+
+    basket = Basket(["apple"])
+    assert fsm.parse(_spec("go / clear")).start(basket).send("go") == "B"
+    assert basket == []
 
 
 def test_handlers_may_name_any_callable_of_the_users_own_code() -> None:
