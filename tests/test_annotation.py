@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 
 import fsm
 import typestate
+from typestate import codegen
 
 from .strategies import type_expressions
 
@@ -262,3 +266,37 @@ def test_a_class_annotation_outside_the_grammar_is_refused_naming_the_method() -
         "calls and parentheses are not allowed in a type; annotate it with a type made of "
         "names, subscripts and '|' (or 'object')",
     )
+
+
+# -- code generation ------------------------------------------------------------------------------
+
+
+def test_codegen_refuses_a_spec_with_code_in_a_type(tmp_path: Path) -> None:
+    spec = tmp_path / "pwned.mmd"
+    spec.write_text(_dsl(f"go(x: {PWNED})"), encoding="utf-8")
+    exe = shutil.which("typestate")
+    assert exe is not None
+    result = subprocess.run(
+        [exe, "codegen", str(spec)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"typestate: error: {spec}:2:21: names starting with '__'")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_codegen_writes_only_what_the_grammar_accepts() -> None:
+    machine = _machine("str")
+    # A Machine made around its constructor: codegen checks the text again.
+    object.__setattr__(machine.transitions[0], "params", (("x", PWNED),))
+    with pytest.raises(fsm.DefinitionError) as caught:
+        codegen(machine)
+    assert caught.value.messages == (
+        f"event 'go': annotation {PWNED!r} is not a type: names starting with '__' are not "
+        f"allowed in a type (got '__import__') (at offset 0)",
+    )
+
+
+def test_codegen_writes_the_canonical_form() -> None:
+    text = codegen(fsm.parse(_dsl("go(x: Optional[ Literal['a', -1] ])", "go"), name="M"))
+    assert '    def go(self, x: Literal["a", -1] | None) -> B:\n' in text
