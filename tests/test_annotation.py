@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 import fsm
 import typestate
+from fsm._annotation import annotation_problem
 from typestate import codegen
 
+from .mermaid_parser import assert_mermaid_accepts
 from .strategies import type_expressions
 
 PWNED = "__import__('os').system('touch PWNED') or str"
@@ -221,6 +223,32 @@ def test_spaces_around_tokens_do_not_change_a_type(annotation: str, data: st.Dat
         pieces.append(char)
     spaced = "".join(pieces)
     assert _annotation_of(fsm.parse(_dsl(f"go(x: {spaced})"))) == annotation
+
+
+@settings(max_examples=200)
+@given(
+    st.one_of(
+        st.text(st.sampled_from(list("ab_.[](),|:'\" -1*=+@{}\\\n\t")), max_size=20),
+        st.text(max_size=20),
+    )
+)
+def test_any_text_is_a_canonical_type_or_refused_with_a_definition_error(text: str) -> None:
+    # The constructor accepts exactly the texts that are their own canonical
+    # form; anything else is a DefinitionError, never another exception.
+    if annotation_problem(text) is not None or not text.strip() or "\n" in text:
+        with pytest.raises(fsm.DefinitionError, match=r"^(payload 'x': )?annotation"):
+            _machine(text)
+        return
+    machine = _machine(text)
+    assert fsm.parse(fsm.dumps(machine)) == machine
+    assert fsm.Machine.from_dict(machine.to_dict()) == machine
+
+
+@pytest.mark.usefixtures("mermaid")
+@settings(max_examples=1, deadline=None)
+@given(st.lists(type_expressions, min_size=60, max_size=60))
+def test_mermaid_accepts_the_types_directive_of_every_type(annotations: list[str]) -> None:
+    assert_mermaid_accepts([fsm.dumps(_machine(annotation)) for annotation in annotations])
 
 
 # -- typestate classes ---------------------------------------------------------------------------
