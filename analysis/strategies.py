@@ -11,9 +11,12 @@ Payloads come from annotations with :func:`hypothesis.strategies.from_type`.
 An annotation of a machine is a string (``"list[str]"``); it is resolved
 without ``eval``, from builtin types, the names of :mod:`typing` and
 :mod:`collections.abc`, and the ``namespace`` you pass. A payload without an
-annotation, or with one that cannot be resolved, gets :data:`untyped_values`
-(or the ``fallback`` you pass), and so does ``object`` or ``Any`` (also inside
-a container: ``dict[str, object]`` is a dict of such values).
+annotation gets :data:`untyped_values` (or the ``fallback`` you pass), and so
+does ``object`` or ``Any`` (also inside a container: ``dict[str, object]`` is
+a dict of such values). An annotation that cannot be resolved (a typo, a
+class missing from ``namespace``) is an error naming the event, the payload
+and the annotation, never a silent switch to untyped values: to draw untyped
+values for a name on purpose, pass ``namespace={"Name": object}``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 import fsm
+from fsm._annotation import AnnotationError, canonical
 
 from ._walk import Walker
 
@@ -217,11 +221,17 @@ def resolve_annotation(text: str, namespace: Mapping[str, object] | None = None)
         >>> resolve_annotation("os.system('x')")
         Traceback (most recent call last):
           ...
-        ValueError: cannot resolve annotation "os.system('x')": a call is not allowed in an annotation
+        ValueError: cannot resolve annotation "os.system('x')": calls and parentheses are not allowed in a type
     """  # noqa: E501
     names: dict[str, object] = {**_SAFE, **(namespace or {})}
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        # The type grammar first: it refuses what is not a type, and bounds
+        # the nesting before ast sees the text.
+        form = canonical(text)
+    except AnnotationError as error:
+        raise ValueError(f"cannot resolve annotation {text!r}: {error.message}") from None
+    try:
+        tree = ast.parse(form, mode="eval")
     except SyntaxError as error:
         raise ValueError(f"cannot resolve annotation {text!r}: {error.msg}") from None
     try:
@@ -270,12 +280,15 @@ def _evaluate(node: ast.expr, names: Mapping[str, object], *, literal: bool) -> 
 
 
 def _from_annotation(
-    annotation: object, fallback: st.SearchStrategy[object]
+    annotation: object, fallback: st.SearchStrategy[object], where: str
 ) -> st.SearchStrategy[Any]:
     try:
         return _build(annotation, fallback)
-    except Exception:  # an annotation Hypothesis cannot build: use the fallback
-        return fallback
+    except Exception as error:  # Hypothesis's errors have no common base but this
+        raise ValueError(
+            f"cannot draw values for {where} from {annotation!r}: {error}; pass a "
+            f"strategy for this event in payloads="
+        ) from error
 
 
 def _build(annotation: Any, fallback: st.SearchStrategy[object]) -> st.SearchStrategy[Any]:
@@ -319,11 +332,13 @@ def payloads(
         machine: the machine.
         event: one of its events.
         namespace: names for resolving the annotations (your own classes).
-        fallback: for a parameter without an annotation, or with one that
-            cannot be resolved (default: :data:`untyped_values`).
+        fallback: for a parameter without an annotation, or annotated
+            ``object`` or ``Any`` (default: :data:`untyped_values`).
 
     Raises:
-        ValueError: ``event`` is not an event of ``machine``.
+        ValueError: ``event`` is not an event of ``machine``, or one of its
+            annotations cannot be resolved (a name missing from
+            ``namespace``, say).
 
     Examples:
         >>> import fsm
@@ -337,12 +352,16 @@ def payloads(
     fields: dict[str, st.SearchStrategy[object]] = {}
     for name, text in params:
         annotation: object = None
+        where = f"payload {name!r} of event {event!r}"
         if text is not None:
             try:
                 annotation = resolve_annotation(text, namespace)
-            except ValueError:
-                annotation = None
-        fields[name] = _from_annotation(annotation, fallback)
+            except ValueError as error:
+                raise ValueError(
+                    f"{where}: {error}; pass the names it uses in namespace= (to draw "
+                    f"untyped values for a name on purpose, map it to object)"
+                ) from None
+        fields[name] = _from_annotation(annotation, fallback, where)
     return st.fixed_dictionaries(fields)
 
 
@@ -369,6 +388,8 @@ def method_payloads(
 
     Raises:
         ValueError: the class has no method ``event``.
+        fsm.DefinitionError: an annotation of the method cannot be resolved
+            (a misspelt or missing name).
 
     Examples:
         >>> from typestate import State, transition
@@ -385,13 +406,19 @@ def method_payloads(
     if not callable(method):
         raise ValueError(f"{state.__name__} has no transition method {event!r}")
     function: Callable[..., object] = inspect.unwrap(method)
+    where = f"{state.__name__}.{event}"
     try:
         hints = typing.get_type_hints(function)
-    except Exception:  # an unresolvable annotation: fall back for every parameter
-        hints = {}
+    except Exception as error:  # NameError, TypeError, SyntaxError...: the class is wrong
+        raise fsm.DefinitionError(
+            f"cannot resolve the annotations of {where}: {type(error).__name__}: {error}; "
+            f"fix the annotation or import the name it uses in the class's module"
+        ) from error
     fields: dict[str, st.SearchStrategy[object]] = {}
     for n, parameter in enumerate(inspect.signature(function).parameters.values()):
         if n == 0:
             continue  # self
-        fields[parameter.name] = _from_annotation(hints.get(parameter.name), fallback)
+        fields[parameter.name] = _from_annotation(
+            hints.get(parameter.name), fallback, f"parameter {parameter.name!r} of {where}"
+        )
     return st.fixed_dictionaries(fields)

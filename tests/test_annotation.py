@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +14,10 @@ from hypothesis import strategies as st
 
 import fsm
 import typestate
+from fsm._annotation import annotation_problem
+from typestate import codegen
 
+from .mermaid_parser import assert_mermaid_accepts
 from .strategies import type_expressions
 
 PWNED = "__import__('os').system('touch PWNED') or str"
@@ -219,6 +225,32 @@ def test_spaces_around_tokens_do_not_change_a_type(annotation: str, data: st.Dat
     assert _annotation_of(fsm.parse(_dsl(f"go(x: {spaced})"))) == annotation
 
 
+@settings(max_examples=200)
+@given(
+    st.one_of(
+        st.text(st.sampled_from(list("ab_.[](),|:'\" -1*=+@{}\\\n\t")), max_size=20),
+        st.text(max_size=20),
+    )
+)
+def test_any_text_is_a_canonical_type_or_refused_with_a_definition_error(text: str) -> None:
+    # The constructor accepts exactly the texts that are their own canonical
+    # form; anything else is a DefinitionError, never another exception.
+    if annotation_problem(text) is not None or not text.strip() or "\n" in text:
+        with pytest.raises(fsm.DefinitionError, match=r"^(payload 'x': )?annotation"):
+            _machine(text)
+        return
+    machine = _machine(text)
+    assert fsm.parse(fsm.dumps(machine)) == machine
+    assert fsm.Machine.from_dict(machine.to_dict()) == machine
+
+
+@pytest.mark.usefixtures("mermaid")
+@settings(max_examples=1, deadline=None)
+@given(st.lists(type_expressions, min_size=60, max_size=60))
+def test_mermaid_accepts_the_types_directive_of_every_type(annotations: list[str]) -> None:
+    assert_mermaid_accepts([fsm.dumps(_machine(annotation)) for annotation in annotations])
+
+
 # -- typestate classes ---------------------------------------------------------------------------
 
 _CLASSES = """
@@ -262,3 +294,37 @@ def test_a_class_annotation_outside_the_grammar_is_refused_naming_the_method() -
         "calls and parentheses are not allowed in a type; annotate it with a type made of "
         "names, subscripts and '|' (or 'object')",
     )
+
+
+# -- code generation ------------------------------------------------------------------------------
+
+
+def test_codegen_refuses_a_spec_with_code_in_a_type(tmp_path: Path) -> None:
+    spec = tmp_path / "pwned.mmd"
+    spec.write_text(_dsl(f"go(x: {PWNED})"), encoding="utf-8")
+    exe = shutil.which("typestate")
+    assert exe is not None
+    result = subprocess.run(
+        [exe, "codegen", str(spec)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"typestate: error: {spec}:2:21: names starting with '__'")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_codegen_writes_only_what_the_grammar_accepts() -> None:
+    machine = _machine("str")
+    # A Machine made around its constructor: codegen checks the text again.
+    object.__setattr__(machine.transitions[0], "params", (("x", PWNED),))
+    with pytest.raises(fsm.DefinitionError) as caught:
+        codegen(machine)
+    assert caught.value.messages == (
+        f"event 'go': annotation {PWNED!r} is not a type: names starting with '__' are not "
+        f"allowed in a type (got '__import__') (at offset 0)",
+    )
+
+
+def test_codegen_writes_the_canonical_form() -> None:
+    text = codegen(fsm.parse(_dsl("go(x: Optional[ Literal['a', -1] ])", "go"), name="M"))
+    assert '    def go(self, x: Literal["a", -1] | None) -> B:\n' in text

@@ -10,6 +10,7 @@ import fsm
 from analysis import strategies
 from analysis.testing import check_trace
 from tests.strategies import machines
+from typestate import State, transition
 
 AGENT = fsm.load("examples/agent.mmd")
 
@@ -42,11 +43,40 @@ def test_payloads_follow_the_types_directive(payload: dict[str, object]) -> None
     assert isinstance(payload["args"], dict)
 
 
-def test_an_unresolvable_annotation_uses_the_fallback() -> None:
-    machine = fsm.Machine(
-        "M", ("A",), "A", transitions=[fsm.Transition("A", "go", "A", params=[("x", "Nope")])]
+def _typed(annotation: str) -> fsm.Machine:
+    transition = fsm.Transition("A", "go", "A", params=[("x", annotation), ("y", None)])
+    return fsm.Machine("M", ("A",), "A", transitions=[transition])
+
+
+def test_an_unresolvable_annotation_is_an_error_not_untyped_values() -> None:
+    with pytest.raises(ValueError) as caught:
+        strategies.payloads(_typed("lsit[str]"), "go", fallback=st.just(7))
+    assert str(caught.value) == (
+        "payload 'x' of event 'go': cannot resolve annotation 'lsit[str]': unknown name "
+        "'lsit'; pass it in namespace=; pass the names it uses in namespace= (to draw "
+        "untyped values for a name on purpose, map it to object)"
     )
-    assert find(strategies.payloads(machine, "go", fallback=st.just(7)), lambda p: True) == {"x": 7}
+
+
+def test_the_fallback_is_for_payloads_without_a_type_or_mapped_to_object() -> None:
+    payloads = strategies.payloads(
+        _typed("Order"), "go", namespace={"Order": object}, fallback=st.just(7)
+    )
+    assert find(payloads, lambda p: True) == {"x": 7, "y": 7}
+
+
+def test_an_unresolvable_method_annotation_is_a_definition_error() -> None:
+    class Idle(State):
+        @transition
+        def go(self, x: Nope) -> Idle:  # type: ignore[name-defined]  # noqa: F821
+            return Idle()
+
+    with pytest.raises(fsm.DefinitionError) as caught:
+        strategies.method_payloads(Idle, "go")
+    assert caught.value.messages == (
+        "cannot resolve the annotations of Idle.go: NameError: name 'Nope' is not defined; "
+        "fix the annotation or import the name it uses in the class's module",
+    )
 
 
 def test_an_unknown_event_is_an_error() -> None:

@@ -34,6 +34,7 @@ import keyword
 import sys
 
 from fsm import DefinitionError, Machine, Transition
+from fsm._annotation import AnnotationError, annotation_problem, canonical
 
 __all__ = ["codegen"]
 
@@ -198,14 +199,14 @@ class _Generator:
         return ", ".join(parts)
 
     def annotation(self, event: str, text: str) -> str:
-        try:
-            tree = ast.parse(text.strip(), mode="eval")
-        except SyntaxError:
-            self.problems.append(
-                f"the payload type {text!r} of event {event!r} is not a Python expression"
-            )
-            return text
-        tree = _Modernize().visit(tree)
+        # Only what the type grammar accepts reaches the module: a Machine
+        # holds canonical annotations, and this checks again rather than trust
+        # that the Machine was built through its constructor.
+        problem = annotation_problem(text)
+        if problem is not None:
+            self.problems.append(f"event {event!r}: {problem}")
+            return "object"
+        tree = _Modernize().visit(ast.parse(text, mode="eval"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute):
                 root: ast.expr = node
@@ -218,7 +219,15 @@ class _Generator:
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Del):
                 self.name(event, text, node.id)
-        return ast.unparse(_Quotes().visit(tree))
+        # The modernized text is read by the grammar again, which also writes
+        # its strings in double quotes, as ruff format does.
+        try:
+            return canonical(ast.unparse(tree))
+        except AnnotationError as error:
+            self.problems.append(
+                f"the payload type {text!r} of event {event!r} cannot be written: {error.message}"
+            )
+            return "object"
 
     def name(self, event: str, text: str, name: str) -> None:
         if name in _IMPORTS:
@@ -451,13 +460,4 @@ class _Modernize(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id in _BUILTIN_GENERICS:
             return ast.Name(_BUILTIN_GENERICS[node.id], ast.Load())
-        return node
-
-
-class _Quotes(ast.NodeTransformer):
-    """Write string constants with double quotes, as ruff format does."""
-
-    def visit_Constant(self, node: ast.Constant) -> ast.expr:
-        if isinstance(node.value, str):
-            return ast.Name(_quote(node.value), ast.Load())
         return node
