@@ -6,13 +6,22 @@ with exactly one ``typestate: error:`` line on stderr and no traceback.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fsm
 
 from .test_cli import ROOT, script_env, typestate
 
@@ -249,3 +258,50 @@ def test_text_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith("typestate: error: ")
         assert "Traceback" not in result.stderr
+
+
+WORDS = [
+    *COMMANDS,
+    "--format", "json", "text", "yaml", "--ignore", "unreachable", "bogus", "--cover",
+    "states", "transitions", "--check", "--max-states", "0", "3", "-1", "x", "-o",
+    "out.svg", "out.mmd", "out.puml", "out.py", "out", "no/dir/out.dot", "--report",
+    "--highlight-trace", "finish", "finish,finish", "--direction", "TB", "UP",
+    "--line-length", "--version", "--help", "-h", "good.mmd", "bad.mmd", "good.json",
+    "missing.mmd", "deep.json", "run.log", "fsm:Machine", "fsm:nothing", "..x:y", ":", "",
+    "\x00", "\udcff", "-", "--",
+]  # fmt: skip
+
+
+@contextlib.contextmanager
+def working_directory(folder: str) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=5), max_size=7))
+def test_fuzzed_arguments_never_escape(argv: list[str]) -> None:
+    # In process, for speed: the console script is `analysis._cli:run`, a thin
+    # sys.exit(main()). Any status but 0, 1 or 2, or any exception, fails.
+    from analysis._cli import main
+
+    with tempfile.TemporaryDirectory() as folder, working_directory(folder):
+        Path("good.mmd").write_text(GOOD, encoding="utf-8")
+        Path("bad.mmd").write_text("stateDiagram-v2\n[*] --> A\nA --> B : a: b\n")
+        Path("good.json").write_text(json.dumps(fsm.parse(GOOD).to_dict()))
+        Path("deep.json").write_text("[" * 50_000)
+        Path("run.log").write_text("finish\nfinish\n")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(argv)
+            except SystemExit as exit:  # argparse: --help, --version, usage errors
+                status = exit.code
+    assert status in (0, 1, 2), err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    if status == 2:
+        assert err.getvalue().count("typestate: error: ") == 1, err.getvalue()
