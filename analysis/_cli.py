@@ -1,7 +1,9 @@
 """The ``typestate`` command line.
 
-Exit status: 0 all good, 1 findings, 2 bad input or usage (the error on stderr,
-never a traceback).
+Exit status: 0 all good, 1 findings, 2 bad input or usage (one
+``typestate: error:`` line on stderr, never a traceback), 3 an internal error (a
+bug in typestate: one ``typestate: internal error:`` line). ``--traceback`` or
+``TYPESTATE_DEBUG=1`` print the traceback as well. See ``docs/reference/cli.md``.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
 
 import fsm
 
+from ._check import KINDS
 from ._target import TargetError, load_target
 
 if TYPE_CHECKING:
@@ -26,18 +31,61 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+#: An error line longer than this is cut: a 50 MB value must not flood the terminal.
+_LINE_LIMIT = 500
+
+_EPILOG = """\
+exit status: 0 all good, 1 findings (or a --check that differs), 2 bad input or
+usage (one 'typestate: error:' line on stderr), 3 an internal error (a bug in
+typestate; please report it). Set TYPESTATE_DEBUG=1 or pass --traceback to see
+the Python traceback of an error."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"typestate: error: {message}\n")
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = f"typestate {version('typestate')}"
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            shown = "typestate (version unknown: not installed)"
+        print(shown)
+        parser.exit(EXIT_OK)
+
+
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="typestate",
         description="Check, show and render protocols written as state machines.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="on an error, print the Python traceback too (as TYPESTATE_DEBUG=1 does)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -82,7 +130,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     codegen.add_argument(
         "--line-length",
-        type=int,
+        type=_at_least_one,
         default=88,
         metavar="N",
         help="format for this line length, as ruff format would (default: 88)",
@@ -92,6 +140,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 _TARGET_HELP = "a .mmd/.md/.json file, or module:attribute naming a Machine or State class"
+_DIAGRAM_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv", ".mmd", ".puml")
 
 
 def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -> None:
@@ -109,7 +158,9 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
         metavar="KIND",
         action="append",
         default=[],
-        help="do not report this kind of finding (repeatable), e.g. --ignore unused-event",
+        choices=tuple(KINDS),
+        help="do not report this kind of finding (repeatable), e.g. --ignore unused-event; "
+        f"kinds: {', '.join(KINDS)}",
     )
     paths = add_parser(
         "paths",
@@ -136,7 +187,7 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
     )
     compose.add_argument(
         "--max-states",
-        type=int,
+        type=_at_least_one,
         default=None,
         metavar="N",
         help="stop with an error past N product states",
@@ -234,13 +285,36 @@ def _codegen(args: argparse.Namespace) -> int:
             fix=f"typestate codegen {args.target} -o {args.check}",
         )
     if args.output is not None:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise TargetError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+        _write_file(args.output, text)
         return EXIT_OK
     sys.stdout.write(text)
     return EXIT_OK
+
+
+def _output_path(name: str) -> Path:
+    """The path of an output file, refused early when it cannot be written."""
+    import shlex
+
+    path = Path(name)
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a directory" if folder.exists() else "does not exist"
+        raise TargetError(
+            f"cannot write {name!r}: the directory {str(folder)!r} {problem}; create it "
+            f"first (mkdir -p {shlex.quote(str(folder))}) or write somewhere else"
+        )
+    if path.is_dir():
+        raise TargetError(f"cannot write {name!r}: it is a directory; name a file in it")
+    return path
+
+
+def _write_file(name: str, text: str) -> None:
+    path = _output_path(name)
+    data = text.encode("utf-8")  # before the file is touched: a failure leaves it as it was
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise TargetError(f"cannot write {name!r}: {exc.strerror or exc}") from None
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -292,11 +366,14 @@ def _compose(args: argparse.Namespace) -> int:
     limit = {} if args.max_states is None else {"max_states": args.max_states}
     try:
         if not args.check:
-            print(show_text(analysis.compose(*machines, **limit)))
+            product = analysis.compose(*machines, **limit)
+            print(show_text(product))
             return EXIT_OK
         found = analysis.deadlocks(*machines, **limit)
-    except ValueError as exc:
-        raise TargetError(str(exc)) from None
+    except fsm.DefinitionError:
+        raise
+    except ValueError as exc:  # documented: the product is too large, or has clashing names
+        raise TargetError(str(exc).replace("max_states=", "--max-states")) from None
     names = " x ".join(m.name for m in machines)
     if not found:
         print(f"{names}: no deadlock")
@@ -312,23 +389,39 @@ def _compose(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     import analysis
 
-    machine = load_target(args.target)
-    highlight: list[str] | analysis.Report | None = None
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in _DIAGRAM_SUFFIXES:
+        shown = f"suffix {suffix!r}" if suffix else "no suffix"
+        raise TargetError(
+            f"can't tell the diagram format of {args.output!r} from its {shown}; name the "
+            f"-o FILE .svg, .png, .pdf, .dot, .mmd or .puml"
+        )
     if args.highlight_trace is not None and args.report:
         raise TargetError("use --highlight-trace or --report, not both")
+    if suffix == ".puml" and (args.highlight_trace is not None or args.report):
+        raise TargetError(
+            "PlantUML diagrams take no highlight; drop --highlight-trace/--report or draw "
+            "a .svg, .png, .pdf, .dot or .mmd file"
+        )
+    machine = load_target(args.target)
+    highlight: list[str] | analysis.Report | None = None
     if args.highlight_trace is not None:
         highlight = [e.strip() for e in args.highlight_trace.split(",") if e.strip()]
     elif args.report:
         highlight = analysis.check(machine)
-    output = Path(args.output)
+    if args.check:
+        return _render_check(machine, Path(args.output), highlight, args)
+    output = _output_path(args.output)
     try:
-        if args.check:
-            return _render_check(machine, output, highlight, args)
         analysis.render(machine, output, highlight=highlight, direction=args.direction)
-    except (ValueError, FileNotFoundError, ImportError, RuntimeError, fsm.InvalidTransition) as exc:
-        raise TargetError(str(exc)) from None
+    # The errors analysis.render documents: no `dot` or `graphviz`, `dot` failed,
+    # a highlight step the machine does not allow, the file cannot be written.
     except OSError as exc:
+        if exc.filename is None:  # `dot` is not on PATH: the message says what to do
+            raise TargetError(str(exc)) from None
         raise TargetError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    except (ImportError, RuntimeError, fsm.InvalidTransition) as exc:
+        raise TargetError(str(exc)) from None
     return EXIT_OK
 
 
@@ -353,7 +446,10 @@ def _render_check(
         raise TargetError(f"cannot read {args.output!r}: {exc.strerror or exc}") from None
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder) / output.name
-        analysis.render(machine, fresh, highlight=highlight, direction=args.direction)
+        try:
+            analysis.render(machine, fresh, highlight=highlight, direction=args.direction)
+        except (ImportError, fsm.InvalidTransition) as exc:
+            raise TargetError(str(exc)) from None
         expected = fresh.read_text(encoding="utf-8")
     return _report_drift(
         current,
@@ -453,13 +549,79 @@ def main(argv: Sequence[str] | None = None) -> int:
         "render": _render,
         "check-trace": _check_trace,
     }
+    debug = args.traceback or os.environ.get("TYPESTATE_DEBUG", "") not in ("", "0")
     try:
-        return commands[args.command](args)
-    except (fsm.DefinitionError, TargetError) as exc:
-        print(f"typestate: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # pragma: no cover - e.g. `typestate show X | head`
+        status = commands[args.command](args)
+        sys.stdout.flush()  # here, so that a full disk is reported like any error
+        return status
+    except BrokenPipeError:  # e.g. `typestate show X | head`: the reader has what it wanted
+        _discard_stdout()
         return EXIT_OK
+    except KeyboardInterrupt:
+        _discard_stdout()
+        print("typestate: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Output the failed command has left in the buffer is dropped, so that
+        # nothing fails again at exit (a full disk, a closed pipe).
+        _discard_stdout()
+        status, message = _describe(exc)
+        if debug:
+            traceback.print_exc()
+        print(_shorten(message), file=sys.stderr)
+        return status
+
+
+def _describe(error: Exception) -> tuple[int, str]:
+    """The exit status and the one-line message for an error that ended a command."""
+    if isinstance(error, (fsm.DefinitionError, TargetError)):
+        return EXIT_USAGE, f"typestate: error: {error}"
+    if isinstance(error, RecursionError):
+        return EXIT_USAGE, (
+            "typestate: error: the input is nested too deeply to read (Python's recursion "
+            "limit was reached); flatten it"
+        )
+    if isinstance(error, MemoryError):
+        return EXIT_USAGE, "typestate: error: out of memory; is the input the file you meant?"
+    if isinstance(error, UnicodeEncodeError):
+        return EXIT_USAGE, (
+            f"typestate: error: cannot write {error.object[error.start : error.end]!r} as "
+            f"{error.encoding} ({error.reason}); the machine holds text that cannot be written"
+        )
+    if isinstance(error, UnicodeError):
+        return EXIT_USAGE, f"typestate: error: the input is not readable text ({error})"
+    if isinstance(error, OSError):
+        if error.filename is None:
+            return EXIT_USAGE, (
+                f"typestate: error: cannot write the output: {error.strerror or error}"
+            )
+        return EXIT_USAGE, (f"typestate: error: {error.filename!r}: {error.strerror or error}")
+    return EXIT_INTERNAL, (
+        f"typestate: internal error: {type(error).__name__}: {error}; this is a bug in "
+        f"typestate, please report it with the command you ran (add --traceback to see "
+        f"where it happened)"
+    )
+
+
+def _shorten(message: str) -> str:
+    """``message`` with every line cut to a readable length."""
+    lines = message.splitlines() or [""]
+    return "\n".join(
+        line
+        if len(line) <= _LINE_LIMIT
+        else f"{line[:_LINE_LIMIT]}... ({len(line) - _LINE_LIMIT:,} more characters)"
+        for line in lines
+    )
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, dropping what is still buffered."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout
+        pass
 
 
 def run() -> NoReturn:  # pragma: no cover - the console script's entry point

@@ -53,18 +53,37 @@ def _load_object(target: str) -> fsm.Machine:
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
         raise TargetError(f"{target!r} is not of the form module:attribute")
+    if not all(part.isidentifier() for part in module_name.split(".")):
+        raise TargetError(
+            f"{module_name!r} is not a module name; write module:attribute with a dotted "
+            f"module name such as 'mypackage.protocols' (relative names are not allowed)"
+        )
+    if not all(part.isidentifier() for part in attribute.split(".")):
+        raise TargetError(
+            f"{attribute!r} is not an attribute name; write module:attribute such as "
+            f"'mypackage.protocols:AGENT'"
+        )
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise TargetError(f"cannot import module {module_name!r}: {exc}") from None
+    except Exception as exc:  # the module's own code failed: the user's to fix, not ours
+        raise TargetError(
+            f"importing module {module_name!r} raised {type(exc).__name__}: {exc}"
+        ) from None
     value: object = module
     for part in attribute.split("."):
         try:
             value = getattr(value, part)
         except AttributeError:
             raise TargetError(f"module {module_name!r} has no attribute {attribute!r}") from None
+        except Exception as exc:  # a property or __getattr__ of the user's that failed
+            raise TargetError(
+                f"reading {attribute!r} of module {module_name!r} raised "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
     if isinstance(value, fsm.Machine):
         return value
     if isinstance(value, type):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,11 +14,23 @@ ROOT = Path(__file__).resolve().parent.parent
 AGENT = ROOT / "examples" / "agent.mmd"
 
 
+def script_env() -> dict[str, str]:
+    """The environment for the console script: it imports this checkout's code."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else str(ROOT)}
+
+
 def typestate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("typestate")
     assert exe is not None, "the typestate console script is not installed: pip install -e ."
     return subprocess.run(
-        [exe, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        [exe, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=script_env(),
     )
 
 
@@ -127,7 +140,7 @@ def test_usage_errors_exit_2() -> None:
     result = typestate("show")
     assert result.returncode == 2
     assert result.stderr.endswith(
-        "typestate show: error: the following arguments are required: TARGET\n"
+        "typestate: error: the following arguments are required: TARGET\n"
     )
     assert typestate().returncode == 2
     assert typestate("frobnicate").returncode == 2
