@@ -288,7 +288,7 @@ class _Parser:
                 "the operator '-' is not allowed in a type; only '|' joins types", token.start
             )
         shown = token.text if token.kind != "str" else _quote(token.text)
-        return self.fail(f"expected {wanted}, got {shown!r}", token.start)
+        return self.fail(f"expected {wanted}, got {shown!r:.80}", token.start)
 
     # -- types ---------------------------------------------------------------------------
 

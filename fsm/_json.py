@@ -263,7 +263,7 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
                 except AnnotationError as error:
                     reader.fail(
                         f"{where}[1]",
-                        f"annotation {annotation!r} of payload {pair[0]!r} is not a type: "
+                        f"annotation {annotation!r:.80} of payload {pair[0]!r} is not a type: "
                         f"{error.message} (at offset {error.offset})",
                     )
                     continue
