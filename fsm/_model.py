@@ -245,6 +245,9 @@ class Machine:
     _fingerprint: str | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False, alias="_fingerprint"
     )
+    _superstates: frozenset[str] | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_superstates"
+    )
 
     def __attrs_post_init__(self) -> None:
         issues = _validate(self)
@@ -278,7 +281,12 @@ class Machine:
     @property
     def superstates(self) -> frozenset[str]:
         """The states that have substates."""
-        return frozenset(self.parents.values())
+        # Made once: renderers and code generation ask once per transition.
+        if self._superstates is None:
+            found = frozenset(self.parents.values())
+            object.__setattr__(self, "_superstates", found)
+            return found
+        return self._superstates
 
     def ancestors(self, state: str) -> tuple[str, ...]:
         """The superstates of ``state``, nearest first."""

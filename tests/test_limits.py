@@ -326,3 +326,19 @@ def test_every_face_works_at_the_depth_limit() -> None:
     instance = m.start()
     instance.send("e50")
     assert instance.state == "C1_100"
+
+
+def test_drawing_many_superstates_is_linear() -> None:
+    def make(n: int) -> Callable[[], object]:
+        states = [name for k in range(n) for name in (f"P{k}", f"C{k}")]
+        machine = Machine(
+            "Flat",
+            states=states,
+            initial="C0",
+            parents={f"C{k}": f"P{k}" for k in range(n)},
+            transitions=[Transition(f"C{k}", "go", f"C{(k + 1) % n}") for k in range(n)],
+        )
+        return lambda: analysis.to_dot(machine).source
+
+    ratio = growth(make, 600)
+    assert ratio < 8, f"4x the superstates took {ratio:.1f}x the time"
