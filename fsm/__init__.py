@@ -12,6 +12,7 @@ from ._errors import FSMError as FSMError
 from ._errors import InvalidTransition as InvalidTransition
 from ._errors import Problem as Problem
 from ._errors import SnapshotError as SnapshotError
+from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
 from ._model import Transition as Transition
@@ -22,6 +23,7 @@ from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
 
 __all__ = [
+    "MAX_DEPTH",
     "BoundMachine",
     "Compiled",
     "DefinitionError",

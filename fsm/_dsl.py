@@ -30,13 +30,13 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
 
 import attrs
 
 from ._annotation import parse_types
-from ._errors import DefinitionError, Problem
+from ._errors import MAX_PROBLEMS, DefinitionError, Problem
 from ._json import object_pairs
+from ._limits import MAX_DEPTH, check_json_text_depth
 from ._model import Machine, Transition, is_name
 from ._names import mermaid_lines
 
@@ -44,7 +44,6 @@ __all__ = ["dumps", "load", "parse"]
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _STATE_REF = re.compile(rf"(\[\*\]|{_IDENT})(?::::{_IDENT})?")
-_ARROW = re.compile(r"\s*-->\s*")
 _HEADER = re.compile(r"stateDiagram(?:-v2)?\s*\Z")
 _TYPES = re.compile(r"%%\s*types\s*:(.*)\Z")
 _IGNORED = re.compile(
@@ -57,7 +56,6 @@ _STATE_DECL = re.compile(
     rf"(?P<rest>.*)\Z"
 )
 _PSEUDO = re.compile(r"<<\s*(fork|join|choice)\s*>>")
-_MAX_DEPTH: Final = 100
 
 _TITLE_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .-]*\Z")
 
@@ -132,6 +130,7 @@ class _Parser:
         self.states: dict[str, tuple[int, int]] = {}  # name -> first (line, column)
         self.parents: dict[str, tuple[str, int, int]] = {}  # state -> (block, line, col)
         self.blocks: dict[str, _Block] = {}
+        self.open_blocks: set[str | None] = set()  # names of the blocks being read
         self.initial: tuple[str, int, int] | None = None
         self.final: dict[str, None] = {}
         self.transitions: list[Transition] = []
@@ -150,7 +149,18 @@ class _Parser:
         stack: list[_Block] = [_Block(None, 0)]
         in_note: int | None = None
         total = len(self.lines)
+        found_so_far = self.reader.problems
         while n < total:
+            if len(found_so_far) >= MAX_PROBLEMS:
+                # A broken file answers at once: a hundred problems are
+                # enough to fix before reading on.
+                error(
+                    n + 1,
+                    1,
+                    f"stopped reading here, after {MAX_PROBLEMS} problems; fix them "
+                    f"and read the text again",
+                )
+                raise DefinitionError(self.reader.problems)
             number = n + 1
             raw = self.lines[n]
             n += 1
@@ -211,7 +221,11 @@ class _Parser:
         try:
             machine = self._build()
         except DefinitionError as exc:
-            found.extend(p for p in exc.problems if p not in found)
+            seen = set(found)
+            for problem in exc.problems:
+                if problem not in seen:
+                    seen.add(problem)
+                    found.append(problem)
             ordered: list[Problem] = sorted(found, key=_position)
             raise DefinitionError(ordered) from None
         if found:
@@ -291,7 +305,7 @@ class _Parser:
                     "'}' closes no block; remove it or open one with 'state X {'",
                 )
             else:
-                stack.pop()
+                self.open_blocks.discard(stack.pop().name)
             return
         if text == "--":
             self.structural = True
@@ -323,8 +337,8 @@ class _Parser:
         if text.startswith(("state ", "state\t", 'state"')):
             self._state_decl(text, line, column, stack)
             return
-        arrow = _ARROW.search(text)
-        if arrow:
+        arrow = _find_arrow(text)
+        if arrow is not None:
             self._transition(text, arrow, line, column, stack)
             return
         # A bare state, optionally with a description: 'Idle' or 'Idle : text'.
@@ -385,15 +399,25 @@ class _Parser:
                     f"state {name!r} already has a block (line {first}); put all its "
                     f"substates in one block",
                 )
-            if len(stack) > _MAX_DEPTH:
-                error(line, name_col, f"blocks are nested more than {_MAX_DEPTH} deep")
-                return
-            if any(block.name == name for block in stack):
+            if name in self.open_blocks:
                 error(line, name_col, f"state {name!r} cannot contain itself")
                 return
+            if len(stack) > MAX_DEPTH:
+                # Read on, so that the braces still pair up, but build nothing;
+                # only the first block past the limit is reported.
+                self.structural = True
+                if len(stack) == MAX_DEPTH + 1:
+                    error(
+                        line,
+                        name_col,
+                        f"the block of state {name!r} is nested {MAX_DEPTH + 1} deep, more "
+                        f"than the limit of {MAX_DEPTH} (fsm.MAX_DEPTH); flatten the "
+                        f"hierarchy",
+                    )
             block = _Block(name, line)
             self.blocks.setdefault(name, block)
             stack.append(block)
+            self.open_blocks.add(name)
 
     def _mention(self, name: str, line: int, column: int, stack: list[_Block]) -> None:
         if name not in self.states:
@@ -416,16 +440,16 @@ class _Parser:
     def _transition(
         self,
         text: str,
-        arrow: re.Match[str],
+        arrow: tuple[int, int],
         line: int,
         column: int,
         stack: list[_Block],
     ) -> None:
         error = self.reader.error
-        left = text[: arrow.start()]
-        right_all = text[arrow.end() :]
+        left = text[: arrow[0]]
+        right_all = text[arrow[1] :]
         right, colon, label = right_all.partition(":")
-        right_col = column + arrow.end()
+        right_col = column + arrow[1]
         label_col = right_col + len(right) + 1
         if ":::" in right_all:
             # 'B:::cls : label' - drop the class shorthand before reading the label.
@@ -611,6 +635,21 @@ class _Parser:
             source_line=self.lines[line - 1],
             filename=self.reader.filename,
         )
+
+
+def _find_arrow(text: str) -> tuple[int, int] | None:
+    """Where the first ``-->`` is, with the whitespace around it: (start, end).
+
+    The regular expression ``\\s*-->\\s*`` finds the same span, but searching
+    with it tries every start in a run of spaces, quadratic in the run.
+    """
+    at = text.find("-->")
+    if at < 0:
+        return None
+    # rstrip and lstrip remove what ``\\s`` matches (str.isspace), in C.
+    start = len(text[:at].rstrip())
+    end = len(text) - len(text[at + 3 :].lstrip())
+    return start, end
 
 
 def _position(problem: Problem) -> tuple[int, int]:
@@ -811,20 +850,26 @@ def _layout(machine: Machine) -> list[str]:
     lines: list[str] = []
     order: list[str] = []
 
-    def emit(state: str, depth: int) -> None:
-        pad = "    " * depth
-        order.append(state)
-        kids = children.get(state)
-        if not kids:
-            lines.append(f"{pad}{state}")
-            return
-        lines.append(f"{pad}state {state} {{")
-        for kid in kids:
-            emit(kid, depth + 1)
-        entry = machine.entries.get(state)
-        if entry is not None:
-            lines.append(f"{pad}    [*] --> {entry}")
-        lines.append(f"{pad}}}")
+    def emit(root: str, depth: int) -> None:
+        # Depth first with a stack of its own: (state, depth, whether to close).
+        work: list[tuple[str, int, bool]] = [(root, depth, False)]
+        while work:
+            state, level, closing = work.pop()
+            pad = "    " * level
+            if closing:
+                entry = machine.entries.get(state)
+                if entry is not None:
+                    lines.append(f"{pad}    [*] --> {entry}")
+                lines.append(f"{pad}}}")
+                continue
+            order.append(state)
+            kids = children.get(state)
+            if not kids:
+                lines.append(f"{pad}{state}")
+                continue
+            lines.append(f"{pad}state {state} {{")
+            work.append((state, level, True))
+            work.extend((kid, level + 1, False) for kid in reversed(kids))
 
     for state in children.get(None, []):
         emit(state, 1)
@@ -879,6 +924,7 @@ def load(path: str | Path, *, name: str | None = None, title: str | None = None)
     suffix = path.suffix.lower()
     default = name or path.stem
     if suffix == ".json":
+        check_json_text_depth(text, shown)
         try:
             document = json.loads(text, object_pairs_hook=object_pairs)
         except ValueError as exc:

@@ -8,6 +8,7 @@ protocol itself is wrong, the others that a use of a correct protocol is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 import attrs
 
@@ -72,7 +73,8 @@ class DefinitionError(FSMError, ValueError):
     or a JSON document does not describe a valid machine, and when names used
     by a definition cannot be bound. Every problem found is reported at once:
     :attr:`problems` holds them all, and :attr:`line`, :attr:`column` and
-    :attr:`source_line` are those of the first.
+    :attr:`source_line` are those of the first. The message lists the first
+    100 and counts the rest ("and 250 more problems").
     """
 
     problems: tuple[Problem, ...]
@@ -111,13 +113,23 @@ class DefinitionError(FSMError, ValueError):
         return tuple(p.message for p in self.problems)
 
 
+#: How many problems the message of a DefinitionError lists; a last line
+#: counts the rest ("and 5 more problems"). ``problems`` holds them all. The
+#: DSL parser stops reading once it has found this many.
+MAX_PROBLEMS: Final = 100
+
+
 def _format_problems(problems: Sequence[Problem]) -> str:
     if len(problems) == 1:
         return str(problems[0])
     lines = [f"{len(problems)} problems in this definition:"]
-    for problem in problems:
+    # Never "and 1 more problem": that line is as long as the problem.
+    shown = problems if len(problems) <= MAX_PROBLEMS + 1 else problems[:MAX_PROBLEMS]
+    for problem in shown:
         text = str(problem).replace("\n", "\n  ")
         lines.append(f"- {text}")
+    if len(shown) < len(problems):
+        lines.append(f"and {len(problems) - len(shown)} more problems")
     return "\n".join(lines)
 
 

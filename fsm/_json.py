@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ._annotation import AnnotationError, canonical
 from ._errors import DefinitionError, Problem
+from ._limits import check_document_depth
 from ._model import KIND, SCHEMA_VERSION, Transition
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ def machine_fields(data: object) -> dict[str, Any]:
     Raises:
         DefinitionError: listing every problem with its JSON path.
     """
+    check_document_depth(data)
     reader = _Reader()
     if not isinstance(data, dict):
         raise DefinitionError(

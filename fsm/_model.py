@@ -20,6 +20,7 @@ import attrs
 from ._annotation import annotation_problem
 from ._errors import DefinitionError, Problem
 from ._frozen import FrozenMap
+from ._limits import MAX_DEPTH
 from ._names import keyword_problem
 
 if TYPE_CHECKING:
@@ -227,6 +228,9 @@ class Machine:
     _fingerprint: str | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False, alias="_fingerprint"
     )
+    _superstates: frozenset[str] | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_superstates"
+    )
 
     def __attrs_post_init__(self) -> None:
         issues = _validate(self)
@@ -260,7 +264,12 @@ class Machine:
     @property
     def superstates(self) -> frozenset[str]:
         """The states that have substates."""
-        return frozenset(self.parents.values())
+        # Made once: renderers and code generation ask once per transition.
+        if self._superstates is None:
+            found = frozenset(self.parents.values())
+            object.__setattr__(self, "_superstates", found)
+            return found
+        return self._superstates
 
     def ancestors(self, state: str) -> tuple[str, ...]:
         """The superstates of ``state``, nearest first."""
@@ -549,6 +558,15 @@ def _validate(m: Machine) -> list[_Issue]:
                 state=cycle[0],
             )
         )
+    too_deep = None if cycles else _too_deep(m.parents)
+    if too_deep is not None:
+        add(
+            _Issue(
+                f"state {too_deep!r} has more than {MAX_DEPTH} superstates around it, the "
+                f"limit (fsm.MAX_DEPTH); flatten the hierarchy",
+                state=too_deep,
+            )
+        )
     for parent, entry in m.entries.items():
         if parent not in known:
             add(
@@ -815,6 +833,30 @@ def _parent_cycles(parents: Mapping[str, str]) -> list[list[str]]:
     return cycles
 
 
+def _too_deep(parents: Mapping[str, str]) -> str | None:
+    """The first state found with more than MAX_DEPTH ancestors, if any.
+
+    Each state's depth is computed once from its parent's, so a chain is
+    measured in linear time. ``parents`` must have no cycle.
+    """
+    depth: dict[str, int] = {}
+    for start in parents:
+        if start in depth:
+            continue
+        path: list[str] = []
+        node = start
+        while node in parents and node not in depth:
+            path.append(node)
+            node = parents[node]
+        level = depth.get(node, 0)  # a state without a superstate is at 0
+        for state in reversed(path):
+            level += 1
+            depth[state] = level
+            if level > MAX_DEPTH:
+                return state
+    return None
+
+
 # -- compilation --------------------------------------------------------------------
 
 
@@ -835,11 +877,17 @@ def _compile(m: Machine) -> Compiled:
 
     # The leaf entered for each state: itself, or the end of its entry chain.
     leaf_of = list(range(size))
-    for superstate in m.entries:
+    entries = m.entries
+    for superstate in entries:
+        if leaf_of[state_index[superstate]] != state_index[superstate]:
+            continue  # resolved as part of an earlier chain
+        chain: list[str] = []
         name = superstate
-        while name in m.entries:
-            name = m.entries[name]
-        leaf_of[state_index[superstate]] = state_index[name]
+        while name in entries:
+            chain.append(name)
+            name = entries[name]
+        for link in chain:
+            leaf_of[state_index[link]] = state_index[name]
 
     own: list[dict[int, list[int]]] = [{} for _ in range(size)]
     for n, t in enumerate(m.transitions):
@@ -855,16 +903,21 @@ def _compile(m: Machine) -> Compiled:
             table[e] = tuple(ns)
         ordered.append(table)
     dispatch: list[Mapping[int, tuple[int, ...]]] = list(ordered)
-    for number in range(size):
-        ancestor = parent_of[number]
-        if ancestor == -1:
+    # Parents before children, so each substate starts from its parent's
+    # finished table (its own transitions win) instead of walking every
+    # ancestor; a substate without transitions of its own shares the table.
+    queue = [number for number in range(size) if parent_of[number] == -1]
+    for number in queue:  # grows while it is read
+        queue.extend(children[number])
+        up = parent_of[number]
+        if up == -1 or not dispatch[up]:
             continue
-        inherited = dict(ordered[number])
-        while ancestor != -1:
-            for e, numbers in ordered[ancestor].items():
-                inherited.setdefault(e, numbers)
-            ancestor = parent_of[ancestor]
-        dispatch[number] = inherited
+        if ordered[number]:
+            inherited = dict(dispatch[up])
+            inherited.update(ordered[number])
+            dispatch[number] = inherited
+        else:
+            dispatch[number] = dispatch[up]
     return Compiled(
         state_index=state_index,
         event_index=event_index,

@@ -595,3 +595,82 @@ def test_token_soup_gives_a_machine_or_a_definition_error(text: str) -> None:
 def test_arbitrary_text_gives_a_machine_or_a_definition_error(text: str) -> None:
     result = parse_or_error(text)
     assert isinstance(result, (fsm.Machine, DefinitionError))
+
+
+# Pieces of statements: names, markers and punctuation of the DSL, and some
+# characters it never uses, joined by nothing or by whitespace.
+STATEMENT_TOKENS = st.sampled_from(
+    [
+        "A",
+        "B",
+        "Idle",
+        "go",
+        "x",
+        "_",
+        "9",
+        "[*]",
+        "-->",
+        "->",
+        "--",
+        ":",
+        ":::",
+        "(",
+        ")",
+        "[",
+        "]",
+        "/",
+        ",",
+        "state",
+        "as",
+        '"d"',
+        "{",
+        "}",
+        "%%",
+        "types:",
+        "note",
+        "left of",
+        "end note",
+        "direction LR",
+        "<<choice>>",
+        "[else]",
+        "[branch]",
+        "\u00e9",
+        "\u2028",
+        "\x00",
+        ";",
+    ]
+)
+SEPARATORS = st.sampled_from(["", " ", "  ", "\t", " " * 40])
+
+
+@st.composite
+def statement_like_texts(draw: st.DrawFn) -> str:
+    """A header, then lines made of DSL tokens: near-valid, so the parser goes deep."""
+    lines = ["stateDiagram-v2"] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(0, 10))):
+        tokens = draw(st.lists(STATEMENT_TOKENS, max_size=8))
+        separator = draw(SEPARATORS)
+        lines.append(draw(SEPARATORS) + separator.join(tokens))
+    return "\n".join(lines)
+
+
+@given(statement_like_texts())
+def test_statement_like_text_gives_a_machine_or_a_definition_error(text: str) -> None:
+    result = parse_or_error(text)
+    if isinstance(result, DefinitionError):
+        assert result.problems
+        assert all(
+            p.line is None or 1 <= p.line <= max(len(text.splitlines()), 1) for p in result.problems
+        )
+        assert str(result)
+    else:
+        assert fsm.parse(fsm.dumps(result)) == result
+
+
+@given(st.text())
+def test_arbitrary_text_after_a_header_gives_a_machine_or_a_definition_error(text: str) -> None:
+    result = parse_or_error("stateDiagram-v2\n[*] --> A\n" + text)
+    if isinstance(result, fsm.Machine):
+        assert fsm.parse(fsm.dumps(result)) == result
+    else:
+        assert str(result)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import fsm
 from fsm import DefinitionError, Machine, Transition
@@ -201,3 +204,100 @@ def test_a_huge_number_is_not_infinity(tmp_path: Path) -> None:
         "$.version: expected a whole number, got Infinity, which JSON does not allow",
         "$.name: expected a string, got a number (1.5)",
     ]
+
+
+# -- fuzzing: only DefinitionError may come out ------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def from_dict_or_error(document: object) -> Machine | DefinitionError:
+    try:
+        return Machine.from_dict(document)
+    except DefinitionError as exc:
+        return exc
+
+
+@given(JSON_VALUES)
+def test_arbitrary_json_values_give_a_definition_error(document: object) -> None:
+    result = from_dict_or_error(document)
+    assert isinstance(result, DefinitionError)
+    assert result.problems
+    assert str(result)
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn) -> object:
+    """The document of a valid machine with one to three parts replaced, dropped or added."""
+    document: Any = json.loads(json.dumps(small().to_dict()))
+    for _ in range(draw(st.integers(1, 3))):
+        # Walk down to a random container, then change one of its entries.
+        container: Any = document
+        while True:
+            keys = list(container) if isinstance(container, dict) else list(range(len(container)))
+            if not keys:
+                break
+            key = draw(st.sampled_from(keys))
+            child = container[key]
+            if isinstance(child, (dict, list)) and child and draw(st.booleans()):
+                container = child
+                continue
+            action = draw(st.sampled_from(["replace", "drop", "add", "wrap"]))
+            if action == "replace":
+                container[key] = draw(JSON_VALUES)
+            elif action == "drop":
+                del container[key]
+            elif action == "wrap":
+                container[key] = [child]
+            elif isinstance(container, dict):
+                container[draw(st.text(max_size=8))] = draw(JSON_VALUES)
+            else:
+                container.append(draw(JSON_VALUES))
+            break
+    return document
+
+
+@given(mutated_documents())
+def test_mutated_documents_give_a_machine_or_a_definition_error(document: object) -> None:
+    result = from_dict_or_error(document)
+    if isinstance(result, Machine):
+        assert Machine.from_dict(result.to_dict()) == result
+    else:
+        assert result.problems
+        assert str(result)
+
+
+@given(mutated_documents(), st.data())
+def test_mutated_json_text_loads_or_gives_a_definition_error(
+    document: object, data: st.DataObject
+) -> None:
+    text = json.dumps(document)
+    # Cut the text or splice characters in, as an editor or a transfer might.
+    at = data.draw(st.integers(0, len(text)))
+    text = (
+        text[:at]
+        + data.draw(st.sampled_from(["", "[", "{", "]", "}", ",", '"', "\\", "\u00e9"]))
+        + text[at + data.draw(st.integers(0, 3)) :]
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "machine.json"
+        path.write_text(text, encoding="utf-8")
+        result = load_or_error(path)
+    if isinstance(result, Machine):
+        assert Machine.from_dict(result.to_dict()) == result
+    else:
+        assert result.problems
+        assert str(result)
+
+
+def load_or_error(path: Path) -> Machine | DefinitionError:
+    try:
+        return fsm.load(path)
+    except DefinitionError as exc:
+        return exc

@@ -138,6 +138,14 @@ class _Generator:
             "NotImplementedError": "the builtin the method bodies raise",
         }
         self.params: dict[str, str] = {}  # event -> "self, a: T, ..."
+        # Read once, so that each class costs its own size, not the machine's.
+        self.superstates = machine.superstates
+        self.own: dict[str, dict[str, None]] = {}  # state -> its own events, in order
+        self.first_params: dict[str, tuple[tuple[str, str | None], ...]] = {}
+        for t in machine.transitions:
+            self.own.setdefault(t.source, {}).setdefault(t.event)
+            self.first_params.setdefault(t.event, t.params)
+        self.defines = {(t.source, t.event) for t in machine.transitions}
 
     def run(self) -> str:
         m = self.m
@@ -183,7 +191,7 @@ class _Generator:
                 )
 
     def signature(self, event: str) -> str:
-        params = next(t.params for t in self.m.transitions if t.event == event)
+        params = self.first_params[event]
         parts = ["self"]
         for name, annotation in params:
             if name == "self" or name.startswith(("__", "_ts_")):
@@ -265,12 +273,13 @@ class _Generator:
 
     def ordered(self) -> list[str]:
         """The states in definition order, each superstate before its substates."""
-        out: list[str] = []
+        out: dict[str, None] = {}
         for state in self.m.states:
+            if state in out:
+                continue
             for s in (*reversed(self.m.ancestors(state)), state):
-                if s not in out:
-                    out.append(s)
-        return out
+                out.setdefault(s)
+        return list(out)
 
     def docstring(self) -> list[str]:
         m = self.m
@@ -286,7 +295,7 @@ class _Generator:
 
     def state_class(self, state: str) -> str:
         m = self.m
-        superstate = state in m.superstates
+        superstate = state in self.superstates
         final = state in m.final
         if final and superstate:
             self.problems.append(
@@ -311,11 +320,7 @@ class _Generator:
         return header + "\n" + "\n".join(methods)
 
     def own_events(self, state: str) -> list[str]:
-        events: list[str] = []
-        for t in self.m.transitions:
-            if t.source == state and t.event not in events:
-                events.append(t.event)
-        return events
+        return list(self.own.get(state, ()))
 
     def targets(self, state: str, event: str) -> list[str]:
         found: list[str] = []
@@ -332,7 +337,7 @@ class _Generator:
         returns = " | ".join(targets)
         ignore = ""
         for ancestor in m.ancestors(state):
-            if any(t.source == ancestor and t.event == event for t in m.transitions):
+            if (ancestor, event) in self.defines:
                 # An override may only narrow the return type; the spec may
                 # send the event elsewhere in a substate, which is still right.
                 if not set(targets) <= set(self.targets(ancestor, event)):
