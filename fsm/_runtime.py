@@ -264,8 +264,9 @@ class _Resolver:
 
     A name resolves only to a public method the context's class defines: a
     function, staticmethod, classmethod, partialmethod or other callable that
-    binds like a method, found in the class's own namespace or a base class's (never on its metaclass, never a
-    property, a data attribute or a nested class). A name with a leading
+    binds like a method, found in the class's own namespace or a base class's
+    (never on its metaclass, never a property, a data attribute or a nested
+    class). A name with a leading
     underscore never resolves, not even through ``handlers``: the Machine
     refuses such guard and action names already, and hook and decider names
     always start with ``on_enter_``, ``on_exit_`` or ``decide_``.
