@@ -913,8 +913,11 @@ def _compile(m: Machine) -> Compiled:
         if up == -1 or not dispatch[up]:
             continue
         if ordered[number]:
-            inherited = dict(dispatch[up])
-            inherited.update(ordered[number])
+            # Own events first, then the inherited ones nearest first: the
+            # order the analysis walks a table in.
+            inherited = dict(ordered[number])
+            for e, numbers in dispatch[up].items():
+                inherited.setdefault(e, numbers)
             dispatch[number] = inherited
         else:
             dispatch[number] = dispatch[up]
