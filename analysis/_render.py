@@ -361,7 +361,9 @@ def _dot_title(machine: fsm.Machine, marks: Highlights) -> str:
 
 
 def _html(text: str) -> str:
-    return html.escape(text, quote=True)
+    # Graphviz's HTML-like labels fail on some raw "]" ("syntax error"), so
+    # square brackets are written as character references too.
+    return html.escape(text, quote=True).replace("[", "&#91;").replace("]", "&#93;")
 
 
 # -- Mermaid -----------------------------------------------------------------------

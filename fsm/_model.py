@@ -19,7 +19,7 @@ import attrs
 
 from ._errors import DefinitionError, Problem
 from ._frozen import FrozenMap
-from ._names import keyword_problem
+from ._names import keyword_problem, title_problem
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -475,6 +475,8 @@ def _validate(m: Machine) -> list[_Issue]:
         add(_Issue(f"machine name must be a non-empty string (got {m.name!r})"))
     elif "\n" in name or "\r" in name:
         add(_Issue(f"machine name {m.name!r} contains a line break; use one line"))
+    elif (unwritable := title_problem(name)) is not None:
+        add(_Issue(unwritable))
 
     known: set[str] = set()
     superstates = frozenset(m.parents.values())
