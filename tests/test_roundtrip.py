@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import analysis
 import fsm
 
-from .mermaid_reading import expected_reading, mermaid_readings
+from .mermaid_reading import expected_reading, mermaid_readings_and_titles
 from .render_support import dot_svg, plantuml_errors
 from .strategies import machines
 
@@ -119,12 +119,35 @@ def test_the_real_tools_accept_drawings_of_any_accepted_machine(data: st.DataObj
     ]
     assert len(sample) >= 40
     texts = [analysis.to_mermaid(m) for m in sample]
-    for machine, reading in zip(sample, mermaid_readings(texts), strict=True):
+    for machine, (reading, title) in zip(sample, mermaid_readings_and_titles(texts), strict=True):
         want = expected_reading(machine)
         assert reading == {"mermaid10": want, "mermaid11": want}, fsm.dumps(machine)
+        assert title == machine.name
     for machine in sample:
         svg, _ = dot_svg(analysis.to_dot(machine).source)
         assert svg.startswith("<?xml"), machine.name
     drawings = [analysis.to_plantuml(m) for m in sample]
     for text, (error, _) in zip(drawings, plantuml_errors(drawings), strict=True):
         assert error is None, f"PlantUML: {error}\n{text}"
+
+
+@pytest.mark.usefixtures("mermaid")
+def test_mermaid_reads_back_titles_that_yaml_could_change() -> None:
+    # Plain, YAML would read 0 and null as no title, 1.0 as "1", and fold the
+    # line separators into spaces.
+    titles = [
+        "0",
+        "null",
+        "1.0",
+        "1e3",
+        "true",
+        "a\u2028b",
+        "a\x85b",
+        " a ",
+        "a: b",
+        "a #b",
+        "x\\y",
+    ]
+    machines_ = [fsm.Machine(t, states=("A",), initial="A") for t in titles]
+    found = mermaid_readings_and_titles([fsm.dumps(m) for m in machines_])
+    assert [title for _, title in found] == titles
