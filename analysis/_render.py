@@ -17,6 +17,7 @@ import html
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -85,6 +86,12 @@ _MERMAID_DIRECTION: Final = re.compile(r"direction\s+(?:TB|BT|RL|LR)", re.IGNORE
 
 _FORMATS: Final = ("svg", "png", "pdf", "dot", "mmd", "puml")
 _IMAGE_FORMATS: Final = ("svg", "png", "pdf")
+
+#: The largest machine :func:`render` lays out with Graphviz (svg, png, pdf).
+#: Graphviz 2.43 needs about 6 s for a 5,000-state chain and minutes for a few
+#: hundred tangled transitions, and crashes (SIGSEGV) on a 20,000-state chain.
+MAX_LAYOUT_STATES: Final = 1_000
+MAX_LAYOUT_TRANSITIONS: Final = 2_000
 
 
 # -- Graphviz ----------------------------------------------------------------------
@@ -354,7 +361,9 @@ def _dot_title(machine: fsm.Machine, marks: Highlights) -> str:
 
 
 def _html(text: str) -> str:
-    return html.escape(text, quote=True)
+    # Graphviz's HTML-like labels fail on some raw "]" ("syntax error"), so
+    # square brackets are written as character references too.
+    return html.escape(text, quote=True).replace("[", "&#91;").replace("]", "&#93;")
 
 
 # -- Mermaid -----------------------------------------------------------------------
@@ -560,11 +569,19 @@ def render(
     Returns:
         The path written.
 
+    An image of a machine with more than ``MAX_LAYOUT_STATES`` (1,000) states
+    or ``MAX_LAYOUT_TRANSITIONS`` (2,000) transitions is refused before ``dot``
+    runs: past that, Graphviz takes minutes or crashes. When ``dot`` fails on a
+    layout (Graphviz 2.43 does on some machines with superstates), it is run
+    again with ``newrank=true``, then in the other direction.
+
     Raises:
-        ValueError: the format is unknown, or a highlight was asked of PlantUML.
+        ValueError: the format is unknown, a highlight was asked of PlantUML, or
+            the machine is too large to lay out as an image.
         FileNotFoundError: an image was asked for and ``dot`` is not on PATH.
         ImportError: the ``graphviz`` package is missing (svg, png, pdf, dot).
-        RuntimeError: ``dot`` failed.
+        RuntimeError: ``dot`` failed every retry (the message names its exit
+            status or the signal that killed it, and what it printed).
         fsm.InvalidTransition: a step of the highlight trace is not allowed.
     """
     target = Path(path)
@@ -582,9 +599,55 @@ def render(
     elif chosen == "dot":
         _write_text(target, to_dot(machine, highlight, direction=direction).source)
     else:
-        source: str = to_dot(machine, highlight, direction=direction).source
-        target.write_bytes(_run_dot(source, chosen, target))
+        _check_layout_size(machine, target)
+        target.write_bytes(_lay_out(machine, highlight, direction, chosen, target))
     return target
+
+
+def _check_layout_size(machine: fsm.Machine, path: Path) -> None:
+    states, transitions = len(machine.states), len(machine.transitions)
+    if states <= MAX_LAYOUT_STATES and transitions <= MAX_LAYOUT_TRANSITIONS:
+        return
+    raise ValueError(
+        f"cannot draw {str(path)!r}: {machine.name!r} has {states:,} states and "
+        f"{transitions:,} transitions, more than Graphviz lays out (at most "
+        f"{MAX_LAYOUT_STATES:,} states and {MAX_LAYOUT_TRANSITIONS:,} transitions; past "
+        f"that 'dot' takes minutes or crashes). Write a text diagram instead (.mmd, "
+        f".puml or .dot, no layout needed), draw a part of it (the paths of "
+        f"analysis.state_cover), or summarise it with analysis.check"
+    )
+
+
+def _lay_out(
+    machine: fsm.Machine, highlight: Highlight, direction: Direction, format: str, path: Path
+) -> bytes:
+    """Run ``dot``; when its layout fails, retry with Graphviz's other ranking.
+
+    Graphviz 2.43 fails on some graphs with clusters (``trouble in init_rank``,
+    ``Pshortestpath failed``, or a crash) that ``newrank=true`` lays out; the
+    other direction is the last resort.
+    """
+    digraph = to_dot(machine, highlight, direction=direction)
+    try:
+        return _run_dot(digraph.source, format, path)
+    except _LayoutError as first:
+        failure = first
+    other: Direction = "TB" if direction == "LR" else "LR"
+    graph = cast("_Graph", digraph)
+    for rankdir in (direction, other):
+        graph.attr(rankdir=rankdir, newrank="true")  # the last setting wins
+        try:
+            return _run_dot(digraph.source, format, path)
+        except _LayoutError:
+            continue
+    raise RuntimeError(
+        f"{failure}; retrying with newrank=true and with rankdir {other} failed too. "
+        f"Write a text diagram instead (.mmd, .puml or .dot)"
+    ) from None
+
+
+class _LayoutError(RuntimeError):
+    """``dot`` ran but failed (an exit status or a signal)."""
 
 
 def _format(path: Path, format: str | None) -> str:
@@ -617,10 +680,18 @@ def _run_dot(source: str, format: str, path: Path) -> bytes:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(
-            f"'dot -T{format}' failed with exit code {result.returncode} drawing "
-            f"{str(path)!r}: {result.stderr.decode('utf-8', 'replace').strip()}"
-        )
+        said = result.stderr.decode("utf-8", "replace").strip()
+        said = f": {said}" if said else " (it printed nothing)"
+        if result.returncode < 0:
+            number = -result.returncode
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = "unknown signal"
+            how = f"was killed by signal {number} ({name})"
+        else:
+            how = f"failed with exit code {result.returncode}"
+        raise _LayoutError(f"'dot -T{format}' {how} drawing {str(path)!r}{said}")
     return result.stdout
 
 

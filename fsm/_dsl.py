@@ -57,7 +57,11 @@ _STATE_DECL = re.compile(
 )
 _PSEUDO = re.compile(r"<<\s*(fork|join|choice)\s*>>")
 
-_TITLE_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .-]*\Z")
+# A title written without quotes: one that Mermaid's YAML reader (JSON schema)
+# reads as the same string, not as a number, a boolean or null.
+_TITLE_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]*\Z")
+_YAML_WORDS: Final = frozenset({"null", "true", "false"})
+_TITLE_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 @attrs.define
@@ -832,9 +836,19 @@ def dumps(machine: Machine) -> str:
 
 
 def _yaml_title(name: str) -> str:
-    if _TITLE_PLAIN.match(name) and not name.endswith(" ") and " #" not in name:
+    if (
+        _TITLE_PLAIN.match(name)
+        and not name.endswith(" ")
+        and " #" not in name
+        and name.lower() not in _YAML_WORDS
+    ):
         return name
-    return json.dumps(name, ensure_ascii=False)
+    # A JSON string is a YAML double-quoted scalar. Besides what JSON escapes,
+    # escape what YAML may not hold raw (DEL, C1 controls, U+FFFE, U+FFFF) and
+    # what str.splitlines() and YAML read as a line break (U+0085, U+2028,
+    # U+2029), and a BOM, which some readers drop.
+    quoted = json.dumps(name, ensure_ascii=False)
+    return _TITLE_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _layout(machine: Machine) -> list[str]:

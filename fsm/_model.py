@@ -21,7 +21,7 @@ from ._annotation import annotation_problem
 from ._errors import DefinitionError, Problem
 from ._frozen import FrozenMap
 from ._limits import MAX_DEPTH
-from ._names import keyword_problem
+from ._names import keyword_problem, title_problem
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -500,6 +500,8 @@ def _validate(m: Machine) -> list[_Issue]:
         add(_Issue(f"machine name must be a non-empty string (got {m.name!r})"))
     elif "\n" in name or "\r" in name:
         add(_Issue(f"machine name {m.name!r} contains a line break; use one line"))
+    elif (unwritable := title_problem(name)) is not None:
+        add(_Issue(unwritable))
 
     known: set[str] = set()
     superstates = frozenset(m.parents.values())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["MERMAID_KEYWORDS", "keyword_problem", "mermaid_lines"]
+__all__ = ["MERMAID_KEYWORDS", "keyword_problem", "mermaid_lines", "title_problem"]
 
 #: Words that Mermaid's ``stateDiagram`` lexer reads as keywords where a state id
 #: stands, lowercased: the lexer matches them in any casing (its rules carry the
@@ -88,3 +88,31 @@ def mermaid_lines(lines: list[str]) -> list[str]:
             out.append("    %%")
         out.append(line)
     return out
+
+
+# Characters no writer can carry in a title: control characters other than tab
+# (XML, and so Graphviz's labels, forbids them even as &#n; references; NUL
+# ends a C string), lone surrogates (UTF-8 cannot encode them, so no file holds
+# them) and U+FFFE, U+FFFF (XML forbids them). Line feed and carriage return are
+# refused earlier, as line breaks. Everything else is escaped where a format
+# needs it: U+0085, U+2028, U+2029, DEL, C1 controls and the BOM in the DSL's
+# front matter, markup in Graphviz and PlantUML labels.
+_UNWRITABLE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def title_problem(name: str) -> str | None:
+    """Why the machine name ``name`` cannot be written by every writer, or None."""
+    match = _UNWRITABLE.search(name)
+    if match is None:
+        return None
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        why = "a lone surrogate, which UTF-8 cannot encode, so no file can hold it"
+    elif char in "\ufffe\uffff":
+        why = "a non-character that XML, and so a Graphviz label, cannot hold"
+    else:
+        why = "a control character that XML, and so a Graphviz label, cannot hold"
+    return (
+        f"machine name {name!r} contains U+{ord(char):04X} at position {match.start()}, "
+        f"{why}; remove it"
+    )

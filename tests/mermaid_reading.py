@@ -22,6 +22,13 @@ Reading = tuple[frozenset[tuple[str, str]], tuple[tuple[str, str, str], ...]]
 
 def mermaid_readings(texts: Sequence[str]) -> list[dict[str, Reading | str]]:
     """Per text and Mermaid version: the reading, or Mermaid's error message."""
+    return [readings for readings, _ in mermaid_readings_and_titles(texts)]
+
+
+def mermaid_readings_and_titles(
+    texts: Sequence[str],
+) -> list[tuple[dict[str, Reading | str], str | None]]:
+    """Per text: the readings, and the front matter's title as Mermaid 11 reads it."""
     ensure_mermaid_installed()
     proc = subprocess.run(
         ["node", str(MERMAID_DIR / "read.mjs")],
@@ -34,7 +41,7 @@ def mermaid_readings(texts: Sequence[str]) -> list[dict[str, Reading | str]]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    found: list[dict[str, Reading | str]] = []
+    found: list[tuple[dict[str, Reading | str], str | None]] = []
     for item in json.loads(proc.stdout):
         entry: dict[str, Reading | str] = {}
         for version in MERMAID_VERSIONS:
@@ -46,7 +53,7 @@ def mermaid_readings(texts: Sequence[str]) -> list[dict[str, Reading | str]]:
                     frozenset((s, p) for s, p in value["states"]),
                     tuple(sorted((a, b, label) for a, b, label in value["relations"])),
                 )
-        found.append(entry)
+        found.append((entry, item["title"]))
     return found
 
 

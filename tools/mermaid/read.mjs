@@ -6,6 +6,7 @@
 //         {"mermaid10": reading | "error message", "mermaid11": ...}
 //         where a reading is {"states": [[id, parent], ...],
 //                             "relations": [[from, to, label], ...]}
+//         plus "title": the front matter's title as Mermaid 11 reads it.
 //         (the "[*]" points read as "<parent>_start"/"<parent>_end", the top
 //         level as "root"). check.mjs answers only "accepted or not"; this
 //         shows texts that Mermaid accepts but reads differently.
@@ -44,6 +45,27 @@ function reading(db) {
   return { states, relations };
 }
 
+// Mermaid keeps the front matter's title out of the diagram until it renders
+// (which needs a real browser), so read it with the YAML reader Mermaid 11
+// bundles, called the way its extractFrontMatter() calls it.
+async function yamlReader() {
+  const dist = new URL("./node_modules/mermaid11/dist/", import.meta.url);
+  const core = await import("node:fs").then((fs) =>
+    fs.readFileSync(new URL("mermaid.core.mjs", dist), "utf8"),
+  );
+  const found = core.match(/JSON_SCHEMA,\s*load\s*\}\s*from\s*"([^"]+)"/);
+  if (!found) throw new Error("cannot find Mermaid 11's YAML reader");
+  return import(new URL(found[1], dist).href);
+}
+const { JSON_SCHEMA, load } = await yamlReader();
+const FRONT_MATTER = /^([^\S\n\r]*)-{3}\s*[\n\r](.*?)[\n\r]\1-{3}\s*[\n\r]+/s;
+function title(text) {
+  const match = text.match(FRONT_MATTER);
+  if (!match) return null;
+  const parsed = load(match[2], { schema: JSON_SCHEMA }) ?? {};
+  return parsed.title ? parsed.title.toString() : null;
+}
+
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const texts = JSON.parse(Buffer.concat(chunks).toString("utf8"));
@@ -60,6 +82,11 @@ for (const key of ["mermaid10", "mermaid11"]) {
 const results = [];
 for (const text of texts) {
   const entry = {};
+  try {
+    entry.title = title(text);
+  } catch (err) {
+    entry.title = `YAML error: ${(err && err.message) || err}`;
+  }
   for (const [key, mermaid] of Object.entries(versions)) {
     try {
       const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
