@@ -56,6 +56,9 @@ class Adapter(Protocol):
       keyword arguments). To refuse an event it raises an exception (any
       :class:`Exception` by default; see ``rejects=`` of :func:`conformance`)
       and changes nothing.
+    - optionally, ``payloads(event)`` returns a Hypothesis strategy of payload
+      dicts for ``event``, or None to use the one drawn from the Machine's
+      annotations. An exception it raises is not caught.
     """
 
     def reset(self) -> None: ...
@@ -153,10 +156,16 @@ class ProtocolAdapter:
         """The current state object."""
         return self._current
 
-    def payloads(self, event: str) -> st.SearchStrategy[dict[str, object]]:
-        """Payloads for ``event`` from the annotations of the current state's method."""
+    def payloads(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
+        """Payloads for ``event`` from the annotations of the current state's method.
+
+        None when the current state has no such method (an event it must
+        refuse): :func:`conformance` then draws payloads from the Machine.
+        """
         from .strategies import method_payloads
 
+        if not callable(getattr(self._current, event, None)):
+            return None
         kind = cast("type[object]", type(self._current))
         key = (kind, event)
         found = self._payloads.get(key)
@@ -346,7 +355,7 @@ def conformance(
     *,
     payloads: Payloads | None = None,
     namespace: Mapping[str, object] | None = None,
-    rejects: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+    rejects: type[Exception] | tuple[type[Exception], ...] = Exception,
     invalid: bool = True,
     name: str | None = None,
 ) -> type[RuleBasedStateMachine]:
@@ -372,6 +381,8 @@ def conformance(
             one drawn from the annotations.
         namespace: names for resolving the Machine's annotation strings.
         rejects: the exceptions that mean "refused" (others fail the step).
+            A ``BaseException`` that is not an ``Exception`` (``KeyboardInterrupt``,
+            ``SystemExit``) is never caught: it stops the run.
         invalid: False to send only events the Machine allows.
         name: the class's name (default ``<machine name>Conformance``).
 
@@ -389,8 +400,15 @@ def conformance(
         >>> Door.coverage.uncovered_transitions
         ()
     """
-    from hypothesis import strategies as st
-    from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+    try:
+        from hypothesis import strategies as st
+        from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+    except ImportError as error:
+        raise ModuleNotFoundError(
+            "conformance() needs Hypothesis, which is not installed: "
+            "pip install 'typestate[testing]'",
+            name="hypothesis",
+        ) from error
 
     from . import strategies
 
@@ -410,7 +428,7 @@ def conformance(
     _COVERAGES.append(coverage)
     given: Mapping[str, st.SearchStrategy[Mapping[str, object]]] = dict(payloads or {})
     from_machine: dict[str, st.SearchStrategy[dict[str, object]]] = {}
-    own_payloads: Callable[[str], st.SearchStrategy[dict[str, object]]] | None = getattr(
+    own_payloads: Callable[[str], st.SearchStrategy[dict[str, object]] | None] | None = getattr(
         impl, "payloads", None
     )
     # Routes only ever need the leaves; the longest useful route visits each once.
@@ -420,10 +438,9 @@ def conformance(
         if event in given:
             return given[event]
         if own_payloads is not None:
-            try:
-                return own_payloads(event)
-            except ValueError:
-                pass  # no such method here: an invalid step
+            own = own_payloads(event)
+            if own is not None:  # None: no strategy of its own (no such method here)
+                return own
         if event not in from_machine:
             from_machine[event] = strategies.payloads(machine, event, namespace=namespace)
         return from_machine[event]
@@ -475,7 +492,7 @@ def conformance(
             options = machine.transitions_from(source, event)
             try:
                 impl.send(event, payload)
-            except BaseException as error:
+            except Exception as error:
                 # A guarded group without [else] may refuse: every guard may be false.
                 may_refuse = all(t.guard not in (None, "else") for t in options)
                 if may_refuse and isinstance(error, rejects):
@@ -518,7 +535,7 @@ def conformance(
             self.sent.append((event, payload))
             try:
                 impl.send(event, payload)
-            except BaseException as error:
+            except Exception as error:
                 if not isinstance(error, rejects):
                     self.fail(
                         f"{event!r} is not allowed in state {source!r}; the implementation "

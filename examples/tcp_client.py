@@ -212,5 +212,17 @@ def main(out: Path) -> None:
     print(f"back to {connection()!r}")
 
 
+def output_folder(name: str) -> Path:
+    """The folder named on the command line, created if missing; exit 2 if it cannot be."""
+    folder = Path(name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        why = "it is a file, not a folder" if folder.exists() else error.strerror
+        print(f"{Path(__file__).name}: cannot draw into {name!r}: {why}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return folder
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="tcp-")))
+    main(output_folder(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="tcp-")))

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import attrs
 
 from ._annotation import annotation_problem
+from ._arguments import bad_argument, pairs, type_problems
+from ._arguments import shown as _shown_value
 from ._errors import DefinitionError, Problem
 from ._frozen import FrozenMap
 from ._limits import MAX_DEPTH
@@ -61,15 +63,37 @@ def _params(
 ) -> tuple[tuple[str, str | None], ...]:
     if value == ():
         return ()  # the common case, kept cheap for machines of millions of transitions
-    return tuple((name, annotation) for name, annotation in value)
+    return pairs(value)
 
 
 def _final(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    if isinstance(value, str):
+        return frozenset((value,))  # one state, as for `states`, not its characters
+    try:
+        return frozenset(value)
+    except TypeError:
+        raise bad_argument("final", "an iterable of state names", value) from None
 
 
 def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
-    return tuple(value)
+    try:
+        return tuple(value)
+    except TypeError:
+        raise bad_argument("transitions", "an iterable of fsm.Transition", value) from None
+
+
+def _states(value: Iterable[str]) -> tuple[str, ...]:
+    try:
+        return _strings(value)
+    except TypeError:
+        raise bad_argument("states", "an iterable of state names", value) from None
+
+
+def _actions(value: Iterable[str]) -> tuple[str, ...]:
+    try:
+        return _strings(value)
+    except TypeError:
+        raise bad_argument("actions", "an iterable of action names", value) from None
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
@@ -104,7 +128,7 @@ class Transition:
     event: str
     target: str
     guard: str | None = None
-    actions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
     params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
     branch: bool = False
 
@@ -179,6 +203,20 @@ def _frozen_map(
     return FrozenMap[str, str](value)
 
 
+def _parents(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> FrozenMap[str, str]:
+    try:
+        return _frozen_map(value)
+    except (TypeError, ValueError):
+        raise bad_argument("parents", "a mapping of state names to state names", value) from None
+
+
+def _entries(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> FrozenMap[str, str]:
+    try:
+        return _frozen_map(value)
+    except (TypeError, ValueError):
+        raise bad_argument("entries", "a mapping of state names to state names", value) from None
+
+
 @attrs.frozen(repr=False)
 class Machine:
     """A protocol as data: states, one initial state, final states, transitions.
@@ -216,12 +254,12 @@ class Machine:
     """
 
     name: str
-    states: tuple[str, ...] = attrs.field(converter=_strings)
+    states: tuple[str, ...] = attrs.field(converter=_states)
     initial: str
     final: frozenset[str] = attrs.field(default=frozenset(), converter=_final)
     transitions: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
-    parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_frozen_map)
-    entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_frozen_map)
+    parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_parents)
+    entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_entries)
     _compiled: Compiled = attrs.field(
         init=False, eq=False, hash=False, repr=False, alias="_compiled"
     )
@@ -233,7 +271,13 @@ class Machine:
     )
 
     def __attrs_post_init__(self) -> None:
-        issues = _validate(self)
+        try:
+            issues = _validate(self)
+        except TypeError:  # an unhashable part: a caller that is not type-checked
+            problems = type_problems(self, Transition)
+            if not problems:
+                raise
+            raise DefinitionError(problems) from None
         if issues:
             raise DefinitionError(
                 [
@@ -686,6 +730,10 @@ def _validate(m: Machine) -> list[_Issue]:
                 )
             elif isinstance(shown, str) and (problem := annotation_problem(shown)):
                 add(_Issue(f"payload {name!r}: {problem} (in {t.describe()})", transition=n))
+        branch = cast("object", t.branch)  # checked as an object: callers may not be typed
+        if branch is not False and branch is not True:
+            message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
+            add(_Issue(message, transition=n))
         previous = event_params.get(t.event)
         if previous is None:
             event_params[t.event] = (n, t.params)
@@ -712,7 +760,7 @@ def _validate(m: Machine) -> list[_Issue]:
                         transition=numbers[0],
                     )
                 )
-            elif t.branch:
+            elif t.branch is True:
                 add(
                     _Issue(
                         f"{t.describe()} is the only outcome of a branch; a branch "
