@@ -408,17 +408,15 @@ class _Parser:
                 error(line, name_col, f"state {name!r} cannot contain itself")
                 return
             if len(stack) > MAX_DEPTH:
-                # Read on, so that the braces still pair up, but build nothing;
-                # only the first block past the limit is reported.
-                self.structural = True
-                if len(stack) == MAX_DEPTH + 1:
-                    error(
-                        line,
-                        name_col,
-                        f"the block of state {name!r} is nested {MAX_DEPTH + 1} deep, more "
-                        f"than the limit of {MAX_DEPTH} (fsm.MAX_DEPTH); flatten the "
-                        f"hierarchy",
-                    )
+                # Stop here: what follows is read against a hierarchy that
+                # cannot be built, and a hostile file may go on for megabytes.
+                error(
+                    line,
+                    name_col,
+                    f"the block of state {name!r} is nested {MAX_DEPTH + 1} deep, more "
+                    f"than the limit of {MAX_DEPTH} (fsm.MAX_DEPTH); flatten the hierarchy",
+                )
+                raise DefinitionError(self.reader.problems)
             block = _Block(name, line)
             self.blocks.setdefault(name, block)
             stack.append(block)
