@@ -479,7 +479,7 @@ def _validate(m: Machine) -> list[_Issue]:
         add(_Issue(unwritable))
 
     known: set[str] = set()
-    superstates = frozenset(m.parents.values())
+    superstates = frozenset(p for p in m.parents.values() if isinstance(p, str))
     for state in m.states:
         problem = _name_problem("state", state)
         if problem is not None:
