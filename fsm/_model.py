@@ -548,7 +548,8 @@ def _validate(m: Machine) -> list[_Issue]:
         add(_Issue(unwritable))
 
     known: set[str] = set()
-    superstates = frozenset(m.parents.values())
+    parents = cast("Iterable[object]", m.parents.values())  # callers may not be typed
+    superstates = frozenset(p for p in parents if isinstance(p, str))
     for state in m.states:
         problem = _name_problem("state", state)
         if problem is not None:

@@ -12,7 +12,8 @@ import pytest
 import analysis
 import fsm
 
-from .mermaid_reading import expected_reading, mermaid_readings
+from .mermaid_parser import require_mermaid
+from .mermaid_reading import Reading, expected_reading, mermaid_readings
 
 KEYWORDS = (
     "state",
@@ -66,6 +67,17 @@ def readings(
     return [(frozenset(s), tuple(sorted(a))) for s, a in (leaf, sub, sup)]
 
 
+Found = dict[str, Reading | str]
+
+
+@pytest.fixture(scope="module")
+def positions() -> list[Found]:
+    """Mermaid's readings of every keyword's, then every near miss's texts (one run)."""
+    require_mermaid()
+    names = [c for k in KEYWORDS for c in casings(k)] + list(NEAR)
+    return mermaid_readings([t for name in names for t in texts(name)])
+
+
 @pytest.mark.parametrize("name", [c for k in KEYWORDS for c in casings(k)])
 def test_a_mermaid_keyword_in_any_casing_is_refused(name: str) -> None:
     with pytest.raises(fsm.DefinitionError) as info:
@@ -83,9 +95,9 @@ def test_parse_refuses_a_keyword_state_with_its_line() -> None:
 
 
 @pytest.mark.usefixtures("mermaid")
-def test_every_refused_keyword_breaks_real_mermaid_somewhere() -> None:
+def test_every_refused_keyword_breaks_real_mermaid_somewhere(positions: list[Found]) -> None:
     names = [c for k in KEYWORDS for c in casings(k)]
-    found = mermaid_readings([t for name in names for t in texts(name)])
+    found = positions[: 3 * len(names)]
     for n, name in enumerate(names):
         wanted = readings(name)
         broken = [
@@ -100,8 +112,10 @@ def test_every_refused_keyword_breaks_real_mermaid_somewhere() -> None:
 
 
 @pytest.mark.usefixtures("mermaid")
-def test_near_misses_are_allowed_and_read_right_in_every_position() -> None:
-    found = mermaid_readings([t for name in NEAR for t in texts(name)])
+def test_near_misses_are_allowed_and_read_right_in_every_position(
+    positions: list[Found],
+) -> None:
+    found = positions[-3 * len(NEAR) :]
     for n, name in enumerate(NEAR):
         fsm.Machine("M", states=(name, "B"), initial="B")
         for want, got in zip(readings(name), found[3 * n : 3 * n + 3], strict=True):
