@@ -35,7 +35,6 @@ from typing import Final
 import attrs
 
 from ._errors import DefinitionError, Problem
-from ._json import object_pairs
 from ._model import Machine, Transition, is_name
 
 __all__ = ["dumps", "load", "parse"]
@@ -912,6 +911,8 @@ def load(path: str | Path, *, name: str | None = None, title: str | None = None)
     suffix = path.suffix.lower()
     default = name or path.stem
     if suffix == ".json":
+        from ._json import object_pairs  # imported when used, as Machine.from_dict does
+
         try:
             document = json.loads(text, object_pairs_hook=object_pairs)
         except ValueError as exc:
