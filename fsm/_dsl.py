@@ -36,7 +36,6 @@ import attrs
 
 from ._annotation import parse_types
 from ._errors import MAX_PROBLEMS, DefinitionError, Problem
-from ._json import object_pairs
 from ._limits import MAX_DEPTH, check_json_text_depth
 from ._model import Machine, Transition, is_name
 from ._names import mermaid_lines
@@ -937,6 +936,8 @@ def load(path: str | Path, *, name: str | None = None, title: str | None = None)
     suffix = path.suffix.lower()
     default = name or path.stem
     if suffix == ".json":
+        from ._json import object_pairs  # imported when used, as Machine.from_dict does
+
         check_json_text_depth(text, shown)
         try:
             document = json.loads(text, object_pairs_hook=object_pairs)
