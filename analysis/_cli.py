@@ -415,12 +415,13 @@ def _render(args: argparse.Namespace) -> int:
     try:
         analysis.render(machine, output, highlight=highlight, direction=args.direction)
     # The errors analysis.render documents: no `dot` or `graphviz`, `dot` failed,
-    # a highlight step the machine does not allow, the file cannot be written.
+    # a machine too large to lay out, a highlight step the machine does not
+    # allow, the file cannot be written.
     except OSError as exc:
         if exc.filename is None:  # `dot` is not on PATH: the message says what to do
             raise TargetError(str(exc)) from None
         raise TargetError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
-    except (ImportError, RuntimeError, fsm.InvalidTransition) as exc:
+    except (ImportError, RuntimeError, ValueError, fsm.InvalidTransition) as exc:
         raise TargetError(str(exc)) from None
     return EXIT_OK
 
