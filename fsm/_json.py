@@ -74,6 +74,12 @@ def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
 def _type_name(value: object) -> str:
     if value is None:
         return "null"
@@ -98,7 +104,9 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(message, path=path))
+        # A document may hold megabytes in one key or value: the problem
+        # names it, but keeps only its start.
+        self.problems.append(Problem(_cut(message, 400), path=_cut(path, 200)))
 
     def expect(self, path: str, value: object, kind: type, what: str) -> bool:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))

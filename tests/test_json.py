@@ -301,3 +301,19 @@ def load_or_error(path: Path) -> Machine | DefinitionError:
         return fsm.load(path)
     except DefinitionError as exc:
         return exc
+
+
+def test_a_huge_key_or_value_is_named_by_its_start() -> None:
+    document = {**small().to_dict(), "kind": "k" * 1_000_000, "x" * 1_000_000: 1}
+    with pytest.raises(DefinitionError) as info:
+        Machine.from_dict(document)
+    assert len(str(info.value)) < 2_000
+    unknown, kind = info.value.problems
+    assert kind.path == "$.kind"
+    assert kind.message.startswith("expected 'typestate.machine', got 'kkkk")
+    assert kind.message.endswith(" more characters)")
+    assert len(kind.message) < 500
+    assert unknown.path is not None
+    assert unknown.path.startswith("$.xxxx")
+    assert unknown.path.endswith("... (999,802 more characters)")
+    assert len(unknown.message) < 500
