@@ -266,8 +266,15 @@ class ConformanceFailure(fsm.FSMError, AssertionError):
         self.payloads: tuple[Mapping[str, object], ...] = tuple(p for _, p in trace)
         self.state = state
         self.event = event
+        self._message = message
         shown = " ".join(self.trace) if self.trace else "(no event)"
         super().__init__(f"{message}\n  trace: {shown}")
+
+    def __reduce__(self) -> tuple[type[ConformanceFailure], tuple[object, ...], dict[str, object]]:
+        # Pickled (by pytest-xdist, multiprocessing) with its fields; the third
+        # item keeps what else is in __dict__, such as __notes__.
+        trace = tuple(zip(self.trace, self.payloads))
+        return (type(self), (self._message, trace, self.state, self.event), self.__dict__)
 
 
 @attrs.define(eq=False)

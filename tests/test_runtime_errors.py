@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import fsm
 import typestate
+from analysis.testing import ConformanceFailure
 from fsm import Problem, Transition
 
 text = st.text(max_size=12)
@@ -45,6 +46,13 @@ errors: st.SearchStrategy[BaseException] = st.one_of(
     st.builds(fsm.TransitionFailed, names, names, transitions, text, text),
     st.builds(typestate.StateConsumed, names, names, names, st.none() | names),
     st.builds(typestate.ProtocolViolation, names, names, names, st.lists(names, max_size=3)),
+    st.builds(
+        ConformanceFailure,
+        text,
+        st.lists(st.tuples(names, st.dictionaries(names, st.integers(), max_size=2)), max_size=3),
+        names,
+        st.none() | names,
+    ),
 )
 
 
@@ -99,10 +107,13 @@ def test_definition_error_keeps_every_problem_and_its_position() -> None:
         fsm.DefinitionError("bad"),
         fsm.InvalidTransition("A", "go", ()),
         fsm.TransitionFailed("A", "go", None, "guard 'ok'", "ValueError: no"),
+        typestate.StateConsumed("Idle", "assign", "assign", "Working"),
+        typestate.ProtocolViolation("Idle", "assign", "Done", ("Working",)),
+        ConformanceFailure("accepted 'finish'", [("finish", {})], "Idle", "finish"),
     ],
     ids=lambda e: type(e).__name__,
 )
 def test_notes_survive_pickle(error: BaseException) -> None:
-    error.add_note("while replaying run 7")
+    error.__notes__ = ["while replaying run 7"]  # add_note() is Python 3.11+
     back = pickle.loads(pickle.dumps(error))
     assert back.__notes__ == ["while replaying run 7"]

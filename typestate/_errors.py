@@ -54,8 +54,11 @@ class StateConsumed(FSMError, RuntimeError):
             )
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type[StateConsumed], tuple[str, str, str, str | None]]:
-        return (type(self), (self.state, self.method, self.consumed_by, self.target))
+    def __reduce__(
+        self,
+    ) -> tuple[type[StateConsumed], tuple[str, str, str, str | None], dict[str, object]]:
+        # The third item keeps what else is in __dict__, such as __notes__.
+        return (type(self), (self.state, self.method, self.consumed_by, self.target), self.__dict__)
 
 
 class ProtocolViolation(FSMError, TypeError):
@@ -85,8 +88,11 @@ class ProtocolViolation(FSMError, TypeError):
             f"to its return annotation."
         )
 
-    def __reduce__(self) -> tuple[type[ProtocolViolation], tuple[str, str, str, tuple[str, ...]]]:
-        return (type(self), (self.state, self.method, self.returned, self.expected))
+    def __reduce__(
+        self,
+    ) -> tuple[type[ProtocolViolation], tuple[str, str, str, tuple[str, ...]], dict[str, object]]:
+        # The third item keeps what else is in __dict__, such as __notes__.
+        return (type(self), (self.state, self.method, self.returned, self.expected), self.__dict__)
 
 
 for _cls in (StateConsumed, ProtocolViolation):
