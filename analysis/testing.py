@@ -273,7 +273,7 @@ class ConformanceFailure(fsm.FSMError, AssertionError):
     def __reduce__(self) -> tuple[type[ConformanceFailure], tuple[object, ...], dict[str, object]]:
         # Pickled (by pytest-xdist, multiprocessing) with its fields; the third
         # item keeps what else is in __dict__, such as __notes__.
-        trace = tuple(zip(self.trace, self.payloads))
+        trace = tuple(zip(self.trace, self.payloads, strict=True))
         return (type(self), (self._message, trace, self.state, self.event), self.__dict__)
 
 
