@@ -12,28 +12,13 @@
 // global `window`/`document` because Mermaid's DOMPurify-based sanitisation
 // needs a DOM (Mermaid 11 fails to parse anything without it).
 
-import { Console } from "node:console";
 import process from "node:process";
 
-// --- 1. Keep stdout clean: everything except our final JSON goes to stderr.
-// This must happen before Mermaid is imported, because Mermaid binds the
-// console methods when it sets up its logger at module load time.
-const writeStdout = process.stdout.write.bind(process.stdout);
-process.stdout.write = process.stderr.write.bind(process.stderr);
-const stderrConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
-for (const method of ["log", "info", "debug", "warn", "error", "trace", "dir", "table"]) {
-  console[method] = stderrConsole[method].bind(stderrConsole);
-}
+import { loadMermaids, readStdin, writeStdout } from "./common.mjs";
 
 function fail(message) {
   process.stderr.write(`check.mjs: ${message}\n`);
   process.exitCode = 2;
-}
-
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function errorMessage(err) {
@@ -56,21 +41,10 @@ async function main() {
     return fail("stdin must be a JSON array of strings");
   }
 
-  // --- 2. Minimal DOM shim (must exist before DOMPurify/Mermaid are loaded).
-  const { JSDOM } = await import("jsdom");
-  const dom = new JSDOM("<!DOCTYPE html><html><body></body></html>", { pretendToBeVisual: false });
-  globalThis.window = dom.window;
-  globalThis.document = dom.window.document;
+  // --- 1. A DOM and both Mermaid versions (common.mjs; it keeps stdout clean).
+  const { window, versions } = await loadMermaids();
 
-  // --- 3. Load both Mermaid versions (npm aliases, see package.json).
-  const versions = {};
-  for (const key of ["mermaid10", "mermaid11"]) {
-    const mermaid = (await import(key)).default;
-    mermaid.initialize({ startOnLoad: false, logLevel: "fatal", securityLevel: "strict" });
-    versions[key] = mermaid;
-  }
-
-  // --- 4. Parse. Mermaid resets its per-diagram config on every parse(), and
+  // --- 2. Parse. Mermaid resets its per-diagram config on every parse(), and
   // parse() is internally serialised, so sequential awaits are both safe and
   // fast (about a millisecond per text).
   const results = [];
@@ -88,7 +62,7 @@ async function main() {
   }
 
   writeStdout(JSON.stringify(results) + "\n");
-  dom.window.close();
+  window.close();
 }
 
 main().catch((err) => {

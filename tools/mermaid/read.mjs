@@ -11,15 +11,7 @@
 //         level as "root"). check.mjs answers only "accepted or not"; this
 //         shows texts that Mermaid accepts but reads differently.
 
-import { Console } from "node:console";
-import process from "node:process";
-
-const writeStdout = process.stdout.write.bind(process.stdout);
-process.stdout.write = process.stderr.write.bind(process.stderr);
-const stderrConsole = new Console({ stdout: process.stderr, stderr: process.stderr });
-for (const method of ["log", "info", "debug", "warn", "error", "trace", "dir", "table"]) {
-  console[method] = stderrConsole[method].bind(stderrConsole);
-}
+import { loadMermaids, readStdin, writeStdout } from "./common.mjs";
 
 function reading(db) {
   const states = [];
@@ -66,19 +58,8 @@ function title(text) {
   return parsed.title ? parsed.title.toString() : null;
 }
 
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-const texts = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-const { JSDOM } = await import("jsdom");
-const dom = new JSDOM("<!DOCTYPE html><html><body></body></html>");
-globalThis.window = dom.window;
-globalThis.document = dom.window.document;
-const versions = {};
-for (const key of ["mermaid10", "mermaid11"]) {
-  const mermaid = (await import(key)).default;
-  mermaid.initialize({ startOnLoad: false, logLevel: "fatal", securityLevel: "strict" });
-  versions[key] = mermaid;
-}
+const texts = JSON.parse(await readStdin());
+const { window, versions } = await loadMermaids();
 const results = [];
 for (const text of texts) {
   const entry = {};
@@ -98,4 +79,4 @@ for (const text of texts) {
   results.push(entry);
 }
 writeStdout(JSON.stringify(results) + "\n");
-dom.window.close();
+window.close();
