@@ -22,8 +22,8 @@ Everything else is refused: calls, attribute access on anything but a dotted
 name, lambdas, comprehensions, ``:=``, f-strings and other string prefixes,
 escapes in strings, starred expressions, operators other than ``|``. The
 tokenizer and the parser are linear in the text, and nesting (brackets and
-quotes) deeper than :data:`MAX_DEPTH` is refused, so no input can make them
-slow or overflow the stack.
+quotes) deeper than :data:`fsm.MAX_DEPTH`, the one nesting limit, is refused,
+so no input can make them slow or overflow the stack.
 
 Every accepted annotation has one canonical text: no space except
 ``", "`` between arguments and ``" | "`` between alternatives, strings in
@@ -37,12 +37,10 @@ import functools
 import keyword
 import re
 import unicodedata
-from typing import Final
 
-__all__ = ["MAX_DEPTH", "AnnotationError", "annotation_problem", "canonical", "parse_types"]
+from ._limits import MAX_DEPTH
 
-#: Brackets and quotes nested deeper than this are refused.
-MAX_DEPTH: Final = 100
+__all__ = ["AnnotationError", "annotation_problem", "canonical", "parse_types"]
 
 _NAME = re.compile(r"[^\W\d]\w*")
 _DIGITS = re.compile(r"[0-9]+")
