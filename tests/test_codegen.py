@@ -163,6 +163,19 @@ def test_payload_types_are_imported_and_modernized(tmp_path: Path) -> None:
     assert typestate.diff(_import(text, tmp_path).A, machine) == []
 
 
+@pytest.mark.parametrize(
+    ("written", "generated"),
+    [
+        ("Union[int, Optional[str]]", "int | str | None"),
+        ("Optional[Union[int, str]]", "int | str | None"),
+        ("Union[Union[int, str], bytes | None]", "int | str | bytes | None"),
+    ],
+)
+def test_nested_unions_are_written_flat(written: str, generated: str) -> None:
+    spec = f"stateDiagram-v2\n    %% types: go(x: {written})\n    [*] --> A\n    A --> B : go(x)\n"
+    assert f"def go(self, x: {generated}) -> B:" in codegen(fsm.parse(spec, name="U"))
+
+
 def test_what_classes_cannot_express_is_a_definition_error() -> None:
     spec = """
     stateDiagram-v2

@@ -446,6 +446,13 @@ def _quote(text: str) -> str:
     return shown
 
 
+def _alternatives(node: ast.expr) -> list[ast.expr]:
+    """The alternatives of a union written with ``|``, or ``[node]``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_alternatives(node.left), *_alternatives(node.right)]
+    return [node]
+
+
 class _Modernize(ast.NodeTransformer):
     """``Optional[X]`` -> ``X | None``, ``Union[A, B]`` -> ``A | B``, ``List`` -> ``list``."""
 
@@ -456,8 +463,11 @@ class _Modernize(ast.NodeTransformer):
             items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             if head.id == "Optional":
                 items = [*items, ast.Constant(None)]
-            result = items[0]
-            for item in items[1:]:
+            # A nested union joins the flat list of alternatives: `A | B | C`,
+            # not `A | (B | C)`, which no type grammar reads.
+            alternatives = [leaf for item in items for leaf in _alternatives(item)]
+            result = alternatives[0]
+            for item in alternatives[1:]:
                 result = ast.BinOp(result, ast.BitOr(), item)
             return result
         return node
