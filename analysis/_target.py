@@ -69,7 +69,7 @@ def _load_object(target: str) -> fsm.Machine:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise TargetError(f"cannot import module {module_name!r}: {exc}") from None
-    except Exception as exc:  # the module's own code failed: the user's to fix, not ours
+    except (Exception, SystemExit) as exc:  # the module's own code failed (or exited)
         raise TargetError(
             f"importing module {module_name!r} raised {type(exc).__name__}: {exc}"
         ) from None
@@ -79,7 +79,7 @@ def _load_object(target: str) -> fsm.Machine:
             value = getattr(value, part)
         except AttributeError:
             raise TargetError(f"module {module_name!r} has no attribute {attribute!r}") from None
-        except Exception as exc:  # a property or __getattr__ of the user's that failed
+        except (Exception, SystemExit) as exc:  # a module __getattr__ of the user's failed
             raise TargetError(
                 f"reading {attribute!r} of module {module_name!r} raised "
                 f"{type(exc).__name__}: {exc}"

@@ -157,6 +157,23 @@ def test_a_module_that_fails_to_import_is_bad_input(tmp_path: Path) -> None:
     )
 
 
+def test_a_module_that_exits_is_bad_input_not_our_exit_status(tmp_path: Path) -> None:
+    (tmp_path / "exiting_spec.py").write_text("import sys\nsys.exit(7)\n", encoding="utf-8")
+    (tmp_path / "lazy_spec.py").write_text(
+        "def __getattr__(name):\n    raise SystemExit(9)\n", encoding="utf-8"
+    )
+    result = typestate("show", "exiting_spec:M", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "typestate: error: importing module 'exiting_spec' raised SystemExit: 7\n",
+    )
+    result = typestate("show", "lazy_spec:M", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "typestate: error: reading 'M' of module 'lazy_spec' raised SystemExit: 9\n",
+    )
+
+
 def test_a_missing_output_folder_is_named_with_the_fix(tmp_path: Path) -> None:
     result = typestate("render", "examples/agent.mmd", "-o", str(tmp_path / "nowhere" / "x.svg"))
     assert (result.returncode, result.stderr) == (
