@@ -556,16 +556,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so that a full disk is reported like any error
         return status
     except BrokenPipeError:  # e.g. `typestate show X | head`: the reader has what it wanted
-        _discard_stdout()
         return EXIT_OK
     except KeyboardInterrupt:
-        _discard_stdout()
         print("typestate: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        # Output the failed command has left in the buffer is dropped, so that
-        # nothing fails again at exit (a full disk, a closed pipe).
-        _discard_stdout()
         status, message = _describe(exc)
         if debug:
             traceback.print_exc()
@@ -626,8 +621,22 @@ def _discard_stdout() -> None:
 
 
 def run() -> NoReturn:  # pragma: no cover - the console script's entry point
-    """Run the command line and exit with its status."""
-    sys.exit(main())
+    """Run the command line and exit with its status.
+
+    Output a failed command left in the buffer is dropped, and so is output
+    that cannot be written (a full disk, a closed pipe), so that nothing fails
+    again at exit. Only the console script does this: ``main()`` called from
+    Python leaves the caller's standard output alone.
+    """
+    status = main()
+    if status in (EXIT_OK, EXIT_FINDINGS):
+        try:
+            sys.stdout.flush()
+        except OSError:
+            _discard_stdout()
+    else:
+        _discard_stdout()
+    sys.exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

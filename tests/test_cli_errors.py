@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -323,3 +324,22 @@ def test_fuzzed_arguments_never_escape(argv: list[str]) -> None:
     assert "Traceback" not in err.getvalue()
     if status == 2:
         assert err.getvalue().count("typestate: error: ") == 1, err.getvalue()
+
+
+def test_main_called_from_python_leaves_standard_output_alone(tmp_path: Path) -> None:
+    script = (
+        "from analysis._cli import main\n"
+        "status = main(['show', 'no-such-file.mmd'])\n"
+        "print('after', status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout == "after 2\n"
+    assert result.stderr.startswith("typestate: error: ")
