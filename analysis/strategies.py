@@ -358,8 +358,8 @@ def payloads(
                 annotation = resolve_annotation(text, namespace)
             except ValueError as error:
                 raise ValueError(
-                    f"{where}: {error}; pass the names it uses in namespace= (to draw "
-                    f"untyped values for a name on purpose, map it to object)"
+                    f"{where}: {error} (to draw untyped values for a name on purpose, "
+                    f"map it to object in namespace=)"
                 ) from None
         fields[name] = _from_annotation(annotation, fallback, where)
     return st.fixed_dictionaries(fields)

@@ -53,8 +53,8 @@ def test_an_unresolvable_annotation_is_an_error_not_untyped_values() -> None:
         strategies.payloads(_typed("lsit[str]"), "go", fallback=st.just(7))
     assert str(caught.value) == (
         "payload 'x' of event 'go': cannot resolve annotation 'lsit[str]': unknown name "
-        "'lsit'; pass it in namespace=; pass the names it uses in namespace= (to draw "
-        "untyped values for a name on purpose, map it to object)"
+        "'lsit'; pass it in namespace= (to draw untyped values for a name on purpose, "
+        "map it to object in namespace=)"
     )
 
 
