@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import cast
 
-from ._errors import DefinitionError, Problem
+from ._errors import DefinitionError, Problem, short_repr
 
 __all__ = ["bad_argument", "pairs", "shown", "type_problems"]
 
@@ -23,7 +23,7 @@ def shown(value: object) -> str:
         return "None"
     kind = type(value).__name__
     article = "an" if kind[:1] in "aeiou" else "a"
-    return f"{value!r:.60} ({article} {kind})"
+    return f"{short_repr(value)} ({article} {kind})"
 
 
 def bad_argument(what: str, expected: str, value: object) -> DefinitionError:

@@ -7,6 +7,7 @@ protocol itself is wrong, the others that a use of a correct protocol is.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -19,6 +20,27 @@ __all__ = [
     "Problem",
     "SnapshotError",
 ]
+
+
+def short_repr(value: object) -> str:
+    """A short repr of any value for a message: bounded in depth and length, never raising.
+
+    A value in a message may come from untrusted data (a snapshot, a JSON
+    document, a constructor argument): deeply nested, megabytes long, or with a
+    ``__repr__`` that raises.
+    """
+    text = _REPR.repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _make_repr() -> reprlib.Repr:
+    shown = reprlib.Repr()
+    shown.maxlevel = 4  # so a deeply nested value never recurses deeply
+    shown.maxstring = shown.maxother = shown.maxlong = 60
+    return shown
+
+
+_REPR: Final = _make_repr()
 
 
 @attrs.frozen

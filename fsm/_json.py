@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from ._annotation import AnnotationError, canonical
-from ._errors import DefinitionError, Problem
+from ._errors import DefinitionError, Problem, short_repr
 from ._limits import check_document_depth
 from ._model import KIND, SCHEMA_VERSION, Transition
 
@@ -113,7 +113,7 @@ class _Reader:
         if not ok:
             shown = _type_name(value)
             if not shown.endswith("does not allow"):
-                shown += f" ({value!r:.60})"
+                shown += f" ({short_repr(value)})"
             self.fail(path, f"expected {what}, got {shown}")
         return ok
 

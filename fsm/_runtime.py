@@ -74,14 +74,20 @@ from __future__ import annotations
 
 import functools
 import inspect
-import reprlib
 import threading
 import types
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
-from ._errors import DefinitionError, FSMError, InvalidTransition, Problem, SnapshotError
+from ._errors import (
+    DefinitionError,
+    FSMError,
+    InvalidTransition,
+    Problem,
+    SnapshotError,
+    short_repr,
+)
 from ._model import ELSE, Transition
 
 if TYPE_CHECKING:
@@ -405,7 +411,7 @@ def _not_a_method(raw: object) -> str:
         return "a class (calling it would construct an object)"
     if hasattr(type(raw), "__get__"):
         return f"a {type(raw).__name__}"
-    return f"a data attribute (got {_short(raw)} of type {type(raw).__name__})"
+    return f"a data attribute (got {short_repr(raw)} of type {type(raw).__name__})"
 
 
 def _on_metaclass(cls: type[Any], name: str) -> bool:
@@ -751,7 +757,7 @@ class BoundMachine:
         if not isinstance(snapshot, Mapping):
             raise SnapshotError(
                 f"snapshot must be a dict as returned by Instance.snapshot() (got "
-                f"{_short(snapshot)} of type {type(snapshot).__name__})"
+                f"{short_repr(snapshot)} of type {type(snapshot).__name__})"
             )
         data: Mapping[object, object] = snapshot  # pyright: ignore[reportUnknownVariableType]
         for key in _SNAPSHOT_KEYS:
@@ -763,7 +769,7 @@ class BoundMachine:
         for extra in data:
             if extra not in _SNAPSHOT_KEYS and extra not in _OPTIONAL_KEYS:
                 raise SnapshotError(
-                    f"snapshot has an unknown key {_short(extra)}; expected only "
+                    f"snapshot has an unknown key {short_repr(extra)}; expected only "
                     f"machine, fingerprint, state and history"
                 )
         strings: list[str] = []
@@ -771,14 +777,14 @@ class BoundMachine:
             value = data[key]
             if not isinstance(value, str):
                 raise SnapshotError(
-                    f"snapshot[{key!r}] must be a string (got {_short(value)} of type "
+                    f"snapshot[{key!r}] must be a string (got {short_repr(value)} of type "
                     f"{type(value).__name__})"
                 )
             strings.append(value)
         name, fingerprint, state = strings
         if name != machine.name:
             raise SnapshotError(
-                f"snapshot is of machine {_short(name)}, not {machine.name!r}; restore it "
+                f"snapshot is of machine {short_repr(name)}, not {machine.name!r}; restore it "
                 f"with the machine it was taken from"
             )
         if fingerprint != self.fingerprint:
@@ -796,7 +802,7 @@ class BoundMachine:
                     f"in a leaf state, such as {machine.resolve(state)!r}"
                 )
             raise SnapshotError(
-                f"snapshot state {_short(state)} is not a state of machine {machine.name!r}; "
+                f"snapshot state {short_repr(state)} is not a state of machine {machine.name!r}; "
                 f"its states are {', '.join(self._leaves)}"
             )
         if "history" not in data:
@@ -807,7 +813,7 @@ class BoundMachine:
         if not isinstance(raw, list):
             raise SnapshotError(
                 f"snapshot['history'] must be a list of [source, event, target] "
-                f"lists (got {_short(raw)} of type {type(raw).__name__})"
+                f"lists (got {short_repr(raw)} of type {type(raw).__name__})"
             )
         steps: list[Step] = []
         items: list[object] = raw  # pyright: ignore[reportUnknownVariableType]
@@ -816,12 +822,12 @@ class BoundMachine:
             if key is None:
                 raise SnapshotError(
                     f"snapshot['history'][{n}] must be a [source, event, target] list "
-                    f"of three strings (got {_short(item)})"
+                    f"of three strings (got {short_repr(item)})"
                 )
             step = self._steps.get(key)
             if step is None:
                 raise SnapshotError(
-                    f"snapshot['history'][{n}] {_short(list(key))} is not a transition of "
+                    f"snapshot['history'][{n}] {short_repr(list(key))} is not a transition of "
                     f"machine {self.machine.name!r}; the history was edited or is of "
                     f"another machine"
                 )
@@ -853,22 +859,6 @@ def _step_key(item: object) -> tuple[str, str, str] | None:
 
 def _positive_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _short(value: object) -> str:
-    """A short repr of any value: bounded in depth and length, and never raising."""
-    text = _REPR.repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _make_repr() -> reprlib.Repr:
-    shown = reprlib.Repr()
-    shown.maxlevel = 4  # so a deeply nested value never recurses deeply
-    shown.maxstring = shown.maxother = shown.maxlong = 60
-    return shown
-
-
-_REPR: Final = _make_repr()
 
 
 def _name_of(function: object) -> str:
@@ -1118,7 +1108,7 @@ class Instance:
                 event,
                 None,
                 route.decider_label,
-                f"it returned {_short(choice)}; return one of {targets}",
+                f"it returned {short_repr(choice)}; return one of {targets}",
             )
         return option
 

@@ -150,3 +150,35 @@ def test_fuzzed_constructor_arguments_raise_only_definition_error(**fields: Any)
     # Whatever is accepted is a proper machine: it round-trips through the DSL and JSON.
     assert Machine.from_dict(built.to_dict()) == built
     assert fsm.parse(fsm.dumps(built)) == built
+
+
+class _BadRepr:
+    def __repr__(self) -> str:
+        raise ZeroDivisionError
+
+
+def _deep(levels: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Machine("m", ["A"], "A", final=_BadRepr()),  # type: ignore[arg-type]
+        lambda: Transition("A", "e", "A", params=_deep(100_000)),  # type: ignore[arg-type]
+        lambda: Machine(
+            "m",
+            ["A"],
+            "A",
+            transitions=[Transition("A", "e", "A", branch=_deep(100_000))],  # type: ignore[arg-type]
+        ),
+    ],
+    ids=["raising-repr", "deep-params", "deep-branch"],
+)
+def test_a_hostile_argument_is_named_briefly_in_a_definition_error(build: Any) -> None:
+    with pytest.raises(DefinitionError) as info:
+        build()
+    assert len(str(info.value)) < 300
