@@ -42,6 +42,9 @@ def _make_repr() -> reprlib.Repr:
 
 _REPR: Final = _make_repr()
 
+# How much of a source line a problem shows, around its column.
+_SOURCE_WIDTH: Final = 120
+
 
 @attrs.frozen
 class Problem:
@@ -79,8 +82,16 @@ class Problem:
         text = where + self.message
         if self.line is not None and self.source_line:
             shown = self.source_line.expandtabs(1)
-            caret = " " * max((self.column or 1) - 1, 0) + "^"
-            text += f"\n    {shown}\n    {caret}"
+            at = max((self.column or 1) - 1, 0)
+            if len(shown) > _SOURCE_WIDTH:
+                # A line may be megabytes long: show the part around the caret.
+                start = max(0, min(at - _SOURCE_WIDTH // 2, len(shown) - _SOURCE_WIDTH))
+                window = shown[start : start + _SOURCE_WIDTH]
+                before = "..." if start > 0 else ""
+                after = "..." if start + _SOURCE_WIDTH < len(shown) else ""
+                shown = before + window + after
+                at = at - start + len(before)
+            text += f"\n    {shown}\n    {' ' * at}^"
         return text
 
 

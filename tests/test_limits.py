@@ -339,3 +339,15 @@ def test_drawing_many_superstates_is_linear() -> None:
 
     ratio = growth(make, 600)
     assert ratio < 8, f"4x the superstates took {ratio:.1f}x the time"
+
+
+def test_a_problem_shows_only_the_part_of_a_long_line_around_its_column() -> None:
+    text = "stateDiagram-v2\n%% types: " + "e(a: int), " * 10_000 + "\n[*] --> A\nA --> B : e\n"
+    with pytest.raises(fsm.DefinitionError) as info:
+        fsm.parse(text)
+    assert len(info.value.problems) == 10_000
+    assert len(str(info.value)) < 40_000  # 100 problems shown, each a short window
+    second = str(info.value.problems[1]).splitlines()
+    assert second[1].startswith("    %% types: e(a: int), ")
+    assert second[1].endswith("...")
+    assert second[2] == " " * (4 + 32) + "^"  # column 33
