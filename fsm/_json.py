@@ -75,6 +75,8 @@ def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _cut(text: str, limit: int) -> str:
+    # A key may hold a lone surrogate, which no writer can carry: escape it.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... ({len(text) - limit:,} more characters)"

@@ -317,3 +317,10 @@ def test_a_huge_key_or_value_is_named_by_its_start() -> None:
     assert unknown.path.startswith("$.xxxx")
     assert unknown.path.endswith("... (999,802 more characters)")
     assert len(unknown.message) < 500
+
+
+def test_a_lone_surrogate_in_a_key_is_escaped_in_the_problem() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Machine.from_dict({**small().to_dict(), "\ud800": 1})
+    assert str(info.value).encode("utf-8")
+    assert info.value.problems[0].path == "$.\\ud800"
