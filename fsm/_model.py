@@ -20,7 +20,7 @@ import attrs
 from ._annotation import annotation_problem
 from ._arguments import bad_argument, pairs, type_problems
 from ._arguments import shown as _shown_value
-from ._errors import DefinitionError, Problem
+from ._errors import DefinitionError, Problem, short_repr
 from ._frozen import FrozenMap
 from ._limits import MAX_DEPTH
 from ._names import keyword_problem, title_problem
@@ -513,7 +513,9 @@ class _Issue:
 
 def _name_problem(kind: str, value: object) -> str | None:
     if not isinstance(value, str):
-        return f"{kind} name must be a string (got {value!r} of type {type(value).__name__})"
+        return (
+            f"{kind} name must be a string (got {short_repr(value)} of type {type(value).__name__})"
+        )
     if value == "":
         return f"{kind} name is empty; give it a name"
     if not _NAME.match(value):
@@ -663,7 +665,10 @@ def _validate(m: Machine) -> list[_Issue]:
     def name_problem(kind: str, value: object) -> str | None:
         key = (kind, value)
         if key not in name_checks:
-            name_checks[key] = _name_problem(kind, value)
+            problem = _name_problem(kind, value)
+            if problem is None and kind in ("guard", "action"):
+                problem = _private_problem(kind, cast("str", value))
+            name_checks[key] = problem
         return name_checks[key]
 
     for n, item in enumerate(m.transitions):
@@ -687,7 +692,7 @@ def _validate(m: Machine) -> list[_Issue]:
         if problem is not None:
             add(_Issue(f"{problem} (in {t.describe()})", transition=n))
         if t.guard is not None:
-            problem = name_problem("guard", t.guard) or _private_problem("guard", t.guard)
+            problem = name_problem("guard", t.guard)
             if problem is not None:
                 add(_Issue(f"{problem} (in {t.describe()})", transition=n))
             if t.branch:
@@ -699,7 +704,7 @@ def _validate(m: Machine) -> list[_Issue]:
                     )
                 )
         for action in t.actions:
-            problem = name_problem("action", action) or _private_problem("action", action)
+            problem = name_problem("action", action)
             if problem is not None:
                 add(_Issue(f"{problem} (in {t.describe()})", transition=n))
         seen_params: set[str] = set()
