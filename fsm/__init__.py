@@ -15,12 +15,12 @@ from ._errors import SnapshotError as SnapshotError
 from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
-from ._model import Transition as Transition
 from ._model import is_name as is_name
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._transition import Transition as Transition
 
 __all__ = [
     "MAX_DEPTH",

@@ -34,11 +34,13 @@ from typing import Final
 
 import attrs
 
+from . import _json
 from ._annotation import parse_types
 from ._errors import MAX_PROBLEMS, DefinitionError, Problem
-from ._limits import MAX_DEPTH, check_json_text_depth
-from ._model import Machine, Transition, is_name
+from ._limits import MAX_DEPTH
+from ._model import Machine, is_name
 from ._names import mermaid_lines
+from ._transition import Transition
 
 __all__ = ["dumps", "load", "parse"]
 
@@ -936,26 +938,7 @@ def load(path: str | Path, *, name: str | None = None, title: str | None = None)
     suffix = path.suffix.lower()
     default = name or path.stem
     if suffix == ".json":
-        from ._json import object_pairs  # imported when used, as Machine.from_dict does
-
-        check_json_text_depth(text, shown)
-        try:
-            document = json.loads(text, object_pairs_hook=object_pairs)
-        except ValueError as exc:
-            json_line: int | None = getattr(exc, "lineno", None)
-            json_column: int | None = getattr(exc, "colno", None)
-            message = getattr(exc, "msg", str(exc))
-            rows = text.splitlines()
-            source = rows[json_line - 1] if json_line and json_line <= len(rows) else None
-            raise DefinitionError(
-                Problem(
-                    f"not valid JSON: {message}",
-                    line=json_line,
-                    column=json_column,
-                    source_line=source,
-                    filename=shown,
-                )
-            ) from None
+        document = _json.read_text(text, shown)
         try:
             return Machine.from_dict(document)
         except DefinitionError as exc:

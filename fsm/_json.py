@@ -1,4 +1,9 @@
-"""Reading the JSON form of a Machine, with errors that name the JSON path.
+"""The JSON form of a Machine: writing it, reading it with errors that name the JSON path.
+
+This module holds all of the format; :meth:`fsm.Machine.to_dict`,
+:meth:`fsm.Machine.from_dict`, :attr:`fsm.Machine.fingerprint` and
+:func:`fsm.load` (for ``.json`` files) call it. It sits below the Machine: it
+builds the keyword arguments of a Machine, and the Machine builds itself.
 
 The document (schema version 1) is::
 
@@ -25,17 +30,36 @@ Unknown keys are refused, so that a typo never silently drops information.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import attrs
 
 from ._annotation import AnnotationError, canonical
 from ._errors import DefinitionError, Problem, short_repr
-from ._limits import check_document_depth
-from ._model import KIND, SCHEMA_VERSION, Transition
+from ._limits import check_document_depth, check_json_text_depth
+from ._transition import Transition
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["machine_fields", "object_pairs"]
+    from ._model import Machine
+
+__all__ = [
+    "KIND",
+    "SCHEMA_VERSION",
+    "document",
+    "fingerprint",
+    "located",
+    "machine_fields",
+    "object_pairs",
+    "read_text",
+]
+
+#: The version of the JSON document written by :meth:`Machine.to_dict`.
+SCHEMA_VERSION: Final = 1
+KIND: Final = "typestate.machine"
 
 _TOP_KEYS = (
     "kind",
@@ -49,6 +73,94 @@ _TOP_KEYS = (
     "transitions",
 )
 _TRANSITION_KEYS = ("source", "event", "target", "guard", "actions", "params", "branch")
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def document(machine: Machine) -> dict[str, Any]:
+    """``machine`` as a JSON-safe dict: the body of :meth:`fsm.Machine.to_dict`."""
+    order = {state: n for n, state in enumerate(machine.states)}
+    transitions: list[dict[str, Any]] = []
+    for t in machine.transitions:
+        item: dict[str, Any] = {
+            "source": t.source,
+            "event": t.event,
+            "target": t.target,
+        }
+        if t.guard is not None:
+            item["guard"] = t.guard
+        if t.actions:
+            item["actions"] = list(t.actions)
+        if t.params:
+            item["params"] = [[name, ann] for name, ann in t.params]
+        if t.branch:
+            item["branch"] = True
+        transitions.append(item)
+    parents = machine.parents
+    entries = machine.entries
+    return {
+        "kind": KIND,
+        "version": SCHEMA_VERSION,
+        "name": machine.name,
+        "states": list(machine.states),
+        "initial": machine.initial,
+        "final": sorted(machine.final, key=order.__getitem__),
+        "parents": {s: parents[s] for s in machine.states if s in parents},
+        "entries": {s: entries[s] for s in machine.states if s in entries},
+        "transitions": transitions,
+    }
+
+
+def fingerprint(machine: Machine) -> str:
+    """The sha256 (hex) of ``machine``'s canonical JSON: sorted keys, no spaces."""
+    canonical_text = json.dumps(document(machine), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical_text.encode("utf-8")).hexdigest()
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def read_text(text: str, filename: str) -> object:
+    """Parse the text of a JSON file into a document for :meth:`fsm.Machine.from_dict`.
+
+    Raises:
+        DefinitionError: the text is too deeply nested or not valid JSON (the
+            problem gives the line and column).
+    """
+    check_json_text_depth(text, filename)
+    try:
+        return json.loads(text, object_pairs_hook=object_pairs)
+    except ValueError as exc:
+        line: int | None = getattr(exc, "lineno", None)
+        column: int | None = getattr(exc, "colno", None)
+        message = getattr(exc, "msg", str(exc))
+        rows = text.splitlines()
+        source = rows[line - 1] if line and line <= len(rows) else None
+        raise DefinitionError(
+            Problem(
+                f"not valid JSON: {message}",
+                line=line,
+                column=column,
+                source_line=source,
+                filename=filename,
+            )
+        ) from None
+
+
+def located(error: DefinitionError) -> DefinitionError:
+    """``error`` (from building a Machine out of a document) with JSON paths.
+
+    A problem about a transition points at ``$.transitions[n]``; any other at ``$``.
+    """
+    return DefinitionError(
+        [
+            attrs.evolve(
+                p, path=f"$.transitions[{p.transition}]" if p.transition is not None else "$"
+            )
+            for p in error.problems
+        ]
+    )
 
 
 class _Repeated(dict[str, Any]):

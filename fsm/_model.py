@@ -1,4 +1,4 @@
-"""The model: :class:`Transition` and the immutable :class:`Machine`.
+"""The model: the immutable :class:`Machine`.
 
 A Machine is a value. It is validated once, when it is built, and every problem
 found is reported together in one :class:`~fsm.DefinitionError`. Construction
@@ -8,22 +8,23 @@ and the analysis never search lists.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import keyword
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from . import _json
 from ._annotation import annotation_problem
-from ._arguments import bad_argument, pairs, type_problems
+from ._arguments import bad_argument, type_problems
 from ._arguments import shown as _shown_value
 from ._errors import DefinitionError, Problem, short_repr
 from ._frozen import FrozenMap
 from ._limits import MAX_DEPTH
 from ._names import keyword_problem, title_problem
+from ._runtime import bind
+from ._transition import ELSE, Transition, strings
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -31,20 +32,10 @@ if TYPE_CHECKING:
     from ._runtime import BoundMachine, Instance, Listener
 
 __all__ = [
-    "ELSE",
-    "SCHEMA_VERSION",
     "Compiled",
     "Machine",
-    "Transition",
     "is_name",
 ]
-
-#: The guard that marks the fallback of a guarded group (``[else]`` in the DSL).
-ELSE: Final = "else"
-
-#: The version of the JSON document written by :meth:`Machine.to_dict`.
-SCHEMA_VERSION: Final = 1
-KIND: Final = "typestate.machine"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -56,14 +47,6 @@ def is_name(text: object) -> bool:
     Mermaid state ids and valid Python names for code generation.
     """
     return isinstance(text, str) and _NAME.match(text) is not None
-
-
-def _params(
-    value: Iterable[tuple[str, str | None]],
-) -> tuple[tuple[str, str | None], ...]:
-    if value == ():
-        return ()  # the common case, kept cheap for machines of millions of transitions
-    return pairs(value)
 
 
 def _final(value: Iterable[str]) -> frozenset[str]:
@@ -84,84 +67,9 @@ def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
 
 def _states(value: Iterable[str]) -> tuple[str, ...]:
     try:
-        return _strings(value)
+        return strings(value)
     except TypeError:
         raise bad_argument("states", "an iterable of state names", value) from None
-
-
-def _actions(value: Iterable[str]) -> tuple[str, ...]:
-    try:
-        return _strings(value)
-    except TypeError:
-        raise bad_argument("actions", "an iterable of action names", value) from None
-
-
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    if type(value) is tuple:
-        return value  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, str):
-        # A bare string would be split into characters; keep it whole instead.
-        return (value,)
-    return tuple(value)
-
-
-@attrs.frozen(repr=False)
-class Transition:
-    """One transition: in ``source``, the ``event`` moves to ``target``.
-
-    Args:
-        source: the state the transition leaves (a superstate's transitions
-            apply in each of its substates that do not define the same event).
-        event: the event's name.
-        target: the state entered (a superstate means its entry substate).
-        guard: the name of a predicate that must hold for this transition to
-            be taken, ``"else"`` for the fallback of a guarded group, or None.
-        actions: names of the actions run when the transition is taken.
-        params: the event's payload as ``(name, annotation)`` pairs; the
-            annotation is a Python type written as a string, or None.
-        branch: True when this transition is one outcome of a branch: several
-            unguarded transitions on one ``(source, event)`` whose outcome the
-            implementation decides (a typestate method returning ``A | B``).
-    """
-
-    source: str
-    event: str
-    target: str
-    guard: str | None = None
-    actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
-    params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
-    branch: bool = False
-
-    def __repr__(self) -> str:
-        extra = ""
-        if self.guard is not None:
-            extra += f", guard={self.guard!r}"
-        if self.actions:
-            extra += f", actions={self.actions!r}"
-        if self.params:
-            extra += f", params={self.params!r}"
-        if self.branch:
-            extra += ", branch=True"
-        return f"Transition({self.source!r}, {self.event!r}, {self.target!r}{extra})"
-
-    @property
-    def label(self) -> str:
-        """The transition's label as the DSL writes it: ``event(p) [guard] / a``."""
-        text = self.event
-        if self.params:
-            text += "(" + ", ".join(name for name, _ in self.params) + ")"
-        if self.branch:
-            text += " [branch]"
-        elif self.guard is not None:
-            text += f" [{self.guard}]"
-        if self.actions:
-            text += " / " + ", ".join(self.actions)
-        return text
-
-    def describe(self) -> str:
-        """A short text naming the transition, for messages: ``A --go--> B``."""
-        guard = f" [{self.guard}]" if self.guard is not None else ""
-        return f"{self.source} --{self.event}{guard}--> {self.target}"
 
 
 @attrs.frozen
@@ -359,44 +267,16 @@ class Machine:
         """A stable sha256 of the machine's canonical JSON form (hex)."""
         # Computed on first use: a machine is immutable, and snapshots ask often.
         if self._fingerprint is None:
-            canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            digest = _json.fingerprint(self)
             object.__setattr__(self, "_fingerprint", digest)
             return digest
         return self._fingerprint
 
-    # -- JSON ---------------------------------------------------------------------
+    # -- JSON (see fsm._json) -----------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
         """This machine as a JSON-safe dict (see ``docs/reference/json.md``)."""
-        order = {state: n for n, state in enumerate(self.states)}
-        transitions: list[dict[str, Any]] = []
-        for t in self.transitions:
-            item: dict[str, Any] = {
-                "source": t.source,
-                "event": t.event,
-                "target": t.target,
-            }
-            if t.guard is not None:
-                item["guard"] = t.guard
-            if t.actions:
-                item["actions"] = list(t.actions)
-            if t.params:
-                item["params"] = [[name, ann] for name, ann in t.params]
-            if t.branch:
-                item["branch"] = True
-            transitions.append(item)
-        return {
-            "kind": KIND,
-            "version": SCHEMA_VERSION,
-            "name": self.name,
-            "states": list(self.states),
-            "initial": self.initial,
-            "final": sorted(self.final, key=order.__getitem__),
-            "parents": {s: self.parents[s] for s in self.states if s in self.parents},
-            "entries": {s: self.entries[s] for s in self.states if s in self.entries},
-            "transitions": transitions,
-        }
+        return _json.document(self)
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
@@ -407,23 +287,11 @@ class Machine:
                 JSON path, such as ``$.transitions[2].event``) or describes an
                 invalid machine.
         """
-        from ._json import machine_fields
-
-        fields = machine_fields(data)
+        fields = _json.machine_fields(data)
         try:
             return cls(**fields)
         except DefinitionError as error:
-            raise DefinitionError(
-                [
-                    attrs.evolve(
-                        p,
-                        path=(
-                            f"$.transitions[{p.transition}]" if p.transition is not None else "$"
-                        ),
-                    )
-                    for p in error.problems
-                ]
-            ) from None
+            raise _json.located(error) from None
 
     # -- runtime (see fsm._runtime) ------------------------------------------------
 
@@ -456,8 +324,6 @@ class Machine:
                 the metaclass), or ``handlers`` has a name the machine does not
                 use.
         """
-        from ._runtime import bind
-
         return bind(self, context_type, handlers=handlers, listeners=listeners)
 
     def start(

@@ -88,7 +88,7 @@ from ._errors import (
     SnapshotError,
     short_repr,
 )
-from ._model import ELSE, Transition
+from ._transition import ELSE, Transition
 
 if TYPE_CHECKING:
     import asyncio

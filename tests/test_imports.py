@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +37,61 @@ def test_public_classes_show_their_public_module() -> None:
             value = getattr(module, name)
             if isinstance(value, type):
                 assert value.__module__ == module.__name__, f"{module.__name__}.{name}"
+
+
+def _imports_of(path: Path, package: str) -> set[str]:
+    """Our modules that the file at ``path`` imports, anywhere in it (lazy imports too).
+
+    Imports under ``if TYPE_CHECKING:`` are left out: they never run.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            skipped.update(id(child) for top in node.body for child in ast.walk(top))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                # Our packages are flat: a relative import names a module of the same package.
+                names = [f"{package}.{node.module}"] if node.module else []
+                names += [f"{package}.{alias.name}" for alias in node.names if not node.module]
+                found.update(names)
+            elif node.module:
+                found.add(node.module)
+    return {name for name in found if name.split(".")[0] in PACKAGES}
+
+
+PACKAGES = ("fsm", "typestate", "analysis")
+
+
+def test_no_import_cycle_between_our_modules() -> None:
+    root = Path(__file__).parent.parent
+    graph: dict[str, set[str]] = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).glob("*.py")):
+            module = package if path.stem == "__init__" else f"{package}.{path.stem}"
+            graph[module] = _imports_of(path, package)
+    # A package imports its __init__ first: `fsm._x` importing `fsm` is `fsm`.
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if target == module.rpartition(".")[0]:
+                continue  # a private module importing its own package's public face
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []

@@ -1,0 +1,102 @@
+"""A :class:`Transition`: one edge of a Machine, with its guard, actions and payload types.
+
+It sits below the Machine so that the modules the Machine uses (the JSON form,
+the runtime) can read transitions without importing the Machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from ._arguments import bad_argument, pairs
+
+__all__ = ["ELSE", "Transition", "strings"]
+
+#: The guard that marks the fallback of a guarded group (``[else]`` in the DSL).
+ELSE: Final = "else"
+
+
+def _params(
+    value: Iterable[tuple[str, str | None]],
+) -> tuple[tuple[str, str | None], ...]:
+    if value == ():
+        return ()  # the common case, kept cheap for machines of millions of transitions
+    return pairs(value)
+
+
+def _actions(value: Iterable[str]) -> tuple[str, ...]:
+    try:
+        return strings(value)
+    except TypeError:
+        raise bad_argument("actions", "an iterable of action names", value) from None
+
+
+def strings(value: Iterable[str]) -> tuple[str, ...]:
+    """``value`` as a tuple of names; a bare string is one name, not its characters."""
+    if type(value) is tuple:
+        return value  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen(repr=False)
+class Transition:
+    """One transition: in ``source``, the ``event`` moves to ``target``.
+
+    Args:
+        source: the state the transition leaves (a superstate's transitions
+            apply in each of its substates that do not define the same event).
+        event: the event's name.
+        target: the state entered (a superstate means its entry substate).
+        guard: the name of a predicate that must hold for this transition to
+            be taken, ``"else"`` for the fallback of a guarded group, or None.
+        actions: names of the actions run when the transition is taken.
+        params: the event's payload as ``(name, annotation)`` pairs; the
+            annotation is a Python type written as a string, or None.
+        branch: True when this transition is one outcome of a branch: several
+            unguarded transitions on one ``(source, event)`` whose outcome the
+            implementation decides (a typestate method returning ``A | B``).
+    """
+
+    source: str
+    event: str
+    target: str
+    guard: str | None = None
+    actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
+    params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
+    branch: bool = False
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self.guard is not None:
+            extra += f", guard={self.guard!r}"
+        if self.actions:
+            extra += f", actions={self.actions!r}"
+        if self.params:
+            extra += f", params={self.params!r}"
+        if self.branch:
+            extra += ", branch=True"
+        return f"Transition({self.source!r}, {self.event!r}, {self.target!r}{extra})"
+
+    @property
+    def label(self) -> str:
+        """The transition's label as the DSL writes it: ``event(p) [guard] / a``."""
+        text = self.event
+        if self.params:
+            text += "(" + ", ".join(name for name, _ in self.params) + ")"
+        if self.branch:
+            text += " [branch]"
+        elif self.guard is not None:
+            text += f" [{self.guard}]"
+        if self.actions:
+            text += " / " + ", ".join(self.actions)
+        return text
+
+    def describe(self) -> str:
+        """A short text naming the transition, for messages: ``A --go--> B``."""
+        guard = f" [{self.guard}]" if self.guard is not None else ""
+        return f"{self.source} --{self.event}{guard}--> {self.target}"
