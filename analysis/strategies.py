@@ -34,7 +34,8 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 import fsm
-from fsm._annotation import AnnotationError, canonical
+from fsm import AnnotationError
+from fsm import canonical_annotation as canonical
 
 from ._walk import Walker
 

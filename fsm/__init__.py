@@ -4,6 +4,8 @@ One immutable :class:`Machine`, built from Python calls, from the text DSL (a
 strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 """
 
+from ._annotation import AnnotationError as AnnotationError
+from ._annotation import canonical as canonical_annotation
 from ._dsl import dumps as dumps
 from ._dsl import load as load
 from ._dsl import parse as parse
@@ -24,6 +26,7 @@ from ._transition import Transition as Transition
 
 __all__ = [
     "MAX_DEPTH",
+    "AnnotationError",
     "BoundMachine",
     "Compiled",
     "DefinitionError",
@@ -36,6 +39,7 @@ __all__ = [
     "Step",
     "Transition",
     "TransitionFailed",
+    "canonical_annotation",
     "dumps",
     "is_name",
     "load",

@@ -54,7 +54,12 @@ _PUNCTUATION = "[](),|:"
 
 
 class AnnotationError(Exception):
-    """A text that is not a type of the grammar, with the offset of the culprit."""
+    """A text that is not a payload type of the grammar.
+
+    Attributes:
+        message: what is wrong, naming the culprit.
+        offset: the 0-based position of the offending token in the text.
+    """
 
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
@@ -63,20 +68,25 @@ class AnnotationError(Exception):
 
 
 def canonical(text: str) -> str:
-    """The canonical form of the type ``text``.
+    """The canonical form of the payload type ``text`` (``fsm.canonical_annotation``).
+
+    A Machine holds payload types in this form only; a tool that reads
+    annotations from elsewhere (a signature, a file) passes them through this
+    first. Nothing is imported or evaluated.
 
     Raises:
         AnnotationError: ``text`` is not a type of the grammar; ``offset`` is
             the 0-based position of the offending token.
 
     Examples:
+        >>> from fsm import canonical_annotation as canonical
         >>> canonical(" dict[str,list[ int ]]|None ")
         'dict[str, list[int]] | None'
         >>> canonical("__import__('os')")
         Traceback (most recent call last):
           ...
-        fsm._annotation.AnnotationError: names starting with '__' are not allowed in a type (got '__import__')
-    """  # noqa: E501
+        fsm.AnnotationError: names starting with '__' are not allowed in a type (got '__import__')
+    """
     parser = _Parser(text, 0, len(text), 0)
     result = parser.union(0)
     parser.expect_end()
@@ -487,3 +497,6 @@ class _Parser:
         if self.token.kind == "end" or self.at(",") or self.at(")"):
             raise self.fail(f"payload {token.text!r} has ':' but no type after it", token.start)
         return token.text, self.union(0)
+
+
+AnnotationError.__module__ = "fsm"

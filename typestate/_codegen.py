@@ -33,8 +33,8 @@ import builtins
 import keyword
 import sys
 
-from fsm import DefinitionError, Machine, Transition
-from fsm._annotation import AnnotationError, annotation_problem, canonical
+from fsm import AnnotationError, DefinitionError, Machine, Transition
+from fsm import canonical_annotation as canonical
 
 __all__ = ["codegen"]
 
@@ -210,9 +210,13 @@ class _Generator:
         # Only what the type grammar accepts reaches the module: a Machine
         # holds canonical annotations, and this checks again rather than trust
         # that the Machine was built through its constructor.
-        problem = annotation_problem(text)
-        if problem is not None:
-            self.problems.append(f"event {event!r}: {problem}")
+        try:
+            text = canonical(text)
+        except AnnotationError as error:
+            self.problems.append(
+                f"event {event!r}: annotation {text!r} is not a type: {error.message} "
+                f"(at offset {error.offset})"
+            )
             return "object"
         tree = _Modernize().visit(ast.parse(text, mode="eval"))
         for node in ast.walk(tree):

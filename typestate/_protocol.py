@@ -21,8 +21,8 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from fsm import DefinitionError, Machine, Transition
-from fsm._annotation import AnnotationError, canonical
+from fsm import AnnotationError, DefinitionError, Machine, Transition
+from fsm import canonical_annotation as canonical
 
 from ._state import SELF, State, TransitionInfo, as_state, resolve_targets, type_name
 
