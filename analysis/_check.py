@@ -126,11 +126,6 @@ class Report:
         return self.to_text()
 
 
-for _cls in (Finding, Report):
-    _cls.__module__ = "analysis"
-del _cls
-
-
 def _names(machine: fsm.Machine, numbers: Iterable[int]) -> tuple[str, ...]:
     return tuple(machine.states[n] for n in sorted(numbers))
 

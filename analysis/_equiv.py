@@ -42,9 +42,6 @@ class Equivalence:
         return self.equivalent
 
 
-Equivalence.__module__ = "analysis"
-
-
 def _moves(machine: fsm.Machine) -> _Moves:
     c = machine.compiled
     moves: _Moves = []

@@ -55,9 +55,6 @@ class Cover:
         return len(self.traces)
 
 
-Cover.__module__ = "analysis"
-
-
 def _cover(g: Graph, edge_paths: list[list[int]], required: int, lower_bound: int) -> Cover:
     m = g.machine
     tails = _edge_tails(g)

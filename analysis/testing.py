@@ -679,8 +679,3 @@ def _allowed(walker: Walker, states: tuple[str, ...]) -> tuple[str, ...]:
             if event not in found:
                 found.append(event)
     return tuple(found)
-
-
-for _cls in (Adapter, ConformanceFailure, Coverage, InstanceAdapter, ProtocolAdapter, TraceCheck):
-    _cls.__module__ = "analysis.testing"
-del _cls

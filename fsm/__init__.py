@@ -45,3 +45,18 @@ __all__ = [
     "load",
     "parse",
 ]
+
+
+# The one place that gives what this package exports its public path
+# (fsm.Machine, not fsm._model.Machine): reprs, tracebacks, the docs and
+# pickle read ``__module__`` and ``__qualname__``.
+def _show_public_paths() -> None:
+    for name in __all__:
+        value = globals()[name]
+        if getattr(value, "__module__", "").startswith(f"{__name__}._"):
+            value.__module__ = __name__
+            value.__qualname__ = value.__name__ = name
+
+
+_show_public_paths()
+del _show_public_paths

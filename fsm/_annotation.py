@@ -497,6 +497,3 @@ class _Parser:
         if self.token.kind == "end" or self.at(",") or self.at(")"):
             raise self.fail(f"payload {token.text!r} has ':' but no type after it", token.start)
         return token.text, self.union(0)
-
-
-AnnotationError.__module__ = "fsm"

@@ -212,8 +212,3 @@ class InvalidTransition(FSMError):
 
 class SnapshotError(FSMError, ValueError):
     """A snapshot cannot be restored: malformed, or of another machine or state."""
-
-
-for _cls in (Problem, FSMError, DefinitionError, InvalidTransition, SnapshotError):
-    _cls.__module__ = "fsm"
-del _cls

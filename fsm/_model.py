@@ -853,8 +853,3 @@ def _compile(m: Machine) -> Compiled:
         targets=tuple([leaf_of[state_index[t.target]] for t in transitions]),
         dispatch=tuple(dispatch),
     )
-
-
-for _cls in (Transition, Machine, Compiled):
-    _cls.__module__ = "fsm"
-del _cls

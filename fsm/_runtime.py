@@ -1298,7 +1298,6 @@ class _LockedInstance(Instance):
 
 _new_instance: Final = object.__new__
 
-for _cls in (Step, TransitionFailed, BoundMachine, Instance, _LockedInstance):
-    _cls.__module__ = "fsm"
+# Disguised as the public class it extends (fsm/__init__.py names the others).
+_LockedInstance.__module__ = "fsm"
 _LockedInstance.__qualname__ = _LockedInstance.__name__ = "Instance"
-del _cls

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import inspect
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -28,15 +30,31 @@ def test_public_names_are_exported_and_exist(package: str) -> None:
         assert hasattr(module, name), f"{package}.{name} is in __all__ but missing"
 
 
-def test_public_classes_show_their_public_module() -> None:
-    import fsm
-    import typestate
+@pytest.mark.parametrize("package", ["fsm", "typestate", "analysis"])
+def test_public_classes_and_functions_show_their_public_path(package: str) -> None:
+    module = __import__(package)
+    for name in module.__all__:
+        value = getattr(module, name)
+        if isinstance(value, type) or inspect.isfunction(value):
+            assert (value.__module__, value.__qualname__) == (package, name)
 
-    for module in (fsm, typestate):
-        for name in module.__all__:
-            value = getattr(module, name)
-            if isinstance(value, type):
-                assert value.__module__ == module.__name__, f"{module.__name__}.{name}"
+
+def test_public_values_pickle_by_their_public_path() -> None:
+    import analysis
+    import fsm
+
+    machine = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go\nB --> [*]", name="M")
+    values = [
+        machine,
+        machine.transitions[0],
+        fsm.Problem("bad", line=1),
+        fsm.Step("A", "go", "B"),
+        analysis.check(machine),
+        analysis.transition_cover(machine),
+        fsm.parse,
+    ]
+    for value in values:
+        assert pickle.loads(pickle.dumps(value)) == value
 
 
 def _imports_of(path: Path, package: str) -> set[str]:

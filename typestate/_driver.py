@@ -143,6 +143,3 @@ def drive(
     if machine is None:
         machine = protocol(type(state), namespace=namespace)
     return Driver(state, machine)
-
-
-Driver.__module__ = "typestate"

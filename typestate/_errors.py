@@ -93,8 +93,3 @@ class ProtocolViolation(FSMError, TypeError):
     ) -> tuple[type[ProtocolViolation], tuple[str, str, str, tuple[str, ...]], dict[str, object]]:
         # The third item keeps what else is in __dict__, such as __notes__.
         return (type(self), (self.state, self.method, self.returned, self.expected), self.__dict__)
-
-
-for _cls in (StateConsumed, ProtocolViolation):
-    _cls.__module__ = "typestate"
-del _cls

@@ -601,6 +601,3 @@ def as_state(value: object) -> type[State] | None:
     if isinstance(value, type) and issubclass(value, State) and value is not State:
         return value
     return None
-
-
-State.__module__ = "typestate"
