@@ -17,7 +17,7 @@ from ._errors import SnapshotError as SnapshotError
 from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
-from ._model import is_name as is_name
+from ._names import is_name as is_name
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step

@@ -38,8 +38,8 @@ from . import _json
 from ._annotation import parse_types
 from ._errors import MAX_PROBLEMS, DefinitionError, Problem
 from ._limits import MAX_DEPTH
-from ._model import Machine, is_name
-from ._names import mermaid_lines
+from ._model import Machine
+from ._names import is_name, mermaid_lines
 from ._transition import Transition
 
 __all__ = ["dumps", "load", "parse"]
@@ -705,88 +705,94 @@ def _parse_label(
     col = column + (len(label) - len(label.lstrip()))
     match = _LABEL.match(text)
     if not match:
-        head = re.match(_IDENT, text)
-        if head is None:
-            error(
-                line,
-                col,
-                f"the label must start with an event name (an identifier), got {text[:40]!r}",
-            )
-        elif ":" in text or ";" in text:
-            bad = min(i for i in (text.find(":"), text.find(";")) if i >= 0)
-            error(
-                line,
-                col + bad,
-                f"{text[bad]!r} is not allowed in a label (Mermaid 10 cannot draw it); "
-                f"write 'event(payload) [guard] / action, action'",
-            )
-        else:
-            error(
-                line,
-                col,
-                f"cannot read the label {text[:60]!r}; write 'event(payload) [guard] / "
-                f"action, action', each part optional but the event",
-            )
+        error(line, *_unreadable_label(text, col))
         return None
-    ok = True
-    event = match.group("event")
+    failed = False
+
+    def report(at: int, message: str) -> None:
+        nonlocal failed
+        failed = True
+        error(line, at, message)
+
     names: tuple[str, ...] | None = None
     if match.group("params") is not None:
-        found: list[str] = []
-        base = col + match.start("names")
         raw_names = match.group("names")
+        names = ()  # `event()`: an empty payload
         if raw_names.strip():
-            for start, part in _split_top(raw_names, base):
-                piece = part.strip()
-                if not is_name(piece):
-                    where = start + (len(part) - len(part.lstrip()))
-                    hint = "; payload types go in a '%% types:' directive" if ":" in piece else ""
-                    error(
-                        line,
-                        where,
-                        f"payload name {piece!r} is not an identifier{hint}",
-                    )
-                    ok = False
-                else:
-                    found.append(piece)
-        names = tuple(found)
+            names = _label_names(
+                raw_names, col + match.start("names"), report, _payload_name_problem
+            )
     guard: str | None = None
     branch = False
     if match.group("guard") is not None:
-        guard_text = match.group("guard_name").strip()
-        where = col + match.start("guard_name")
-        if guard_text == "branch":
-            branch = True
-        elif not is_name(guard_text):
-            error(
-                line,
-                where,
-                f"guard {guard_text!r} is not a name; a guard names a predicate, like "
-                f"[ok], or is [else] or [branch]",
-            )
-            ok = False
-        else:
-            guard = guard_text
+        guard, branch = _label_guard(
+            match.group("guard_name").strip(), col + match.start("guard_name"), report
+        )
     actions: tuple[str, ...] = ()
     if match.group("actions") is not None:
-        found_actions: list[str] = []
-        base = col + match.start("action_names")
-        for start, part in _split_top(match.group("action_names"), base):
-            piece = part.strip()
-            if not is_name(piece):
-                where = start + (len(part) - len(part.lstrip()))
-                error(
-                    line,
-                    where,
-                    f"action {piece!r} is not a name; list actions as 'a, b'",
-                )
-                ok = False
-            else:
-                found_actions.append(piece)
-        actions = tuple(found_actions)
-    if not ok:
+        actions = _label_names(
+            match.group("action_names"),
+            col + match.start("action_names"),
+            report,
+            lambda piece: f"action {piece!r} is not a name; list actions as 'a, b'",
+        )
+    if failed:
         return None
-    return event, names, guard, actions, branch
+    return match.group("event"), names, guard, actions, branch
+
+
+def _unreadable_label(text: str, col: int) -> tuple[int, str]:
+    """The column and message for a label that does not match the label grammar."""
+    if re.match(_IDENT, text) is None:
+        return col, f"the label must start with an event name (an identifier), got {text[:40]!r}"
+    if ":" in text or ";" in text:
+        bad = min(i for i in (text.find(":"), text.find(";")) if i >= 0)
+        return (
+            col + bad,
+            f"{text[bad]!r} is not allowed in a label (Mermaid 10 cannot draw it); "
+            f"write 'event(payload) [guard] / action, action'",
+        )
+    return (
+        col,
+        f"cannot read the label {text[:60]!r}; write 'event(payload) [guard] / "
+        f"action, action', each part optional but the event",
+    )
+
+
+def _label_names(
+    raw: str,
+    base: int,
+    report: Callable[[int, str], None],
+    problem: Callable[[str], str],
+) -> tuple[str, ...]:
+    """The names of a comma-separated list (payload names, actions) starting at ``base``."""
+    found: list[str] = []
+    for start, part in _split_top(raw, base):
+        piece = part.strip()
+        if is_name(piece):
+            found.append(piece)
+        else:
+            report(start + (len(part) - len(part.lstrip())), problem(piece))
+    return tuple(found)
+
+
+def _payload_name_problem(piece: str) -> str:
+    hint = "; payload types go in a '%% types:' directive" if ":" in piece else ""
+    return f"payload name {piece!r} is not an identifier{hint}"
+
+
+def _label_guard(text: str, at: int, report: Callable[[int, str], None]) -> tuple[str | None, bool]:
+    """The guard and whether the label is a branch outcome (``[branch]``)."""
+    if text == "branch":
+        return None, True
+    if not is_name(text):
+        report(
+            at,
+            f"guard {text!r} is not a name; a guard names a predicate, like "
+            f"[ok], or is [else] or [branch]",
+        )
+        return None, False
+    return text, False
 
 
 # -- writing ---------------------------------------------------------------------------

@@ -11,7 +11,26 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["MERMAID_KEYWORDS", "keyword_problem", "mermaid_lines", "title_problem"]
+__all__ = [
+    "MERMAID_KEYWORDS",
+    "NAME",
+    "is_name",
+    "keyword_problem",
+    "mermaid_lines",
+    "title_problem",
+]
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def is_name(text: object) -> bool:
+    """Return True when ``text`` is an identifier usable as a name in a Machine.
+
+    Names are ASCII identifiers (``[A-Za-z_][A-Za-z0-9_]*``): they must be valid
+    Mermaid state ids and valid Python names for code generation.
+    """
+    return isinstance(text, str) and NAME.match(text) is not None
+
 
 #: Words that Mermaid's ``stateDiagram`` lexer reads as keywords where a state id
 #: stands, lowercased: the lexer matches them in any casing (its rules carry the

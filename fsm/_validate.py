@@ -1,0 +1,483 @@
+"""Validation of a Machine: every problem found, each tied to what it is about.
+
+:class:`fsm.Machine` calls :func:`validate` when it is built and raises one
+:class:`~fsm.DefinitionError` with all the problems. The checks go by topic:
+the name, the states, the hierarchy, each transition, then each group of
+transitions on one ``(source, event)``.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, cast
+
+from ._annotation import annotation_problem
+from ._arguments import shown as _shown_value
+from ._errors import Problem, short_repr
+from ._limits import MAX_DEPTH
+from ._names import NAME, is_name, keyword_problem, title_problem
+from ._transition import ELSE, Transition
+
+if TYPE_CHECKING:
+    from ._model import Machine
+
+__all__ = ["validate"]
+
+_Add = Callable[[Problem], None]
+
+
+def validate(m: Machine) -> list[Problem]:
+    """Every problem of ``m``, in the order of its parts; empty when it is valid."""
+    problems: list[Problem] = []
+    add = problems.append
+    _check_name(m, add)
+    known = _check_states(m, add)
+    children = _check_hierarchy(m, known, add)
+    groups = _check_transitions(m, known, children, add)
+    for (source, event), numbers in groups.items():
+        _check_group(m, source, event, numbers, add)
+    return problems
+
+
+def _name_problem(kind: str, value: object) -> str | None:
+    if not isinstance(value, str):
+        return (
+            f"{kind} name must be a string (got {short_repr(value)} of type {type(value).__name__})"
+        )
+    if value == "":
+        return f"{kind} name is empty; give it a name"
+    if not NAME.match(value):
+        return (
+            f"{kind} name {value!r} is not an identifier; use letters, digits and "
+            f"underscores, not starting with a digit"
+        )
+    return None
+
+
+def _private_problem(kind: str, value: str) -> str | None:
+    # A guard or action name is resolved against the context's class at bind
+    # time; a spec (DSL, JSON) may come from someone not fully trusted, so it
+    # may name public methods only (docs/explanation/runtime-semantics.md).
+    if not value.startswith("_"):
+        return None
+    return (
+        f"{kind} name {value!r} starts with an underscore; a spec has no business naming "
+        f"private code: name a public method of the context (no leading underscore)"
+    )
+
+
+def _check_name(m: Machine, add: _Add) -> None:
+    name = cast("object", m.name)  # checked as an object: callers may not be typed
+    if not isinstance(name, str) or not name.strip():
+        add(Problem(f"machine name must be a non-empty string (got {m.name!r})"))
+    elif "\n" in name or "\r" in name:
+        add(Problem(f"machine name {m.name!r} contains a line break; use one line"))
+    elif (unwritable := title_problem(name)) is not None:
+        add(Problem(unwritable))
+
+
+def _check_states(m: Machine, add: _Add) -> set[str]:
+    """Check the states, the initial and the final states; return the declared states."""
+    known: set[str] = set()
+    parents = cast("Iterable[object]", m.parents.values())  # callers may not be typed
+    superstates = frozenset(p for p in parents if isinstance(p, str))
+    for state in m.states:
+        problem = _name_problem("state", state)
+        if problem is not None:
+            add(Problem(problem, state=state if is_name(state) else None))
+        elif (drawn := keyword_problem(state, superstates)) is not None:
+            add(Problem(drawn, state=state))
+        if state in known:
+            add(
+                Problem(
+                    f"duplicate state {state!r}; each state is declared once",
+                    state=state,
+                )
+            )
+        known.add(state)
+    if not m.states:
+        add(Problem("a machine needs at least one state"))
+
+    if m.initial not in known:
+        add(Problem(f"initial state {m.initial!r} is not a declared state", state=m.initial))
+    for state in sorted(m.final, key=str):
+        if state not in known:
+            add(Problem(f"final state {state!r} is not a declared state", state=state))
+    return known
+
+
+def _check_hierarchy(m: Machine, known: set[str], add: _Add) -> dict[str, list[str]]:
+    """Check parents (declared, acyclic, not too deep) and entries; return the children."""
+    # Hierarchy: parents must be declared and acyclic; entries must be children.
+    children: dict[str, list[str]] = {}
+    for child, parent in m.parents.items():
+        bad = False
+        if child not in known:
+            add(
+                Problem(
+                    f"state {child!r} has a superstate but is not a declared state",
+                    state=child,
+                )
+            )
+            bad = True
+        if parent not in known:
+            add(
+                Problem(
+                    f"superstate {parent!r} of {child!r} is not a declared state",
+                    state=child,
+                )
+            )
+            bad = True
+        if not bad:
+            children.setdefault(parent, []).append(child)
+    cycles = _parent_cycles(m.parents)
+    for cycle in cycles:
+        add(
+            Problem(
+                "superstates form a cycle: "
+                + " -> ".join([*cycle, cycle[0]])
+                + "; a state cannot contain itself",
+                state=cycle[0],
+            )
+        )
+    too_deep = None if cycles else _too_deep(m.parents)
+    if too_deep is not None:
+        add(
+            Problem(
+                f"state {too_deep!r} has more than {MAX_DEPTH} superstates around it, the "
+                f"limit (fsm.MAX_DEPTH); flatten the hierarchy",
+                state=too_deep,
+            )
+        )
+    _check_entries(m, known, children, cycles, add)
+    return children
+
+
+def _check_entries(
+    m: Machine,
+    known: set[str],
+    children: Mapping[str, list[str]],
+    cycles: list[list[str]],
+    add: _Add,
+) -> None:
+    """Check the entry of each superstate, and that no superstate is final or initial."""
+    for parent, entry in m.entries.items():
+        if parent not in known:
+            add(
+                Problem(
+                    f"entry given for {parent!r}, which is not a declared state",
+                    state=parent,
+                )
+            )
+        elif m.parents.get(entry) != parent:
+            add(
+                Problem(
+                    f"entry state {entry!r} of superstate {parent!r} is not one of its substates",
+                    state=parent,
+                )
+            )
+        elif entry in children and entry not in m.entries and not cycles:
+            add(
+                Problem(
+                    f"entry state {entry!r} of superstate {parent!r} is itself a superstate "
+                    f"with no entry state; add '[*] --> <substate>' inside its block",
+                    state=entry,
+                )
+            )
+    for state in sorted(m.final & children.keys(), key=str):
+        add(
+            Problem(
+                f"superstate {state!r} cannot be final; mark the substates where "
+                f"a run may end as final instead",
+                state=state,
+            )
+        )
+    if m.initial in children and m.initial not in m.entries:
+        add(
+            Problem(
+                f"initial state {m.initial!r} is a superstate with no entry state; "
+                f"add '[*] --> <substate>' inside its block",
+                state=m.initial,
+            )
+        )
+
+
+class _NameCheck:
+    """The problem of a name, each (kind, name) checked once: names repeat across transitions."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, object], str | None] = {}
+
+    def __call__(self, kind: str, value: object) -> str | None:
+        key = (kind, value)
+        if key not in self.found:
+            problem = _name_problem(kind, value)
+            if problem is None and kind in ("guard", "action"):
+                problem = _private_problem(kind, cast("str", value))
+            self.found[key] = problem
+        return self.found[key]
+
+
+def _check_transitions(
+    m: Machine, known: set[str], children: Mapping[str, list[str]], add: _Add
+) -> dict[tuple[str, str], list[int]]:
+    """Check each transition; return their numbers grouped by ``(source, event)``."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    event_params: dict[str, tuple[int, tuple[tuple[str, str | None], ...]]] = {}
+    name_problem = _NameCheck()
+    for n, item in enumerate(m.transitions):
+        t = cast("object", item)
+        if not isinstance(t, Transition):
+            add(Problem(f"transitions[{n}] is not a Transition (got {t!r})", transition=n))
+            continue
+        _check_transition(m, n, t, known, children, name_problem, add)
+        _check_payload(n, t, name_problem, add)
+        previous = event_params.get(t.event)
+        if previous is None:
+            event_params[t.event] = (n, t.params)
+        elif previous[1] != t.params:
+            other = m.transitions[previous[0]]
+            add(
+                Problem(
+                    f"event {t.event!r} has payload {_show_params(t.params)} in {t.describe()} but "
+                    f"{_show_params(previous[1])} in {other.describe()}; an event "
+                    f"carries the same payload everywhere",
+                    transition=n,
+                )
+            )
+        groups.setdefault((t.source, t.event), []).append(n)
+    return groups
+
+
+def _check_transition(
+    m: Machine,
+    n: int,
+    t: Transition,
+    known: set[str],
+    children: Mapping[str, list[str]],
+    name_problem: _NameCheck,
+    add: _Add,
+) -> None:
+    """Check the states, names and flags of the transition number ``n``."""
+    if t.source not in known:
+        add(Problem(f"unknown source state {t.source!r} in {t.describe()}", transition=n))
+    if t.target not in known:
+        add(Problem(f"unknown target state {t.target!r} in {t.describe()}", transition=n))
+    elif t.target in children and t.target not in m.entries:
+        add(
+            Problem(
+                f"{t.describe()} enters superstate {t.target!r}, which has no entry state; "
+                f"add '[*] --> <substate>' inside its block or target a substate",
+                transition=n,
+            )
+        )
+    problem = name_problem("event", t.event)
+    if problem is not None:
+        add(Problem(f"{problem} (in {t.describe()})", transition=n))
+    if t.guard is not None:
+        problem = name_problem("guard", t.guard)
+        if problem is not None:
+            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+        if t.branch:
+            add(
+                Problem(
+                    f"{t.describe()} is a branch outcome and has a guard; a branch is "
+                    f"decided by the implementation, so drop one of the two",
+                    transition=n,
+                )
+            )
+    for action in t.actions:
+        problem = name_problem("action", action)
+        if problem is not None:
+            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+    branch = cast("object", t.branch)  # checked as an object: callers may not be typed
+    if branch is not False and branch is not True:
+        message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
+        add(Problem(message, transition=n))
+
+
+def _check_payload(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
+    """Check the payload names and types of the transition number ``n``."""
+    seen_params: set[str] = set()
+    for param in t.params:
+        name, annotation = param
+        problem = name_problem("payload", name)
+        if problem is not None:
+            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+        elif keyword.iskeyword(name):
+            add(
+                Problem(
+                    f"payload name {name!r} is a Python keyword (in {t.describe()})",
+                    transition=n,
+                )
+            )
+        if name in seen_params:
+            add(Problem(f"payload name {name!r} appears twice in {t.describe()}", transition=n))
+        seen_params.add(name)
+        shown = cast("object", annotation)
+        if shown is not None and (not isinstance(shown, str) or not shown.strip() or "\n" in shown):
+            add(
+                Problem(
+                    f"annotation of payload {name!r} must be a one-line string or "
+                    f"None (got {annotation!r}) in {t.describe()}",
+                    transition=n,
+                )
+            )
+        elif isinstance(shown, str) and (problem := annotation_problem(shown)):
+            add(Problem(f"payload {name!r}: {problem} (in {t.describe()})", transition=n))
+
+
+def _show_params(params: tuple[tuple[str, str | None], ...]) -> str:
+    return "(" + ", ".join(name if a is None else f"{name}: {a}" for name, a in params) + ")"
+
+
+def _check_group(
+    m: Machine,
+    source: str,
+    event: str,
+    numbers: list[int],
+    add: _Add,
+) -> None:
+    """Check the transitions on one ``(source, event)``: a branch, or guards and [else]."""
+    group = [m.transitions[n] for n in numbers]
+    if len(numbers) == 1:
+        if group[0].guard == ELSE:
+            add(_lone_else(group[0], numbers[0], event))
+        elif group[0].branch is True:
+            add(
+                Problem(
+                    f"{group[0].describe()} is the only outcome of a branch; a branch "
+                    f"needs two or more targets, so drop [branch]",
+                    transition=numbers[0],
+                )
+            )
+        return
+    branches = [n for n, t in zip(numbers, group, strict=True) if t.branch]
+    if branches:
+        _check_branch(m, source, event, numbers, branches, add)
+        return
+    unguarded = [n for n, t in zip(numbers, group, strict=True) if t.guard is None]
+    elses = [n for n, t in zip(numbers, group, strict=True) if t.guard == ELSE]
+    guarded = [n for n, t in zip(numbers, group, strict=True) if t.guard not in (None, ELSE)]
+    if len(unguarded) > 1:
+        first = m.transitions[unguarded[0]]
+        for n in unguarded[1:]:
+            add(
+                Problem(
+                    f"duplicate transition {m.transitions[n].describe()}: state "
+                    f"{source!r} already has an unguarded transition on {event!r} "
+                    f"({first.describe()}); give them guards, or mark a branch",
+                    transition=n,
+                )
+            )
+    elif unguarded and guarded:
+        n = unguarded[0]
+        add(
+            Problem(
+                f"{m.transitions[n].describe()} has no guard but other transitions on "
+                f"{event!r} from {source!r} do; mark it [else] or give it a guard",
+                transition=n,
+            )
+        )
+    for n in elses[1:]:
+        add(
+            Problem(
+                f"{m.transitions[n].describe()}: state {source!r} has more than one "
+                f"[else] transition on {event!r}; keep one",
+                transition=n,
+            )
+        )
+    if elses and not guarded:
+        add(_lone_else(m.transitions[elses[0]], elses[0], event))
+    seen: dict[str, int] = {}
+    for n in guarded:
+        guard = m.transitions[n].guard
+        assert guard is not None
+        if guard in seen:
+            add(
+                Problem(
+                    f"guard {guard!r} is used twice on {event!r} from {source!r} "
+                    f"({m.transitions[seen[guard]].describe()} and "
+                    f"{m.transitions[n].describe()}); the second could never fire",
+                    transition=n,
+                )
+            )
+        seen[guard] = n
+
+
+def _check_branch(
+    m: Machine, source: str, event: str, numbers: list[int], branches: list[int], add: _Add
+) -> None:
+    """Check a branch: every transition on its ``(source, event)`` an outcome, each once."""
+    if len(branches) != len(numbers):
+        n = next(n for n in numbers if not m.transitions[n].branch)
+        add(
+            Problem(
+                f"{m.transitions[n].describe()} shares state {source!r} and event "
+                f"{event!r} with a branch; mark every outcome [branch] or use guards",
+                transition=n,
+            )
+        )
+    targets: set[str] = set()
+    for n in branches:
+        target = m.transitions[n].target
+        if target in targets:
+            add(
+                Problem(
+                    f"branch {source!r} --{event}--> {target!r} is listed twice",
+                    transition=n,
+                )
+            )
+        targets.add(target)
+
+
+def _lone_else(t: Transition, n: int, event: str) -> Problem:
+    return Problem(
+        f"{t.describe()} is marked [else] but has no guarded sibling; "
+        f"drop [else] or add a guarded transition on {event!r}",
+        transition=n,
+    )
+
+
+def _parent_cycles(parents: Mapping[str, str]) -> list[list[str]]:
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    for start in parents:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = parents.get(node)
+        if node is not None and node in on_path:
+            cycles.append(path[on_path[node] :])
+        done.update(path)
+    return cycles
+
+
+def _too_deep(parents: Mapping[str, str]) -> str | None:
+    """The first state found with more than MAX_DEPTH ancestors, if any.
+
+    Each state's depth is computed once from its parent's, so a chain is
+    measured in linear time. ``parents`` must have no cycle.
+    """
+    depth: dict[str, int] = {}
+    for start in parents:
+        if start in depth:
+            continue
+        path: list[str] = []
+        node = start
+        while node in parents and node not in depth:
+            path.append(node)
+            node = parents[node]
+        level = depth.get(node, 0)  # a state without a superstate is at 0
+        for state in reversed(path):
+            level += 1
+            depth[state] = level
+            if level > MAX_DEPTH:
+                return state
+    return None
