@@ -235,10 +235,9 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
                     f"named {name!r}; rename component states that contain {SEPARATOR!r}"
                 )
             seen[name] = product.index[code]
-    params: dict[str, tuple[tuple[str, str | None], ...]] = {}
-    for m in reversed(product.machines):
-        for t in reversed(m.transitions):
-            params[t.event] = t.params
+    params = {
+        event: m.payload_types(event) for m in reversed(product.machines) for event in m.events
+    }
     transitions: list[fsm.Transition] = []
     for number, moves in enumerate(product.edges):
         source = names[number]

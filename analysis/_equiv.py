@@ -209,9 +209,7 @@ def minimize(machine: fsm.Machine) -> fsm.Machine:
         if block[s] not in names:
             names[block[s]] = machine.states[s]
             representative[block[s]] = s
-    params: dict[str, tuple[tuple[str, str | None], ...]] = {}
-    for t in reversed(machine.transitions):
-        params[t.event] = t.params
+    params = machine.payload_types
     transitions: list[fsm.Transition] = []
     for b, s in representative.items():
         for event, targets in moves[s].items():
@@ -219,7 +217,7 @@ def minimize(machine: fsm.Machine) -> fsm.Machine:
             for target in into:
                 transitions.append(
                     fsm.Transition(
-                        names[b], event, target, params=params[event], branch=len(into) > 1
+                        names[b], event, target, params=params(event), branch=len(into) > 1
                     )
                 )
     finals = _finals(machine)

@@ -367,9 +367,8 @@ def payloads(
 
 
 def _params_of(machine: fsm.Machine, event: str) -> tuple[tuple[str, str | None], ...]:
-    for t in machine.transitions:
-        if t.event == event:
-            return t.params
+    if event in machine.compiled.event_index:
+        return machine.payload_types(event)
     raise ValueError(
         f"{event!r} is not an event of {machine.name!r}; its events are: "
         f"{', '.join(machine.events) or '(none)'}"

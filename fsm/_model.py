@@ -157,6 +157,9 @@ class Machine:
     _superstates: frozenset[str] | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False, alias="_superstates"
     )
+    _payload_types: dict[str, tuple[tuple[str, str | None], ...]] | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_payload_types"
+    )
 
     def __attrs_post_init__(self) -> None:
         try:
@@ -215,6 +218,25 @@ class Machine:
         while state in self.entries:
             state = self.entries[state]
         return state
+
+    def payload_types(self, event: str) -> tuple[tuple[str, str | None], ...]:
+        """The payload types of ``event``: its ``(name, annotation)`` pairs.
+
+        Every transition on an event carries the same payload (the constructor
+        checks it), so this is the ``params`` of each of them. An annotation
+        is None where the definition gives no type.
+
+        Raises:
+            KeyError: ``event`` is not an event of this machine.
+        """
+        # Made once: code generation, strategies and products ask per transition.
+        table = self._payload_types
+        if table is None:
+            table = {}
+            for t in self.transitions:
+                table.setdefault(t.event, t.params)
+            object.__setattr__(self, "_payload_types", table)
+        return table[event]
 
     def transitions_from(self, state: str, event: str) -> tuple[Transition, ...]:
         """The transitions that may fire for ``event`` in ``state``.

@@ -6,9 +6,12 @@ import re
 
 import attrs
 import pytest
+from hypothesis import given, settings
 
 import fsm
 from fsm import DefinitionError, Machine, Transition
+
+from .strategies import machines
 
 
 def door(**changes: object) -> Machine:
@@ -402,3 +405,27 @@ def _messages(build: object) -> tuple[str, ...]:
     with pytest.raises(DefinitionError) as info:
         build()
     return info.value.messages
+
+
+def test_payload_types_of_an_event() -> None:
+    m = Machine(
+        "Agent",
+        states=("Idle", "Busy"),
+        initial="Idle",
+        transitions=(
+            Transition("Idle", "assign", "Busy", params=(("task", "str"), ("n", None))),
+            Transition("Busy", "assign", "Busy", params=(("task", "str"), ("n", None))),
+            Transition("Busy", "done", "Idle"),
+        ),
+    )
+    assert m.payload_types("assign") == (("task", "str"), ("n", None))
+    assert m.payload_types("done") == ()
+    with pytest.raises(KeyError, match=r"^'nope'$"):
+        m.payload_types("nope")
+
+
+@settings(max_examples=50)
+@given(machines())
+def test_payload_types_are_those_of_every_transition_on_the_event(m: Machine) -> None:
+    for t in m.transitions:
+        assert m.payload_types(t.event) == t.params

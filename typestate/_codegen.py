@@ -141,10 +141,8 @@ class _Generator:
         # Read once, so that each class costs its own size, not the machine's.
         self.superstates = machine.superstates
         self.own: dict[str, dict[str, None]] = {}  # state -> its own events, in order
-        self.first_params: dict[str, tuple[tuple[str, str | None], ...]] = {}
         for t in machine.transitions:
             self.own.setdefault(t.source, {}).setdefault(t.event)
-            self.first_params.setdefault(t.event, t.params)
         self.defines = {(t.source, t.event) for t in machine.transitions}
 
     def run(self) -> str:
@@ -191,7 +189,7 @@ class _Generator:
                 )
 
     def signature(self, event: str) -> str:
-        params = self.first_params[event]
+        params = self.m.payload_types(event)
         parts = ["self"]
         for name, annotation in params:
             if name == "self" or name.startswith(("__", "_ts_")):

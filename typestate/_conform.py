@@ -131,19 +131,13 @@ def _diff(ma: Machine, mb: Machine, la: str, lb: str) -> list[str]:
     for event in ma.events:
         if event not in events_b:
             continue
-        na, nb = _payload(ma, event), _payload(mb, event)
+        na = tuple(name for name, _ in ma.payload_types(event))
+        nb = tuple(name for name, _ in mb.payload_types(event))
         if na != nb:
             out.append(
                 f"event {event!r} carries ({', '.join(na)}) in {la} but ({', '.join(nb)}) in {lb}"
             )
     return out
-
-
-def _payload(m: Machine, event: str) -> tuple[str, ...]:
-    for t in m.transitions:
-        if t.event == event:
-            return tuple(name for name, _ in t.params)
-    return ()
 
 
 def assert_conforms(
