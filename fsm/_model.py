@@ -232,7 +232,7 @@ class Machine:
         # Made once: code generation, strategies and products ask per transition.
         table = self._payload_types
         if table is None:
-            table = {}
+            table = dict[str, tuple[tuple[str, str | None], ...]]()
             for t in self.transitions:
                 table.setdefault(t.event, t.params)
             object.__setattr__(self, "_payload_types", table)
