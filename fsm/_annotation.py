@@ -38,6 +38,7 @@ import keyword
 import re
 import unicodedata
 
+from ._errors import SHOWN, SHOWN_TYPE
 from ._limits import MAX_DEPTH
 
 __all__ = ["AnnotationError", "annotation_problem", "canonical", "parse_types"]
@@ -296,7 +297,7 @@ class _Parser:
                 "the operator '-' is not allowed in a type; only '|' joins types", token.start
             )
         shown = token.text if token.kind != "str" else _quote(token.text)
-        return self.fail(f"expected {wanted}, got {shown!r:.80}", token.start)
+        return self.fail(f"expected {wanted}, got {shown!r:.{SHOWN_TYPE}}", token.start)
 
     # -- types ---------------------------------------------------------------------------
 
@@ -477,7 +478,7 @@ class _Parser:
 
     def bad_item(self, start: int, at: int) -> AnnotationError:
         item = self.text[start : self.stop].strip()
-        shown = repr(item) if len(item) <= 60 else repr(item[:60]) + "..."
+        shown = repr(item) if len(item) <= SHOWN else repr(item[:SHOWN]) + "..."
         return self.fail(
             f"cannot read {shown} in the types directive; write 'event(name: type, ...)', "
             f"for example 'assign(task: str)'",

@@ -36,7 +36,7 @@ import attrs
 
 from . import _json
 from ._annotation import parse_types
-from ._errors import MAX_PROBLEMS, DefinitionError, Problem
+from ._errors import MAX_PROBLEMS, SHOWN, SHOWN_WORD, DefinitionError, Problem
 from ._limits import MAX_DEPTH
 from ._model import Machine
 from ._names import is_name, mermaid_lines
@@ -234,9 +234,7 @@ class _Parser:
                     found.append(problem)
             ordered: list[Problem] = sorted(found, key=_position)
             raise DefinitionError(ordered) from None
-        if found:
-            raise DefinitionError(found)
-        return machine
+        return machine  # _build raises while any problem was found
 
     def _front_matter(self) -> int:
         lines = self.lines
@@ -348,9 +346,8 @@ class _Parser:
             self._transition(text, arrow, line, column, stack)
             return
         # A bare state, optionally with a description: 'Idle' or 'Idle : text'.
-        name, _, _ = text.partition(":")
-        name = name.strip()
-        name = name.split(":::", 1)[0] if ":::" in name else name
+        # The name ends at the first ':', which also drops a ':::class' suffix.
+        name = text.partition(":")[0].strip()
         if is_name(name):
             self._mention(name, line, column, stack)
             return
@@ -364,7 +361,7 @@ class _Parser:
         error(
             line,
             column,
-            f"cannot read {text[:60]!r}; expected a transition 'A --> B : event', a state "
+            f"cannot read {text[:SHOWN]!r}; expected a transition 'A --> B : event', a state "
             f"name, 'state X {{', or '}}'",
         )
 
@@ -375,7 +372,7 @@ class _Parser:
             error(
                 line,
                 column,
-                f"cannot read {text[:60]!r}; write 'state NAME', 'state NAME {{' or "
+                f"cannot read {text[:SHOWN]!r}; write 'state NAME', 'state NAME {{' or "
                 f"'state \"description\" as NAME'",
             )
             return
@@ -392,7 +389,7 @@ class _Parser:
                 column
                 + match.start("rest")
                 + (len(match.group("rest")) - len(match.group("rest").lstrip())),
-                f"unexpected {rest[:40]!r} after 'state {name}'; only '{{' may follow",
+                f"unexpected {rest[:SHOWN_WORD]!r} after 'state {name}'; only '{{' may follow",
             )
             return
         self._mention(name, line, name_col, stack)
@@ -744,7 +741,10 @@ def _parse_label(
 def _unreadable_label(text: str, col: int) -> tuple[int, str]:
     """The column and message for a label that does not match the label grammar."""
     if re.match(_IDENT, text) is None:
-        return col, f"the label must start with an event name (an identifier), got {text[:40]!r}"
+        return (
+            col,
+            f"the label must start with an event name (an identifier), got {text[:SHOWN_WORD]!r}",
+        )
     if ":" in text or ";" in text:
         bad = min(i for i in (text.find(":"), text.find(";")) if i >= 0)
         return (
@@ -754,7 +754,7 @@ def _unreadable_label(text: str, col: int) -> tuple[int, str]:
         )
     return (
         col,
-        f"cannot read the label {text[:60]!r}; write 'event(payload) [guard] / "
+        f"cannot read the label {text[:SHOWN]!r}; write 'event(payload) [guard] / "
         f"action, action', each part optional but the event",
     )
 

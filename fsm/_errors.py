@@ -22,6 +22,15 @@ __all__ = [
 ]
 
 
+#: How many characters of a value a message quotes; a longer one is cut and
+#: ends in "..." (:func:`short_repr`, and the text the readers cannot read).
+SHOWN: Final = 60
+#: How many characters of a word a message quotes before the sentence goes on.
+SHOWN_WORD: Final = 40
+#: How many characters of a payload type's text a message quotes.
+SHOWN_TYPE: Final = 80
+
+
 def short_repr(value: object) -> str:
     """A short repr of any value for a message: bounded in depth and length, never raising.
 
@@ -30,13 +39,13 @@ def short_repr(value: object) -> str:
     ``__repr__`` that raises.
     """
     text = _REPR.repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= SHOWN else text[: SHOWN - len("...")] + "..."
 
 
 def _make_repr() -> reprlib.Repr:
     shown = reprlib.Repr()
     shown.maxlevel = 4  # so a deeply nested value never recurses deeply
-    shown.maxstring = shown.maxother = shown.maxlong = 60
+    shown.maxstring = shown.maxother = shown.maxlong = SHOWN
     return shown
 
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import attrs
 
 from ._annotation import AnnotationError, canonical
-from ._errors import DefinitionError, Problem, short_repr
+from ._errors import SHOWN, SHOWN_TYPE, DefinitionError, Problem, short_repr
 from ._limits import check_document_depth, check_json_text_depth
 from ._transition import Transition
 
@@ -377,7 +377,7 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
                 reader.fail(
                     where,
                     f"expected a [name, annotation] pair of a string and a string or "
-                    f"null, got {pair!r:.60}",
+                    f"null, got {pair!r:.{SHOWN}}",
                 )
                 continue
             annotation: str | None = pair[1]  # pyright: ignore[reportUnknownVariableType]
@@ -387,8 +387,8 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
                 except AnnotationError as error:
                     reader.fail(
                         f"{where}[1]",
-                        f"annotation {annotation!r:.80} of payload {pair[0]!r} is not a type: "
-                        f"{error.message} (at offset {error.offset})",
+                        f"annotation {annotation!r:.{SHOWN_TYPE}} of payload {pair[0]!r} is not "
+                        f"a type: {error.message} (at offset {error.offset})",
                     )
                     continue
             params.append((pair[0], annotation))  # pyright: ignore[reportUnknownArgumentType]
