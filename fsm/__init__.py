@@ -22,9 +22,11 @@ from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
 __all__ = [
+    "ELSE",
     "MAX_DEPTH",
     "AnnotationError",
     "BoundMachine",

@@ -429,3 +429,17 @@ def test_payload_types_of_an_event() -> None:
 def test_payload_types_are_those_of_every_transition_on_the_event(m: Machine) -> None:
     for t in m.transitions:
         assert m.payload_types(t.event) == t.params
+
+
+def test_else_is_the_public_name_of_the_fallback_guard() -> None:
+    m = Machine(
+        "Gate",
+        states=("A", "B", "C"),
+        initial="A",
+        transitions=(
+            Transition("A", "go", "B", guard="ok"),
+            Transition("A", "go", "C", guard=fsm.ELSE),
+        ),
+    )
+    assert fsm.ELSE == "else"
+    assert "A --> C : go [else]" in fsm.dumps(m)
