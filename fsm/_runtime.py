@@ -77,7 +77,7 @@ import inspect
 import threading
 import types
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from ._errors import (
@@ -1053,6 +1053,8 @@ class Instance:
         return InvalidTransition(leaf.name, event, leaf.allowed, reason)
 
     def _send(self, event: str, route: _Route | None, payload: dict[str, Any]) -> str:
+        # The sync loop over _transition: no handler here is async, so the
+        # core yields one value only, the state entered.
         leaf = self._state
         if route is None:
             raise self._invalid(leaf, event, None)
@@ -1061,12 +1063,31 @@ class Instance:
                 f"{route.async_label} of {event!r} in state {leaf.name!r} is async; use "
                 f"'await inst.asend({event!r}, ...)' instead of send()"
             )
+        entered: object = ""
+        for entered in self._transition(leaf, event, route, payload, False):  # noqa: B007
+            pass
+        return cast("str", entered)
+
+    def _transition(
+        self, leaf: _Leaf, event: str, route: _Route, payload: dict[str, Any], wait: bool
+    ) -> Generator[object, object, str | None]:
+        """The one core of send and asend: choose, run the handlers, apply, roll back.
+
+        A generator: with ``wait`` true it yields each awaitable a handler
+        returns, the async loop sends back what the awaitable gave (or throws
+        in what it raised), and it returns the state entered. With ``wait``
+        false it yields the state entered, once: a generator that finishes
+        with a plain ``return`` is cheaper to run in a ``for`` loop than one
+        whose value must be fished out of its StopIteration.
+        """
         context = self._context
         decider = route.decider
         option: _Option | None = None
         if decider is not None:
             try:
                 choice = decider(context, **payload)
+                if wait and inspect.isawaitable(choice):
+                    choice = yield choice
             except Exception as error:
                 raise _failure(leaf, event, None, route.decider_label, error) from error
             option = self._branch(leaf, event, route, choice)
@@ -1078,6 +1099,8 @@ class Instance:
                     break
                 try:
                     held = guard(context, **payload)
+                    if wait and inspect.isawaitable(held):
+                        held = yield held
                 except Exception as error:
                     raise _failure(
                         leaf, event, candidate.transition, candidate.guard_label, error
@@ -1090,14 +1113,30 @@ class Instance:
         label = ""
         try:
             for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
-                if takes_payload:
-                    handler(context, **payload)
-                else:
-                    handler(context)
+                result = handler(context, **payload) if takes_payload else handler(context)
+                if wait and inspect.isawaitable(result):
+                    yield result
         except Exception as error:
             raise _failure(leaf, event, option.transition, label, error) from error
-        self._commit(leaf, event, option, payload)
-        return option.name
+        evicted = self._apply(leaf, event, option)
+        listeners = leaf.bound._listeners
+        if listeners:
+            listener: Listener | None = None
+            try:
+                for listener in listeners:
+                    result = listener(self, option.step, payload)
+                    if wait and inspect.isawaitable(result):
+                        yield result
+            except BaseException as error:
+                self._rollback(leaf, evicted)
+                if isinstance(error, Exception):
+                    stage = f"listener {_name_of(listener)}"
+                    raise _failure(leaf, event, option.transition, stage, error) from error
+                raise
+        if wait:
+            return option.name
+        yield option.name
+        return None
 
     def _branch(self, leaf: _Leaf, event: str, route: _Route, choice: object) -> _Option:
         option = route.branches.get(choice) if isinstance(choice, str) else None
@@ -1143,22 +1182,6 @@ class Instance:
                 assert isinstance(log, deque)
                 log.appendleft(evicted)
 
-    def _commit(self, leaf: _Leaf, event: str, option: _Option, payload: dict[str, Any]) -> None:
-        evicted = self._apply(leaf, event, option)
-        listeners = leaf.bound._listeners
-        if not listeners:
-            return
-        listener: Listener | None = None
-        try:
-            for listener in listeners:
-                listener(self, option.step, payload)
-        except BaseException as error:
-            self._rollback(leaf, evicted)
-            if isinstance(error, Exception):
-                stage = f"listener {_name_of(listener)}"
-                raise _failure(leaf, event, option.transition, stage, error) from error
-            raise
-
     async def asend(self, event: str, /, **payload: Any) -> str:
         """Send ``event``, awaiting async guards, hooks, actions and listeners.
 
@@ -1193,65 +1216,23 @@ class Instance:
             return await self._asend(event, payload)
 
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
+        # The async loop over _transition: awaits what the core yields.
         leaf = self._state
         route = leaf.routes.get(event)
         if route is None:
             raise self._invalid(leaf, event, None)
-        context = self._context
-        decider = route.decider
-        option: _Option | None = None
-        if decider is not None:
-            try:
-                choice = await _maybe(decider(context, **payload))
-            except Exception as error:
-                raise _failure(leaf, event, None, route.decider_label, error) from error
-            option = self._branch(leaf, event, route, choice)
-        else:
-            for candidate in route.options:
-                guard = candidate.guard
-                if guard is None:
-                    option = candidate
-                    break
+        core = self._transition(leaf, event, route, payload, True)
+        try:
+            pending = core.send(None)
+            while True:
                 try:
-                    held = await _maybe(guard(context, **payload))
-                except Exception as error:
-                    raise _failure(
-                        leaf, event, candidate.transition, candidate.guard_label, error
-                    ) from error
-                if held:
-                    option = candidate
-                    break
-            if option is None:
-                raise self._invalid(leaf, event, _guards_false(route))
-        label = ""
-        try:
-            for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
-                if takes_payload:
-                    await _maybe(handler(context, **payload))
+                    value = await cast("Awaitable[object]", pending)
+                except BaseException as error:
+                    pending = core.throw(error)
                 else:
-                    await _maybe(handler(context))
-        except Exception as error:
-            raise _failure(leaf, event, option.transition, label, error) from error
-        await self._acommit(leaf, event, option, payload)
-        return option.name
-
-    async def _acommit(
-        self, leaf: _Leaf, event: str, option: _Option, payload: dict[str, Any]
-    ) -> None:
-        evicted = self._apply(leaf, event, option)
-        listeners = leaf.bound._listeners
-        if not listeners:
-            return
-        listener: Listener | None = None
-        try:
-            for listener in listeners:
-                await _maybe(listener(self, option.step, payload))
-        except BaseException as error:
-            self._rollback(leaf, evicted)
-            if isinstance(error, Exception):
-                stage = f"listener {_name_of(listener)}"
-                raise _failure(leaf, event, option.transition, stage, error) from error
-            raise
+                    pending = core.send(value)
+        except StopIteration as done:
+            return cast("str", done.value)
 
 
 #: asyncio.get_running_loop, once asend has imported asyncio (slow to import:
@@ -1272,12 +1253,6 @@ def _guards_false(route: _Route) -> str:
     if len(names) == 1:
         return f"guard {names[0]} is false"
     return f"guards {', '.join(str(n) for n in names)} are false"
-
-
-async def _maybe(result: object) -> object:
-    if inspect.isawaitable(result):
-        return await result
-    return result
 
 
 class _LockedInstance(Instance):
