@@ -914,6 +914,17 @@ class Instance:
     def __repr__(self) -> str:
         return f"<fsm.Instance of {self.machine.name!r} in {self._state.name!r}>"
 
+    def __getstate__(self) -> dict[str, object]:
+        # The asyncio lock serves one event loop, which does not pickle: a
+        # copy makes its own when it first runs asend.
+        return {"state": self._state, "context": self._context, "history": self._history}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._state = state["state"]
+        self._context = state["context"]
+        self._history = state["history"]
+        self._alock = None
+
     # -- reading --------------------------------------------------------------------
 
     @property
@@ -1256,11 +1267,28 @@ def _guards_false(route: _Route) -> str:
 
 
 class _LockedInstance(Instance):
-    """An :class:`Instance` whose ``send`` holds a lock (``lock=True``)."""
+    """An :class:`Instance` whose ``send`` holds a lock (``lock=True``).
+
+    A subclass, so that the plain :meth:`Instance.send` pays nothing for a
+    lock it does not have. It keeps its own name: ``type(inst)`` of a locked
+    instance is this class, not :class:`Instance`, and it pickles as itself
+    (the copy gets a lock of its own).
+    """
 
     __slots__ = ("_lock",)
 
     _lock: threading.RLock
+
+    def __repr__(self) -> str:
+        return f"{Instance.__repr__(self)[:-1]} (locked)>"
+
+    def __getstate__(self) -> dict[str, object]:
+        with self._lock:
+            return Instance.__getstate__(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Instance.__setstate__(self, state)
+        self._lock = threading.RLock()
 
     def send(self, event: str, /, **payload: Any) -> str:
         with self._lock:
@@ -1273,7 +1301,6 @@ class _LockedInstance(Instance):
 
 _new_instance: Final = object.__new__
 
-for _cls in (Step, TransitionFailed, BoundMachine, Instance, _LockedInstance):
+for _cls in (Step, TransitionFailed, BoundMachine, Instance):
     _cls.__module__ = "fsm"
-_LockedInstance.__qualname__ = _LockedInstance.__name__ = "Instance"
 del _cls
