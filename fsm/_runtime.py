@@ -108,6 +108,7 @@ Handler = Callable[..., object]
 #: A transition listener: ``listener(instance, step, payload)``.
 Listener = Callable[["Instance", "Step", "dict[str, Any]"], object]
 _Call = tuple[Handler, bool, str]
+_Hooks = Mapping[str, "Handler | None"]
 
 _SNAPSHOT_KEYS: Final = ("machine", "fingerprint", "state")
 _OPTIONAL_KEYS: Final = ("history",)
@@ -437,6 +438,42 @@ def _chain(machine: Machine, state: str) -> list[str]:
     return [*reversed(machine.ancestors(state)), state]
 
 
+def _hook_states(machine: Machine, source: str, target: str) -> tuple[list[str], list[str]]:
+    """The states a transition from leaf ``source`` to leaf ``target`` exits and enters.
+
+    Exited innermost first, entered outermost first: those below the nearest
+    superstate that contains both (a transition back to the same leaf exits
+    and enters that leaf only).
+    """
+    source_chain = _chain(machine, source)
+    target_chain = _chain(machine, target)
+    shared = min(len(source_chain), len(target_chain)) - (1 if source == target else 0)
+    common = 0
+    while common < shared and source_chain[common] == target_chain[common]:
+        common += 1
+    return list(reversed(source_chain[common:])), target_chain[common:]
+
+
+def _async_label(route: _Route, listeners: Iterable[Listener]) -> str | None:
+    """The label of the first async handler of ``route``, or None when all are sync.
+
+    Handlers are looked at in the order they run: each option's guard, then
+    its hooks and actions; the decider; the listeners.
+    """
+    for option in route.options:
+        if option.guard_is_async:
+            return option.guard_label
+        for handler, _, label in option.calls:
+            if _is_async(handler):
+                return label
+    if route.decider is not None and _is_async(route.decider):
+        return route.decider_label
+    for listener in listeners:
+        if _is_async(listener):
+            return f"listener {_name_of(listener)}"
+    return None
+
+
 def bind(
     machine: Machine,
     context_type: type[Any] | None = None,
@@ -557,79 +594,75 @@ class BoundMachine:
         exits: Mapping[str, Handler | None],
         enters: Mapping[str, Handler | None],
     ) -> None:
+        """Fill ``leaf.routes``: one route for each event the leaf has a transition for."""
         machine = self.machine
-        compiled = machine.compiled
-        leaves = self._leaves
-        for event_number in sorted(compiled.dispatch[number]):
-            event = compiled.events[event_number]
-            options: list[_Option] = []
-            async_label: str | None = None
-            for t_number in compiled.dispatch[number][event_number]:
-                t = machine.transitions[t_number]
-                target = leaves[machine.states[compiled.targets[t_number]]]
-                guard: Handler | None = None
-                if t.guard is not None and t.guard != ELSE:
-                    guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
-                    if guard is not None and _is_async(guard):
-                        async_label = async_label or f"guard {t.guard!r}"
-                calls: list[_Call] = []
-                source_chain = _chain(machine, leaf.name)
-                target_chain = _chain(machine, target.name)
-                common = 0
-                while (
-                    common
-                    < min(len(source_chain), len(target_chain)) - (1 if leaf is target else 0)
-                    and source_chain[common] == target_chain[common]
-                ):
-                    common += 1
-                for state in reversed(source_chain[common:]):
-                    hook = exits[state]
-                    if hook is not None:
-                        calls.append((hook, False, f"exit hook 'on_exit_{state}'"))
-                for action in t.actions:
-                    found = resolver.lookup(action, f"action of {t.describe()}", required=True)
-                    if found is not None:
-                        calls.append((found, True, f"action {action!r}"))
-                for state in target_chain[common:]:
-                    hook = enters[state]
-                    if hook is not None:
-                        calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
-                for handler, _, label in calls:
-                    if async_label is None and _is_async(handler):
-                        async_label = label
-                key = (leaf.name, event, target.name)
-                step = self._steps.setdefault(key, Step(*key))
-                options.append(_Option(t, guard, target, step, tuple(calls)))
-            route = _Route(tuple(options))
-            first = options[0].transition
-            if first.branch:
-                name = f"decide_{event}"
-                targets = [o.transition.target for o in options]
-                decider = resolver.lookup(
-                    name, _decider_what(leaf.name, event, targets), required=True
-                )
-                route.decider = decider
-                route.decider_label = f"decider {name!r}"
-                if decider is not None and _is_async(decider):
-                    async_label = async_label or route.decider_label
-                for option in options:
-                    route.branches[option.transition.target] = option
-                    route.branches.setdefault(option.name, option)
-            if async_label is None:
-                for listener in self._listeners:
-                    if _is_async(listener):
-                        async_label = f"listener {_name_of(listener)}"
-                        break
-            route.async_label = async_label
-            route.fast = (
-                not first.branch
-                and len(options) == 1
-                and options[0].guard is None
-                and not options[0].calls
-                and not self._listeners
+        dispatch = machine.compiled.dispatch[number]
+        for event_number in sorted(dispatch):
+            event = machine.compiled.events[event_number]
+            options = tuple(
+                self._compile_option(leaf, t_number, resolver, (exits, enters))
+                for t_number in dispatch[event_number]
             )
-            leaf.routes[event] = route
+            leaf.routes[event] = self._compile_route(leaf, event, options, resolver)
         leaf.allowed = tuple(leaf.routes)
+
+    def _compile_option(
+        self, leaf: _Leaf, t_number: int, resolver: _Resolver, hooks: tuple[_Hooks, _Hooks]
+    ) -> _Option:
+        """One transition from ``leaf``: its guard, and its hooks and actions in call order.
+
+        ``hooks`` are the exit and the enter hook of each state (None if it has none).
+        """
+        exits, enters = hooks
+        machine = self.machine
+        t = machine.transitions[t_number]
+        target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
+        guard: Handler | None = None
+        if t.guard is not None and t.guard != ELSE:
+            guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
+        left, entered = _hook_states(machine, leaf.name, target.name)
+        calls: list[_Call] = []
+        for state in left:
+            hook = exits[state]
+            if hook is not None:
+                calls.append((hook, False, f"exit hook 'on_exit_{state}'"))
+        for action in t.actions:
+            found = resolver.lookup(action, f"action of {t.describe()}", required=True)
+            if found is not None:
+                calls.append((found, True, f"action {action!r}"))
+        for state in entered:
+            hook = enters[state]
+            if hook is not None:
+                calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
+        key = (leaf.name, t.event, target.name)
+        step = self._steps.setdefault(key, Step(*key))
+        return _Option(t, guard, target, step, tuple(calls))
+
+    def _compile_route(
+        self, leaf: _Leaf, event: str, options: tuple[_Option, ...], resolver: _Resolver
+    ) -> _Route:
+        """What ``send(event)`` does in ``leaf``: its options, decider, async mark and fast flag."""
+        route = _Route(options)
+        first = options[0].transition
+        if first.branch:
+            name = f"decide_{event}"
+            targets = [o.transition.target for o in options]
+            route.decider = resolver.lookup(
+                name, _decider_what(leaf.name, event, targets), required=True
+            )
+            route.decider_label = f"decider {name!r}"
+            for option in options:
+                route.branches[option.transition.target] = option
+                route.branches.setdefault(option.name, option)
+        route.async_label = _async_label(route, self._listeners)
+        route.fast = (
+            not first.branch
+            and len(options) == 1
+            and options[0].guard is None
+            and not options[0].calls
+            and not self._listeners
+        )
+        return route
 
     def __repr__(self) -> str:
         bound = self.context_type.__name__ if self.context_type is not None else "handlers"
