@@ -77,7 +77,7 @@ import inspect
 import threading
 import types
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
 
 from ._errors import (
@@ -108,6 +108,7 @@ Handler = Callable[..., object]
 #: A transition listener: ``listener(instance, step, payload)``.
 Listener = Callable[["Instance", "Step", "dict[str, Any]"], object]
 _Call = tuple[Handler, bool, str]
+_Hooks = Mapping[str, "Handler | None"]
 
 _SNAPSHOT_KEYS: Final = ("machine", "fingerprint", "state")
 _OPTIONAL_KEYS: Final = ("history",)
@@ -437,6 +438,42 @@ def _chain(machine: Machine, state: str) -> list[str]:
     return [*reversed(machine.ancestors(state)), state]
 
 
+def _hook_states(machine: Machine, source: str, target: str) -> tuple[list[str], list[str]]:
+    """The states a transition from leaf ``source`` to leaf ``target`` exits and enters.
+
+    Exited innermost first, entered outermost first: those below the nearest
+    superstate that contains both (a transition back to the same leaf exits
+    and enters that leaf only).
+    """
+    source_chain = _chain(machine, source)
+    target_chain = _chain(machine, target)
+    shared = min(len(source_chain), len(target_chain)) - (1 if source == target else 0)
+    common = 0
+    while common < shared and source_chain[common] == target_chain[common]:
+        common += 1
+    return list(reversed(source_chain[common:])), target_chain[common:]
+
+
+def _async_label(route: _Route, listeners: Iterable[Listener]) -> str | None:
+    """The label of the first async handler of ``route``, or None when all are sync.
+
+    Handlers are looked at in the order they run: each option's guard, then
+    its hooks and actions; the decider; the listeners.
+    """
+    for option in route.options:
+        if option.guard_is_async:
+            return option.guard_label
+        for handler, _, label in option.calls:
+            if _is_async(handler):
+                return label
+    if route.decider is not None and _is_async(route.decider):
+        return route.decider_label
+    for listener in listeners:
+        if _is_async(listener):
+            return f"listener {_name_of(listener)}"
+    return None
+
+
 def bind(
     machine: Machine,
     context_type: type[Any] | None = None,
@@ -557,79 +594,75 @@ class BoundMachine:
         exits: Mapping[str, Handler | None],
         enters: Mapping[str, Handler | None],
     ) -> None:
+        """Fill ``leaf.routes``: one route for each event the leaf has a transition for."""
         machine = self.machine
-        compiled = machine.compiled
-        leaves = self._leaves
-        for event_number in sorted(compiled.dispatch[number]):
-            event = compiled.events[event_number]
-            options: list[_Option] = []
-            async_label: str | None = None
-            for t_number in compiled.dispatch[number][event_number]:
-                t = machine.transitions[t_number]
-                target = leaves[machine.states[compiled.targets[t_number]]]
-                guard: Handler | None = None
-                if t.guard is not None and t.guard != ELSE:
-                    guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
-                    if guard is not None and _is_async(guard):
-                        async_label = async_label or f"guard {t.guard!r}"
-                calls: list[_Call] = []
-                source_chain = _chain(machine, leaf.name)
-                target_chain = _chain(machine, target.name)
-                common = 0
-                while (
-                    common
-                    < min(len(source_chain), len(target_chain)) - (1 if leaf is target else 0)
-                    and source_chain[common] == target_chain[common]
-                ):
-                    common += 1
-                for state in reversed(source_chain[common:]):
-                    hook = exits[state]
-                    if hook is not None:
-                        calls.append((hook, False, f"exit hook 'on_exit_{state}'"))
-                for action in t.actions:
-                    found = resolver.lookup(action, f"action of {t.describe()}", required=True)
-                    if found is not None:
-                        calls.append((found, True, f"action {action!r}"))
-                for state in target_chain[common:]:
-                    hook = enters[state]
-                    if hook is not None:
-                        calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
-                for handler, _, label in calls:
-                    if async_label is None and _is_async(handler):
-                        async_label = label
-                key = (leaf.name, event, target.name)
-                step = self._steps.setdefault(key, Step(*key))
-                options.append(_Option(t, guard, target, step, tuple(calls)))
-            route = _Route(tuple(options))
-            first = options[0].transition
-            if first.branch:
-                name = f"decide_{event}"
-                targets = [o.transition.target for o in options]
-                decider = resolver.lookup(
-                    name, _decider_what(leaf.name, event, targets), required=True
-                )
-                route.decider = decider
-                route.decider_label = f"decider {name!r}"
-                if decider is not None and _is_async(decider):
-                    async_label = async_label or route.decider_label
-                for option in options:
-                    route.branches[option.transition.target] = option
-                    route.branches.setdefault(option.name, option)
-            if async_label is None:
-                for listener in self._listeners:
-                    if _is_async(listener):
-                        async_label = f"listener {_name_of(listener)}"
-                        break
-            route.async_label = async_label
-            route.fast = (
-                not first.branch
-                and len(options) == 1
-                and options[0].guard is None
-                and not options[0].calls
-                and not self._listeners
+        dispatch = machine.compiled.dispatch[number]
+        for event_number in sorted(dispatch):
+            event = machine.compiled.events[event_number]
+            options = tuple(
+                self._compile_option(leaf, t_number, resolver, (exits, enters))
+                for t_number in dispatch[event_number]
             )
-            leaf.routes[event] = route
+            leaf.routes[event] = self._compile_route(leaf, event, options, resolver)
         leaf.allowed = tuple(leaf.routes)
+
+    def _compile_option(
+        self, leaf: _Leaf, t_number: int, resolver: _Resolver, hooks: tuple[_Hooks, _Hooks]
+    ) -> _Option:
+        """One transition from ``leaf``: its guard, and its hooks and actions in call order.
+
+        ``hooks`` are the exit and the enter hook of each state (None if it has none).
+        """
+        exits, enters = hooks
+        machine = self.machine
+        t = machine.transitions[t_number]
+        target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
+        guard: Handler | None = None
+        if t.guard is not None and t.guard != ELSE:
+            guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
+        left, entered = _hook_states(machine, leaf.name, target.name)
+        calls: list[_Call] = []
+        for state in left:
+            hook = exits[state]
+            if hook is not None:
+                calls.append((hook, False, f"exit hook 'on_exit_{state}'"))
+        for action in t.actions:
+            found = resolver.lookup(action, f"action of {t.describe()}", required=True)
+            if found is not None:
+                calls.append((found, True, f"action {action!r}"))
+        for state in entered:
+            hook = enters[state]
+            if hook is not None:
+                calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
+        key = (leaf.name, t.event, target.name)
+        step = self._steps.setdefault(key, Step(*key))
+        return _Option(t, guard, target, step, tuple(calls))
+
+    def _compile_route(
+        self, leaf: _Leaf, event: str, options: tuple[_Option, ...], resolver: _Resolver
+    ) -> _Route:
+        """What ``send(event)`` does in ``leaf``: its options, decider, async mark and fast flag."""
+        route = _Route(options)
+        first = options[0].transition
+        if first.branch:
+            name = f"decide_{event}"
+            targets = [o.transition.target for o in options]
+            route.decider = resolver.lookup(
+                name, _decider_what(leaf.name, event, targets), required=True
+            )
+            route.decider_label = f"decider {name!r}"
+            for option in options:
+                route.branches[option.transition.target] = option
+                route.branches.setdefault(option.name, option)
+        route.async_label = _async_label(route, self._listeners)
+        route.fast = (
+            not first.branch
+            and len(options) == 1
+            and options[0].guard is None
+            and not options[0].calls
+            and not self._listeners
+        )
+        return route
 
     def __repr__(self) -> str:
         bound = self.context_type.__name__ if self.context_type is not None else "handlers"
@@ -914,6 +947,17 @@ class Instance:
     def __repr__(self) -> str:
         return f"<fsm.Instance of {self.machine.name!r} in {self._state.name!r}>"
 
+    def __getstate__(self) -> dict[str, object]:
+        # The asyncio lock serves one event loop, which does not pickle: a
+        # copy makes its own when it first runs asend.
+        return {"state": self._state, "context": self._context, "history": self._history}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._state = state["state"]
+        self._context = state["context"]
+        self._history = state["history"]
+        self._alock = None
+
     # -- reading --------------------------------------------------------------------
 
     @property
@@ -1053,6 +1097,8 @@ class Instance:
         return InvalidTransition(leaf.name, event, leaf.allowed, reason)
 
     def _send(self, event: str, route: _Route | None, payload: dict[str, Any]) -> str:
+        # The sync loop over _transition: no handler here is async, so the
+        # core yields one value only, the state entered.
         leaf = self._state
         if route is None:
             raise self._invalid(leaf, event, None)
@@ -1061,12 +1107,31 @@ class Instance:
                 f"{route.async_label} of {event!r} in state {leaf.name!r} is async; use "
                 f"'await inst.asend({event!r}, ...)' instead of send()"
             )
+        entered: object = ""
+        for entered in self._transition(leaf, event, route, payload, False):  # noqa: B007
+            pass
+        return cast("str", entered)
+
+    def _transition(
+        self, leaf: _Leaf, event: str, route: _Route, payload: dict[str, Any], wait: bool
+    ) -> Generator[object, object, str | None]:
+        """The one core of send and asend: choose, run the handlers, apply, roll back.
+
+        A generator: with ``wait`` true it yields each awaitable a handler
+        returns, the async loop sends back what the awaitable gave (or throws
+        in what it raised), and it returns the state entered. With ``wait``
+        false it yields the state entered, once: a generator that finishes
+        with a plain ``return`` is cheaper to run in a ``for`` loop than one
+        whose value must be fished out of its StopIteration.
+        """
         context = self._context
         decider = route.decider
         option: _Option | None = None
         if decider is not None:
             try:
                 choice = decider(context, **payload)
+                if wait and inspect.isawaitable(choice):
+                    choice = yield choice
             except Exception as error:
                 raise _failure(leaf, event, None, route.decider_label, error) from error
             option = self._branch(leaf, event, route, choice)
@@ -1078,6 +1143,8 @@ class Instance:
                     break
                 try:
                     held = guard(context, **payload)
+                    if wait and inspect.isawaitable(held):
+                        held = yield held
                 except Exception as error:
                     raise _failure(
                         leaf, event, candidate.transition, candidate.guard_label, error
@@ -1090,14 +1157,30 @@ class Instance:
         label = ""
         try:
             for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
-                if takes_payload:
-                    handler(context, **payload)
-                else:
-                    handler(context)
+                result = handler(context, **payload) if takes_payload else handler(context)
+                if wait and inspect.isawaitable(result):
+                    yield result
         except Exception as error:
             raise _failure(leaf, event, option.transition, label, error) from error
-        self._commit(leaf, event, option, payload)
-        return option.name
+        evicted = self._apply(leaf, event, option)
+        listeners = leaf.bound._listeners
+        if listeners:
+            listener: Listener | None = None
+            try:
+                for listener in listeners:
+                    result = listener(self, option.step, payload)
+                    if wait and inspect.isawaitable(result):
+                        yield result
+            except BaseException as error:
+                self._rollback(leaf, evicted)
+                if isinstance(error, Exception):
+                    stage = f"listener {_name_of(listener)}"
+                    raise _failure(leaf, event, option.transition, stage, error) from error
+                raise
+        if wait:
+            return option.name
+        yield option.name
+        return None
 
     def _branch(self, leaf: _Leaf, event: str, route: _Route, choice: object) -> _Option:
         option = route.branches.get(choice) if isinstance(choice, str) else None
@@ -1143,22 +1226,6 @@ class Instance:
                 assert isinstance(log, deque)
                 log.appendleft(evicted)
 
-    def _commit(self, leaf: _Leaf, event: str, option: _Option, payload: dict[str, Any]) -> None:
-        evicted = self._apply(leaf, event, option)
-        listeners = leaf.bound._listeners
-        if not listeners:
-            return
-        listener: Listener | None = None
-        try:
-            for listener in listeners:
-                listener(self, option.step, payload)
-        except BaseException as error:
-            self._rollback(leaf, evicted)
-            if isinstance(error, Exception):
-                stage = f"listener {_name_of(listener)}"
-                raise _failure(leaf, event, option.transition, stage, error) from error
-            raise
-
     async def asend(self, event: str, /, **payload: Any) -> str:
         """Send ``event``, awaiting async guards, hooks, actions and listeners.
 
@@ -1193,65 +1260,23 @@ class Instance:
             return await self._asend(event, payload)
 
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
+        # The async loop over _transition: awaits what the core yields.
         leaf = self._state
         route = leaf.routes.get(event)
         if route is None:
             raise self._invalid(leaf, event, None)
-        context = self._context
-        decider = route.decider
-        option: _Option | None = None
-        if decider is not None:
-            try:
-                choice = await _maybe(decider(context, **payload))
-            except Exception as error:
-                raise _failure(leaf, event, None, route.decider_label, error) from error
-            option = self._branch(leaf, event, route, choice)
-        else:
-            for candidate in route.options:
-                guard = candidate.guard
-                if guard is None:
-                    option = candidate
-                    break
+        core = self._transition(leaf, event, route, payload, True)
+        try:
+            pending = core.send(None)
+            while True:
                 try:
-                    held = await _maybe(guard(context, **payload))
-                except Exception as error:
-                    raise _failure(
-                        leaf, event, candidate.transition, candidate.guard_label, error
-                    ) from error
-                if held:
-                    option = candidate
-                    break
-            if option is None:
-                raise self._invalid(leaf, event, _guards_false(route))
-        label = ""
-        try:
-            for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
-                if takes_payload:
-                    await _maybe(handler(context, **payload))
+                    value = await cast("Awaitable[object]", pending)
+                except BaseException as error:
+                    pending = core.throw(error)
                 else:
-                    await _maybe(handler(context))
-        except Exception as error:
-            raise _failure(leaf, event, option.transition, label, error) from error
-        await self._acommit(leaf, event, option, payload)
-        return option.name
-
-    async def _acommit(
-        self, leaf: _Leaf, event: str, option: _Option, payload: dict[str, Any]
-    ) -> None:
-        evicted = self._apply(leaf, event, option)
-        listeners = leaf.bound._listeners
-        if not listeners:
-            return
-        listener: Listener | None = None
-        try:
-            for listener in listeners:
-                await _maybe(listener(self, option.step, payload))
-        except BaseException as error:
-            self._rollback(leaf, evicted)
-            if isinstance(error, Exception):
-                stage = f"listener {_name_of(listener)}"
-                raise _failure(leaf, event, option.transition, stage, error) from error
-            raise
+                    pending = core.send(value)
+        except StopIteration as done:
+            return cast("str", done.value)
 
 
 #: asyncio.get_running_loop, once asend has imported asyncio (slow to import:
@@ -1274,18 +1299,29 @@ def _guards_false(route: _Route) -> str:
     return f"guards {', '.join(str(n) for n in names)} are false"
 
 
-async def _maybe(result: object) -> object:
-    if inspect.isawaitable(result):
-        return await result
-    return result
-
-
 class _LockedInstance(Instance):
-    """An :class:`Instance` whose ``send`` holds a lock (``lock=True``)."""
+    """An :class:`Instance` whose ``send`` holds a lock (``lock=True``).
+
+    A subclass, so that the plain :meth:`Instance.send` pays nothing for a
+    lock it does not have. It keeps its own name: ``type(inst)`` of a locked
+    instance is this class, not :class:`Instance`, and it pickles as itself
+    (the copy gets a lock of its own).
+    """
 
     __slots__ = ("_lock",)
 
     _lock: threading.RLock
+
+    def __repr__(self) -> str:
+        return f"{Instance.__repr__(self)[:-1]} (locked)>"
+
+    def __getstate__(self) -> dict[str, object]:
+        with self._lock:
+            return Instance.__getstate__(self)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Instance.__setstate__(self, state)
+        self._lock = threading.RLock()
 
     def send(self, event: str, /, **payload: Any) -> str:
         with self._lock:
@@ -1298,6 +1334,3 @@ class _LockedInstance(Instance):
 
 _new_instance: Final = object.__new__
 
-# Disguised as the public class it extends (fsm/__init__.py names the others).
-_LockedInstance.__module__ = "fsm"
-_LockedInstance.__qualname__ = _LockedInstance.__name__ = "Instance"

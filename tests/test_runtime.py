@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import subprocess
 import sys
@@ -534,9 +535,44 @@ def test_transition_failed_pickles_with_its_fields() -> None:
 def test_locked_instance_is_an_instance_and_sends() -> None:
     inst = DOOR.start(Lock(), lock=True, history=True)
     assert isinstance(inst, fsm.Instance)
-    assert repr(inst) == "<fsm.Instance of 'Door' in 'Closed'>"
+    assert repr(inst) == "<fsm.Instance of 'Door' in 'Closed' (locked)>"
     assert inst.send("open") == "Open"
     assert inst.snapshot()["history"] == [["Closed", "open", "Open"]]
+
+
+def test_locked_instance_says_what_class_it_is() -> None:
+    locked = CONNECTION.bind().start(lock=True)
+    assert type(locked) is not fsm.Instance
+    assert issubclass(type(locked), fsm.Instance)
+    assert repr(type(locked)) == "<class 'fsm._runtime._LockedInstance'>"
+    assert type(CONNECTION.bind().start(lock=False)) is fsm.Instance
+
+
+@pytest.mark.parametrize("lock", [False, True])
+def test_instance_pickles_to_an_instance_of_the_same_class(lock: bool) -> None:
+    inst = CONNECTION.bind().start(lock=lock, history=True)
+    inst.send("connect")
+    back = pickle.loads(pickle.dumps(inst))
+    assert type(back) is type(inst)
+    assert (back.state, back.history, repr(back)) == (inst.state, inst.history, repr(inst))
+    assert back.send("work") == "Busy"
+    assert (inst.state, len(back.history)) == ("Idle", 2)
+
+
+def test_locked_instance_copy_has_its_own_lock() -> None:
+    inst = CONNECTION.bind().start(lock=True)
+    back = pickle.loads(pickle.dumps(inst))
+    assert back._lock is not inst._lock  # type: ignore[attr-defined]
+    with inst._lock:  # type: ignore[attr-defined]  # held here: the copy still sends
+        assert back.send("connect") == "Idle"
+
+
+def test_instance_pickles_after_asend() -> None:
+    inst = CONNECTION.bind().start(history=True)
+    assert asyncio.run(inst.asend("connect")) == "Idle"
+    back = pickle.loads(pickle.dumps(inst))
+    assert asyncio.run(back.asend("work")) == "Busy"
+    assert back.history == (Step("Offline", "connect", "Idle"), Step("Idle", "work", "Busy"))
 
 
 def test_bound_machine_starts_independent_instances() -> None:

@@ -170,3 +170,23 @@ def test_cancelled_asend_changes_nothing() -> None:
         assert (inst.state, inst.history) == ("S0", ())
 
     asyncio.run(main())
+
+
+def test_asend_cancelled_in_a_listener_rolls_back() -> None:
+    started = asyncio.Event()
+
+    async def hang(*_args: object) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    async def main() -> None:
+        inst = RING.start(Counter(), listeners=[hang], history=True)
+        task = asyncio.ensure_future(inst.asend("tick"))
+        await started.wait()
+        assert inst.state == "S1"  # listeners see the new state
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert (inst.state, inst.history) == ("S0", ())
+
+    asyncio.run(main())

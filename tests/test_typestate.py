@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing_extensions import Self
 
 import fsm
 from typestate import (
+    Driver,
     ProtocolViolation,
     State,
     StateConsumed,
@@ -439,12 +441,39 @@ def test_drive_dispatches_event_names() -> None:
     assert driver.allowed == ("plan", "give_up")
     driver.send("plan", steps=["a"])
     driver.send("finish")
-    assert [t.describe() for t in driver.history] == [
-        "Idle --assign--> Planning",
-        "Planning --plan--> Acting",
-        "Acting --finish--> Done",
-    ]
+    assert driver.history == (
+        fsm.Step("Idle", "assign", "Planning"),
+        fsm.Step("Planning", "plan", "Acting"),
+        fsm.Step("Acting", "finish", "Done"),
+    )
     assert not driver.allowed
+
+
+def test_drive_history_is_the_steps_an_instance_records() -> None:
+    driver = drive(Idle())
+    decide = {"decide_result": lambda _context, output: "Acting"}
+    inst = driver.machine.start(handlers=decide, history=True)
+    run: list[tuple[str, dict[str, Any]]] = [
+        ("assign", {"task": "t"}),
+        ("plan", {"steps": []}),
+        ("call_tool", {"name": "n", "args": {}}),
+        ("result", {"output": "o"}),
+        ("cancel", {}),
+    ]
+    for event, payload in run:
+        driver.send(event, **payload)
+        inst.send(event, **payload)
+    assert driver.history == inst.history
+    assert all(type(step) is fsm.Step for step in driver.history)
+
+
+def test_drive_can_takes_what_instance_can_takes() -> None:
+    assert inspect.signature(Driver.can) == inspect.signature(fsm.Instance.can)
+    driver = drive(Idle())
+    assert driver.can("assign", task="t")
+    assert driver.can("assign", event="a payload named event")
+    assert not driver.can("plan", steps=[])
+    assert not driver.can("nope")
 
 
 def test_drive_refuses_an_event_not_allowed_now() -> None:
@@ -461,7 +490,7 @@ def test_drive_takes_superstate_transitions() -> None:
     driver = drive(Planning(task="t"))
     driver.send("plan", steps=["a"])
     driver.send("cancel")
-    assert driver.history[-1] == fsm.Transition("Working", "cancel", "Failed")
+    assert driver.history[-1] == fsm.Step("Acting", "cancel", "Failed")
     assert isinstance(driver.state, Failed)
 
 

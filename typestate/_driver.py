@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from fsm import InvalidTransition, Machine, Transition
+from fsm import InvalidTransition, Machine, Step
 
 from ._protocol import protocol
 from ._state import State
@@ -18,7 +18,10 @@ class Driver:
     """Dispatches event names to the transition methods of the current state.
 
     Made by :func:`drive`. The Driver holds the current state object and
-    replaces it with the one each transition returns.
+    replaces it with the one each transition returns. It reads like an
+    :class:`fsm.Instance`: ``allowed``, ``can(event, **payload)`` and
+    ``history`` (of :class:`fsm.Step`) mean the same; ``state`` and what
+    ``send`` returns are a :class:`State` object here, a state name there.
 
     Attributes:
         machine: the Machine extracted from the classes (:func:`protocol`).
@@ -31,7 +34,7 @@ class Driver:
     def __init__(self, state: State, machine: Machine) -> None:
         self._state = state
         self.machine = machine
-        self._history: list[Transition] = []
+        self._history: list[Step] = []
 
     def __repr__(self) -> str:
         return f"<typestate.Driver {self.machine.name!r} in {type(self._state).__name__}>"
@@ -47,12 +50,23 @@ class Driver:
         return self.machine.enabled_events(type(self._state).__name__)
 
     @property
-    def history(self) -> tuple[Transition, ...]:
-        """The transitions taken so far, oldest first."""
+    def history(self) -> tuple[Step, ...]:
+        """The steps taken so far, oldest first, as :attr:`fsm.Instance.history` holds them.
+
+        A step names the leaf states: the class of the state object left (even
+        when the transition is declared on an abstract superstate) and of the
+        one entered.
+        """
         return tuple(self._history)
 
-    def can(self, event: str) -> bool:
-        """Return True when ``event`` is allowed in the current state."""
+    def can(self, event: str, /, **payload: Any) -> bool:
+        """Return True when ``send(event, **payload)`` would find a transition.
+
+        The same signature as :meth:`fsm.Instance.can`. Typestate classes have
+        no guards (a transition method decides in its body), so the answer is
+        whether ``event`` is allowed in the current state, whatever the
+        payload; nothing is called and nothing changes.
+        """
         return event in self.allowed
 
     def _method(self, event: str) -> Any:
@@ -65,12 +79,8 @@ class Driver:
         return getattr(self._state, event)
 
     def _record(self, event: str, result: State) -> State:
-        source = type(self._state).__name__
-        target = type(result).__name__
-        for t in self.machine.transitions_from(source, event):
-            if self.machine.resolve(t.target) == target:
-                self._history.append(t)
-                break
+        # The transition method checked that result is one of its targets.
+        self._history.append(Step(type(self._state).__name__, event, type(result).__name__))
         self._state = result
         return result
 
