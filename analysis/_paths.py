@@ -13,7 +13,7 @@ import attrs
 
 import fsm
 
-from ._graph import Graph, Search
+from ._graph import Graph, Search, path_to
 
 __all__ = ["Cover", "reachable", "shortest_path", "state_cover", "transition_cover"]
 
@@ -258,15 +258,9 @@ def transition_cover(machine: fsm.Machine) -> Cover:
 def _detours(g: Graph, start: int, order: list[int], into: list[int], out: list[int]) -> int:
     """The least total length of the detours a cover needs (see transition_cover)."""
     sources = [start, *(s for s in order if s != start and into[s] > out[s])]
-    distance = dict.fromkeys(sources, 0)
-    offsets = g.offsets
-    heads = g.heads
-    for state in sources:  # grows while read: a multi-source breadth-first search
-        for k in range(offsets[state], offsets[state + 1]):
-            head = heads[k]
-            if head not in distance:
-                distance[head] = distance[state] + 1
-                sources.append(head)
+    distance: dict[int, int] = {}
+    for state, edge, tail in g.bfs(sources):  # multi-source: distance to the nearest
+        distance[state] = 0 if edge < 0 else distance[tail] + 1
     total = 0
     for s in order:
         if s != start and out[s] > into[s]:
@@ -278,24 +272,11 @@ def _route_to_work(g: Graph, start: int, todo: dict[int, list[int]]) -> list[int
     """Edges of a shortest path from ``start`` to a state with edges to take."""
     if start in todo:
         return []
-    offsets = g.offsets
-    heads = g.heads
-    via: dict[int, int] = {start: -1}
+    via: dict[int, int] = {}
     parent: dict[int, int] = {}
-    queue = [start]
-    for state in queue:
-        for k in range(offsets[state], offsets[state + 1]):
-            head = heads[k]
-            if head in via:
-                continue
-            via[head] = k
-            parent[head] = state
-            if head in todo:
-                route: list[int] = []
-                while head != start:
-                    route.append(via[head])
-                    head = parent[head]
-                route.reverse()
-                return route
-            queue.append(head)
+    for state, edge, tail in g.bfs((start,)):
+        via[state] = edge
+        parent[state] = tail
+        if state in todo:
+            return path_to(state, via, parent)
     return None
