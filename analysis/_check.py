@@ -5,8 +5,8 @@ See ``docs/analysis.md`` for what each finding kind proves and what it does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final, Literal, cast, get_args
 
 import attrs
 
@@ -14,14 +14,31 @@ import fsm
 
 from ._graph import Graph, Search, components, coreachable, has_cycle
 
-__all__ = ["KINDS", "Finding", "Report", "check"]
+__all__ = ["KINDS", "SEVERITY", "Finding", "Kind", "Report", "Severity", "check"]
 
 Severity = Literal["error", "warning", "info"]
 
-#: Every finding kind, in the order a report lists them, with its severity.
-KINDS: Final[dict[str, Severity]] = {
+#: What a finding is about. :func:`check` finds every kind but ``deadlock``,
+#: which :func:`analysis.deadlocks` finds in a product of machines.
+Kind = Literal[
+    "unreachable",
+    "dead-end",
+    "deadlock",
+    "livelock",
+    "non-productive",
+    "final-has-outgoing",
+    "unused-event",
+    "nondeterministic",
+]
+
+#: Every finding kind, in the order a report lists them.
+KINDS: Final = cast("tuple[Kind, ...]", get_args(Kind))
+
+#: The severity of each kind.
+SEVERITY: Final[Mapping[Kind, Severity]] = {
     "unreachable": "warning",
     "dead-end": "error",
+    "deadlock": "error",
     "livelock": "error",
     "non-productive": "error",
     "final-has-outgoing": "warning",
@@ -43,9 +60,9 @@ class Finding:
     """One problem found by :func:`check`.
 
     Attributes:
-        kind: one of ``unreachable``, ``dead-end``, ``livelock``,
-            ``non-productive``, ``final-has-outgoing``, ``unused-event``,
-            ``nondeterministic``.
+        kind: one of :data:`KINDS` (``unreachable``, ``dead-end``, ``deadlock``,
+            ``livelock``, ``non-productive``, ``final-has-outgoing``,
+            ``unused-event``, ``nondeterministic``).
         message: what is wrong and what to do, in one sentence.
         states: the states concerned, in definition order.
         trace: the shortest event sequence from the initial state that shows
@@ -53,7 +70,7 @@ class Finding:
         severity: ``error``, ``warning`` or ``info``.
     """
 
-    kind: str
+    kind: Kind
     message: str
     states: tuple[str, ...] = attrs.field(default=(), converter=_states)
     trace: tuple[str, ...] | None = attrs.field(default=None, converter=_trace)
@@ -94,7 +111,7 @@ class Report:
     def __len__(self) -> int:
         return len(self.findings)
 
-    def of(self, kind: str) -> tuple[Finding, ...]:
+    def of(self, kind: Kind) -> tuple[Finding, ...]:
         """The findings of one kind."""
         return tuple(f for f in self.findings if f.kind == kind)
 
@@ -139,7 +156,7 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(repr(n) for n in names)
 
 
-def check(machine: fsm.Machine, *, ignore: Iterable[str] = ()) -> Report:
+def check(machine: fsm.Machine, *, ignore: Iterable[Kind] = ()) -> Report:
     """Check ``machine`` for reachability, termination and ambiguity problems.
 
     Guards are not evaluated: a guarded transition counts as one that may fire,
@@ -178,8 +195,8 @@ def check(machine: fsm.Machine, *, ignore: Iterable[str] = ()) -> Report:
             mark it final or add a transition out of it
             trace: jam
     """
-    skip = tuple(dict.fromkeys(ignore))
-    unknown = [k for k in skip if k not in KINDS]
+    skip: tuple[Kind, ...] = tuple(dict.fromkeys(ignore))
+    unknown: list[str] = [k for k in skip if k not in KINDS]
     if unknown:
         raise ValueError(
             f"unknown finding kind {unknown[0]!r} in ignore=; kinds are: {', '.join(KINDS)}"
@@ -197,20 +214,17 @@ class _Checker:
 
     def run(self, skip: frozenset[str]) -> list[Finding]:
         found: list[Finding] = []
-        runs = {
-            "unreachable": self.unreachable,
-            "dead-end": self.stuck,
-            "livelock": self.stuck,
-            "non-productive": self.stuck,
-            "final-has-outgoing": self.final_has_outgoing,
-            "unused-event": self.unused_events,
-            "nondeterministic": self.nondeterministic,
-        }
-        done: set[object] = set()
-        for kind, run in runs.items():
-            if kind in skip or run in done:
+        # Each search, with the kinds it finds; it runs unless all of them are skipped.
+        runs: tuple[tuple[tuple[Kind, ...], Callable[[], Iterator[Finding]]], ...] = (
+            (("unreachable",), self.unreachable),
+            (("dead-end", "livelock", "non-productive"), self.stuck),
+            (("final-has-outgoing",), self.final_has_outgoing),
+            (("unused-event",), self.unused_events),
+            (("nondeterministic",), self.nondeterministic),
+        )
+        for kinds, run in runs:
+            if skip.issuperset(kinds):
                 continue
-            done.add(run)
             found.extend(f for f in run() if f.kind not in skip)
         order = {kind: n for n, kind in enumerate(KINDS)}
         found.sort(key=lambda f: order[f.kind])
@@ -246,7 +260,7 @@ class _Checker:
                 f"add a transition into it or remove it",
                 (name,),
                 None,
-                KINDS["unreachable"],
+                SEVERITY["unreachable"],
             )
 
     # -- termination ------------------------------------------------------------
@@ -269,7 +283,7 @@ class _Checker:
                 f"or add a transition out of it",
                 (m.states[s],),
                 search.trace(s),
-                KINDS["dead-end"],
+                SEVERITY["dead-end"],
             )
         if not final:
             # A machine without final states runs forever by design (a server):
@@ -304,7 +318,7 @@ class _Checker:
                 f"cannot finish, so add a way out towards a final state",
                 names,
                 search.trace(nearest),
-                KINDS["livelock"],
+                SEVERITY["livelock"],
             )
         for s in doomed:
             if s in dead_set or s in trapped:
@@ -315,7 +329,7 @@ class _Checker:
                 f"it leads to a dead end or a livelock",
                 (m.states[s],),
                 search.trace(s),
-                KINDS["non-productive"],
+                SEVERITY["non-productive"],
             )
 
     # -- structure --------------------------------------------------------------
@@ -339,7 +353,7 @@ class _Checker:
                 f"the transitions",
                 (name,),
                 self.search.trace(s) if reached else None,
-                KINDS["final-has-outgoing"],
+                SEVERITY["final-has-outgoing"],
             )
 
     def unused_events(self) -> Iterator[Finding]:
@@ -365,7 +379,7 @@ class _Checker:
                 f"leave only unreachable or overridden states ({_quoted(states)})",
                 tuple(states),
                 None,
-                KINDS["unused-event"],
+                SEVERITY["unused-event"],
             )
 
     def nondeterministic(self) -> Iterator[Finding]:
@@ -396,5 +410,5 @@ class _Checker:
                 f"{_quoted(targets)}; {how}",
                 (first.source,),
                 search.trace(s),
-                KINDS["nondeterministic"],
+                SEVERITY["nondeterministic"],
             )

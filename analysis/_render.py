@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
 import fsm
+from fsm._dsl import dsl_lines
 
+from ._check import Kind
 from ._highlight import Highlight, Highlights, resolve_highlight
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ _FONT: Final = "Helvetica"
 _TAKEN: Final[Mapping[str, str]] = {"color": _TRACE, "fontcolor": _TRACE, "penwidth": "2"}
 
 #: Per kind of finding: (fill, border, legend text).
-_KIND_STYLE: Final[Mapping[str, tuple[str, str, str]]] = {
+_KIND_STYLE: Final[Mapping[Kind, tuple[str, str, str]]] = {
     "unreachable": ("#eaeef2", "#afb8c1", "unreachable from the initial state"),
     "dead-end": ("#ffebe9", "#cf222e", "dead end: not final, and no way out"),
     "livelock": ("#fbefff", "#8250df", "livelock: a cycle that never reaches a final state"),
@@ -57,7 +59,7 @@ _KIND_STYLE: Final[Mapping[str, tuple[str, str, str]]] = {
 }
 
 #: Mermaid class name per kind of finding (Mermaid class names are identifiers).
-_MERMAID_CLASS: Final[Mapping[str, str]] = {
+_MERMAID_CLASS: Final[Mapping[Kind, str]] = {
     "unreachable": "unreachable",
     "dead-end": "deadEnd",
     "livelock": "livelock",
@@ -377,7 +379,7 @@ def to_mermaid(
 ) -> str:
     """Draw ``machine`` as a Mermaid ``stateDiagram-v2``.
 
-    The text is :func:`fsm.dumps` with a ``direction`` line and, for a
+    The text is the lines of :func:`fsm.dumps` with a ``direction`` line and, for a
     highlight, ``classDef``/``class`` lines; :func:`fsm.parse` ignores both, so
     ``fsm.parse(to_mermaid(m)) == m``. A trace colours the states it visits
     (Mermaid cannot style a state diagram's edges) and lists its steps in a
@@ -414,9 +416,7 @@ def to_mermaid(
     """
     _check_direction(direction)
     marks = resolve_highlight(machine, highlight)
-    lines = fsm.dumps(machine).splitlines()
-    header = lines.index("stateDiagram-v2")
-    lines.insert(header + 1, f"    direction {direction}")
+    lines = dsl_lines(machine, direction=direction)
     lines.extend(_mermaid_classes(machine, marks))
     return "\n".join(lines) + "\n"
 

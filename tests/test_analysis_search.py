@@ -1,17 +1,28 @@
-"""The one breadth-first search of the analysis."""
+"""The one breadth-first search, the finding kinds listed once, the DSL line emitter."""
 
 from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Literal, get_args
 
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import analysis
 import fsm
+from analysis._check import KINDS, SEVERITY, Kind
 from analysis._graph import Graph, breadth_first, path_to
 from analysis._walk import Walker
+from fsm._dsl import dsl_lines
 
 from .analysis_reference import digraph
 from .strategies import machines
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @settings(max_examples=60)
@@ -79,3 +90,51 @@ def test_walker_routes_are_shortest_and_take_real_moves(
 def test_a_route_to_an_unknown_state_is_none() -> None:
     m = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go")
     assert Walker(m).route("A", "Nowhere") is None
+
+
+# -- finding kinds ------------------------------------------------------------------
+
+
+def test_the_kinds_are_the_literal_type_deadlock_included() -> None:
+    assert get_args(Kind) == KINDS
+    assert "deadlock" in KINDS
+    assert tuple(SEVERITY) == KINDS
+
+
+def test_the_docs_table_lists_every_kind_in_order() -> None:
+    text = (ROOT / "docs" / "analysis.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z-]+)` \| (error|warning|info) \|", text, re.MULTILINE)
+    assert rows == [(kind, SEVERITY[kind]) for kind in KINDS]
+
+
+def test_check_ignore_accepts_exactly_the_kinds() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis._cli", "check", "--ignore", "nonsense", "x.mmd"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    shown = ", ".join(repr(kind) for kind in KINDS)
+    assert f"(choose from {shown})" in result.stderr
+
+
+def test_check_ignores_deadlock_as_a_known_kind() -> None:
+    m = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go\nB --> [*]")
+    assert analysis.check(m, ignore=["deadlock"]).ignored == ("deadlock",)
+
+
+# -- the DSL lines Mermaid diagrams are built from -------------------------------------
+
+
+@settings(max_examples=40)
+@given(machines(), st.sampled_from(["LR", "TB"]))
+def test_dsl_lines_are_dumps_and_to_mermaid_adds_only_a_direction(
+    m: fsm.Machine, direction: Literal["LR", "TB"]
+) -> None:
+    lines = dsl_lines(m)
+    assert "\n".join(lines) + "\n" == fsm.dumps(m)
+    header = lines.index("stateDiagram-v2") + 1
+    expected = [*lines[:header], f"    direction {direction}", *lines[header:]]
+    assert analysis.to_mermaid(m, direction=direction) == "\n".join(expected) + "\n"
+    assert fsm.parse(analysis.to_mermaid(m)) == m
