@@ -89,14 +89,20 @@ class Finding:
 
 @attrs.frozen
 class Report:
-    """The findings of :func:`check` on one machine.
+    """The findings of :func:`check` on one machine, or of :func:`analysis.deadlocks`.
 
     ``str(report)`` (or :meth:`to_text`) is the text form, :meth:`to_dict` the
     JSON form. A report is ``ok`` when it has no error and no warning; info
-    findings (intended nondeterminism) do not count against it.
+    findings (intended nondeterminism) do not count against it. A report is
+    truthy exactly when it is ok; ``len(report)`` counts its findings.
+
+    Attributes:
+        name: the name of the machine checked (``A x B`` for a product).
+        findings: the findings, in the order of :data:`KINDS`.
+        ignored: the kinds left out on request.
     """
 
-    machine: str
+    name: str
     findings: tuple[Finding, ...]
     ignored: tuple[str, ...] = ()
 
@@ -104,6 +110,9 @@ class Report:
     def ok(self) -> bool:
         """True when no finding is an error or a warning."""
         return all(f.severity == "info" for f in self.findings)
+
+    def __bool__(self) -> bool:
+        return self.ok
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -116,9 +125,9 @@ class Report:
         return tuple(f for f in self.findings if f.kind == kind)
 
     def to_dict(self) -> dict[str, Any]:
-        """This report as a JSON-safe dict: ``{machine, ok, ignored, findings}``."""
+        """This report as a JSON-safe dict: ``{name, ok, ignored, findings}``."""
         return {
-            "machine": self.machine,
+            "name": self.name,
             "ok": self.ok,
             "ignored": list(self.ignored),
             "findings": [f.to_dict() for f in self.findings],
@@ -131,7 +140,7 @@ class Report:
             counts[f.severity] += 1
         parts = [f"{n} {level}{'' if n == 1 else 's'}" for level, n in counts.items() if n]
         summary = "ok" if self.ok else "problems found"
-        lines = [f"{self.machine}: {summary}" + (f" ({', '.join(parts)})" if parts else "")]
+        lines = [f"{self.name}: {summary}" + (f" ({', '.join(parts)})" if parts else "")]
         for f in self.findings:
             lines.append(f"  {f.severity}: {f.kind}: {f.message}")
             if f.trace is not None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, cast
 
 import fsm
+from fsm._errors import short_repr
 
-from ._check import Finding
+from ._check import SEVERITY, Finding, Report
 
 __all__ = ["DEFAULT_MAX_STATES", "compose", "deadlocks"]
 
@@ -163,16 +164,18 @@ class _Product:
         return tuple(events)
 
 
-def _machines(
-    items: tuple[fsm.Machine | Sequence[fsm.Machine], ...],
-) -> list[fsm.Machine]:
-    found: list[fsm.Machine] = []
+def _machines(items: tuple[object, ...], function: str) -> list[fsm.Machine]:
+    """The machines passed to ``function``, each a separate argument."""
     for item in items:
-        if isinstance(item, fsm.Machine):
-            found.append(item)
-        else:
-            found.extend(item)
-    return found
+        if not isinstance(item, fsm.Machine):
+            shown = f"a {type(item).__name__} ({short_repr(item)})"
+            hint = (
+                "pass the machines as separate arguments: "
+                if isinstance(item, (list, tuple))
+                else "pass fsm.Machine values, as separate arguments: "
+            )
+            raise TypeError(f"{function}() got {shown}; {hint}{function}(*machines)")
+    return cast("list[fsm.Machine]", list(items))
 
 
 def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm.Machine:
@@ -195,6 +198,8 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
         An :class:`fsm.Machine` named ``A x B``.
 
     Raises:
+        TypeError: an argument is not a Machine (a list of machines is
+            passed as ``compose(*machines)``).
         ValueError: no machine given, the bound exceeded, or two product
             states would get the same name (component state names containing
             ``__``).
@@ -223,7 +228,7 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
         Waiting__Busy --log--> Waiting__Busy
         Waiting__Busy --reply--> Idle__Ready
     """
-    product = _Product(machines, max_states, keep_edges=True)
+    product = _Product(_machines(machines, "compose"), max_states, keep_edges=True)
     names = [SEPARATOR.join(product.components(code)) for code in product.codes]
     if len(set(names)) != len(names):
         seen: dict[str, int] = {}
@@ -267,9 +272,7 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
     )
 
 
-def deadlocks(
-    *machines: fsm.Machine | Sequence[fsm.Machine], max_states: int = DEFAULT_MAX_STATES
-) -> tuple[Finding, ...]:
+def deadlocks(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> Report:
     """The reachable product states where nothing is enabled and not every machine is final.
 
     The product is explored on the fly, without building a Machine; given one
@@ -277,15 +280,18 @@ def deadlocks(
     non-final states without a way out are its deadlocks.
 
     Args:
-        machines: the machines (or one sequence of them).
+        machines: one or more machines, as separate arguments.
         max_states: stop with an error past this many product states.
 
     Returns:
-        One :class:`Finding` of kind ``deadlock`` per deadlocked product state,
+        A :class:`Report` named ``A x B`` (ok when there is no deadlock) with
+        one :class:`Finding` of kind ``deadlock`` per deadlocked product state,
         nearest first: ``states`` holds the component states, ``trace`` a
         shortest event sequence that leads there.
 
     Raises:
+        TypeError: an argument is not a Machine (a list of machines is
+            passed as ``deadlocks(*machines)``).
         ValueError: no machine given, or the bound exceeded.
 
     Examples:
@@ -304,10 +310,13 @@ def deadlocks(
         ...     B1 --> B2 : x
         ...     B2 --> [*]
         ... ''')
-        >>> [(f.states, f.trace) for f in analysis.deadlocks(a, b)]
+        >>> report = analysis.deadlocks(a, b)
+        >>> bool(report)
+        False
+        >>> [(f.states, f.trace) for f in report]
         [(('A0', 'B0'), ())]
     """
-    product = _Product(_machines(machines), max_states, keep_edges=False)
+    product = _Product(_machines(machines, "deadlocks"), max_states, keep_edges=False)
     found: list[Finding] = []
     for number in product.stuck:
         code = product.codes[number]
@@ -320,11 +329,10 @@ def deadlocks(
         found.append(
             Finding(
                 "deadlock",
-                f"deadlock: no event is enabled with {shown}, and not every machine "
-                f"is in a final state",
+                f"no event is enabled with {shown}, and not every machine is in a final state",
                 states,
                 product.trace(number),
-                "error",
+                SEVERITY["deadlock"],
             )
         )
-    return tuple(found)
+    return Report(" x ".join(m.name for m in product.machines), tuple(found))

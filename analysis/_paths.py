@@ -2,7 +2,7 @@
 
 A path's trace is its sequence of event names. Guards are not evaluated and a
 branch may go either way, so a trace names the events to send; the
-:attr:`Cover.paths` say which transition each step is meant to take.
+:attr:`Cover.paths` say which transition each edge of a path takes.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from ._graph import Graph, Search, path_to
 
 __all__ = ["Cover", "reachable", "shortest_path", "state_cover", "transition_cover"]
 
-#: One step of a path: the leaf state it fires in, and the transition taken.
-Step = tuple[str, fsm.Transition]
+#: One edge of a path: the leaf state it fires in, and the transition taken.
+Edge = tuple[str, fsm.Transition]
 
 
 @attrs.frozen
@@ -27,7 +27,7 @@ class Cover:
 
     Attributes:
         traces: the event sequences, one per path.
-        paths: the same paths, step by step: ``(state, transition)`` pairs,
+        paths: the same paths, edge by edge: ``(state, transition)`` pairs,
             where ``state`` is the leaf the transition fires in (its source may
             be a superstate of it).
         length: the total number of events over all traces.
@@ -38,7 +38,7 @@ class Cover:
     """
 
     traces: tuple[tuple[str, ...], ...]
-    paths: tuple[tuple[Step, ...], ...]
+    paths: tuple[tuple[Edge, ...], ...]
     length: int
     required: int
     lower_bound: int
