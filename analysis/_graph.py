@@ -28,7 +28,6 @@ __all__ = [
     "breadth_first",
     "components",
     "coreachable",
-    "graph",
     "has_cycle",
     "path_to",
 ]
@@ -166,11 +165,6 @@ class Graph:
             offsets, tails = self.reverse()
             return breadth_first(offsets, tails, sources, marks)
         return breadth_first(self.offsets, self.heads, sources, marks)
-
-
-def graph(machine: fsm.Machine) -> Graph:
-    """Build the leaf graph of ``machine``."""
-    return Graph(machine)
 
 
 class Search:

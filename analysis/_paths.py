@@ -60,17 +60,13 @@ Cover.__module__ = "analysis"
 
 def _cover(g: Graph, edge_paths: list[list[int]], required: int, lower_bound: int) -> Cover:
     m = g.machine
-    tails = _edge_tails(g)
+    tails = g.tails()
     paths = tuple(
         tuple((m.states[tails[k]], m.transitions[g.transitions[k]]) for k in path)
         for path in edge_paths
     )
     traces = tuple(tuple(t.event for _, t in path) for path in paths)
     return Cover(traces, paths, sum(map(len, traces)), required, lower_bound)
-
-
-def _edge_tails(g: Graph) -> list[int]:
-    return list(g.tails())
 
 
 def reachable(machine: fsm.Machine) -> frozenset[str]:

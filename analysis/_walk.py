@@ -14,7 +14,6 @@ from collections.abc import Iterable
 import fsm
 
 from ._graph import breadth_first, path_to
-from ._paths import reachable
 
 __all__ = ["Move", "Walker"]
 
@@ -59,12 +58,11 @@ class Walker:
                 self._heads.append(self._number[target])
                 self._edges.append((event, target))
             self._offsets.append(len(self._heads))
-        reach = reachable(machine)
         distance = self.distances(self.initial)
         #: Reachable leaves, nearest to the initial state first.
         self.reachable: tuple[str, ...] = tuple(
             sorted(
-                (leaf for leaf in self.leaves if leaf in reach and leaf in distance),
+                (leaf for leaf in self.leaves if leaf in distance),
                 key=lambda leaf: (distance[leaf], self.leaves.index(leaf)),
             )
         )

@@ -87,6 +87,17 @@ def test_walker_routes_are_shortest_and_take_real_moves(
     assert here == goal
 
 
+@settings(max_examples=60)
+@given(machines())
+def test_walker_reachable_leaves_are_the_reachable_leaves(m: fsm.Machine) -> None:
+    walker = Walker(m)
+    assert set(walker.reachable) == {s for s in analysis.reachable(m) if s in walker.leaves}
+    distance = walker.distances(walker.initial)
+    assert [distance[leaf] for leaf in walker.reachable] == sorted(
+        distance[leaf] for leaf in walker.reachable
+    )
+
+
 def test_a_route_to_an_unknown_state_is_none() -> None:
     m = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go")
     assert Walker(m).route("A", "Nowhere") is None
