@@ -5,8 +5,8 @@ See ``docs/analysis.md`` for what each finding kind proves and what it does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final, Literal, cast, get_args
 
 import attrs
 
@@ -14,14 +14,31 @@ import fsm
 
 from ._graph import Graph, Search, components, coreachable, has_cycle
 
-__all__ = ["KINDS", "Finding", "Report", "check"]
+__all__ = ["KINDS", "SEVERITY", "Finding", "Kind", "Report", "Severity", "check"]
 
 Severity = Literal["error", "warning", "info"]
 
-#: Every finding kind, in the order a report lists them, with its severity.
-KINDS: Final[dict[str, Severity]] = {
+#: What a finding is about. :func:`check` finds every kind but ``deadlock``,
+#: which :func:`analysis.deadlocks` finds in a product of machines.
+Kind = Literal[
+    "unreachable",
+    "dead-end",
+    "deadlock",
+    "livelock",
+    "non-productive",
+    "final-has-outgoing",
+    "unused-event",
+    "nondeterministic",
+]
+
+#: Every finding kind, in the order a report lists them.
+KINDS: Final = cast("tuple[Kind, ...]", get_args(Kind))
+
+#: The severity of each kind.
+SEVERITY: Final[Mapping[Kind, Severity]] = {
     "unreachable": "warning",
     "dead-end": "error",
+    "deadlock": "error",
     "livelock": "error",
     "non-productive": "error",
     "final-has-outgoing": "warning",
@@ -43,9 +60,9 @@ class Finding:
     """One problem found by :func:`check`.
 
     Attributes:
-        kind: one of ``unreachable``, ``dead-end``, ``livelock``,
-            ``non-productive``, ``final-has-outgoing``, ``unused-event``,
-            ``nondeterministic``.
+        kind: one of :data:`KINDS` (``unreachable``, ``dead-end``, ``deadlock``,
+            ``livelock``, ``non-productive``, ``final-has-outgoing``,
+            ``unused-event``, ``nondeterministic``).
         message: what is wrong and what to do, in one sentence.
         states: the states concerned, in definition order.
         trace: the shortest event sequence from the initial state that shows
@@ -53,7 +70,7 @@ class Finding:
         severity: ``error``, ``warning`` or ``info``.
     """
 
-    kind: str
+    kind: Kind
     message: str
     states: tuple[str, ...] = attrs.field(default=(), converter=_states)
     trace: tuple[str, ...] | None = attrs.field(default=None, converter=_trace)
@@ -72,14 +89,20 @@ class Finding:
 
 @attrs.frozen
 class Report:
-    """The findings of :func:`check` on one machine.
+    """The findings of :func:`check` on one machine, or of :func:`analysis.deadlocks`.
 
     ``str(report)`` (or :meth:`to_text`) is the text form, :meth:`to_dict` the
     JSON form. A report is ``ok`` when it has no error and no warning; info
-    findings (intended nondeterminism) do not count against it.
+    findings (intended nondeterminism) do not count against it. A report is
+    truthy exactly when it is ok; ``len(report)`` counts its findings.
+
+    Attributes:
+        name: the name of the machine checked (``A x B`` for a product).
+        findings: the findings, in the order of :data:`KINDS`.
+        ignored: the kinds left out on request.
     """
 
-    machine: str
+    name: str
     findings: tuple[Finding, ...]
     ignored: tuple[str, ...] = ()
 
@@ -88,20 +111,23 @@ class Report:
         """True when no finding is an error or a warning."""
         return all(f.severity == "info" for f in self.findings)
 
+    def __bool__(self) -> bool:
+        return self.ok
+
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
     def __len__(self) -> int:
         return len(self.findings)
 
-    def of(self, kind: str) -> tuple[Finding, ...]:
+    def of(self, kind: Kind) -> tuple[Finding, ...]:
         """The findings of one kind."""
         return tuple(f for f in self.findings if f.kind == kind)
 
     def to_dict(self) -> dict[str, Any]:
-        """This report as a JSON-safe dict: ``{machine, ok, ignored, findings}``."""
+        """This report as a JSON-safe dict: ``{name, ok, ignored, findings}``."""
         return {
-            "machine": self.machine,
+            "name": self.name,
             "ok": self.ok,
             "ignored": list(self.ignored),
             "findings": [f.to_dict() for f in self.findings],
@@ -114,7 +140,7 @@ class Report:
             counts[f.severity] += 1
         parts = [f"{n} {level}{'' if n == 1 else 's'}" for level, n in counts.items() if n]
         summary = "ok" if self.ok else "problems found"
-        lines = [f"{self.machine}: {summary}" + (f" ({', '.join(parts)})" if parts else "")]
+        lines = [f"{self.name}: {summary}" + (f" ({', '.join(parts)})" if parts else "")]
         for f in self.findings:
             lines.append(f"  {f.severity}: {f.kind}: {f.message}")
             if f.trace is not None:
@@ -134,7 +160,7 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(repr(n) for n in names)
 
 
-def check(machine: fsm.Machine, *, ignore: Iterable[str] = ()) -> Report:
+def check(machine: fsm.Machine, *, ignore: Iterable[Kind] = ()) -> Report:
     """Check ``machine`` for reachability, termination and ambiguity problems.
 
     Guards are not evaluated: a guarded transition counts as one that may fire,
@@ -173,8 +199,8 @@ def check(machine: fsm.Machine, *, ignore: Iterable[str] = ()) -> Report:
             mark it final or add a transition out of it
             trace: jam
     """
-    skip = tuple(dict.fromkeys(ignore))
-    unknown = [k for k in skip if k not in KINDS]
+    skip: tuple[Kind, ...] = tuple(dict.fromkeys(ignore))
+    unknown: list[str] = [k for k in skip if k not in KINDS]
     if unknown:
         raise ValueError(
             f"unknown finding kind {unknown[0]!r} in ignore=; kinds are: {', '.join(KINDS)}"
@@ -192,20 +218,17 @@ class _Checker:
 
     def run(self, skip: frozenset[str]) -> list[Finding]:
         found: list[Finding] = []
-        runs = {
-            "unreachable": self.unreachable,
-            "dead-end": self.stuck,
-            "livelock": self.stuck,
-            "non-productive": self.stuck,
-            "final-has-outgoing": self.final_has_outgoing,
-            "unused-event": self.unused_events,
-            "nondeterministic": self.nondeterministic,
-        }
-        done: set[object] = set()
-        for kind, run in runs.items():
-            if kind in skip or run in done:
+        # Each search, with the kinds it finds; it runs unless all of them are skipped.
+        runs: tuple[tuple[tuple[Kind, ...], Callable[[], Iterator[Finding]]], ...] = (
+            (("unreachable",), self.unreachable),
+            (("dead-end", "livelock", "non-productive"), self.stuck),
+            (("final-has-outgoing",), self.final_has_outgoing),
+            (("unused-event",), self.unused_events),
+            (("nondeterministic",), self.nondeterministic),
+        )
+        for kinds, run in runs:
+            if skip.issuperset(kinds):
                 continue
-            done.add(run)
             found.extend(f for f in run() if f.kind not in skip)
         order = {kind: n for n, kind in enumerate(KINDS)}
         found.sort(key=lambda f: order[f.kind])
@@ -241,7 +264,7 @@ class _Checker:
                 f"add a transition into it or remove it",
                 (name,),
                 None,
-                KINDS["unreachable"],
+                SEVERITY["unreachable"],
             )
 
     # -- termination ------------------------------------------------------------
@@ -264,7 +287,7 @@ class _Checker:
                 f"or add a transition out of it",
                 (m.states[s],),
                 search.trace(s),
-                KINDS["dead-end"],
+                SEVERITY["dead-end"],
             )
         if not final:
             # A machine without final states runs forever by design (a server):
@@ -299,7 +322,7 @@ class _Checker:
                 f"cannot finish, so add a way out towards a final state",
                 names,
                 search.trace(nearest),
-                KINDS["livelock"],
+                SEVERITY["livelock"],
             )
         for s in doomed:
             if s in dead_set or s in trapped:
@@ -310,7 +333,7 @@ class _Checker:
                 f"it leads to a dead end or a livelock",
                 (m.states[s],),
                 search.trace(s),
-                KINDS["non-productive"],
+                SEVERITY["non-productive"],
             )
 
     # -- structure --------------------------------------------------------------
@@ -334,7 +357,7 @@ class _Checker:
                 f"the transitions",
                 (name,),
                 self.search.trace(s) if reached else None,
-                KINDS["final-has-outgoing"],
+                SEVERITY["final-has-outgoing"],
             )
 
     def unused_events(self) -> Iterator[Finding]:
@@ -360,7 +383,7 @@ class _Checker:
                 f"leave only unreachable or overridden states ({_quoted(states)})",
                 tuple(states),
                 None,
-                KINDS["unused-event"],
+                SEVERITY["unused-event"],
             )
 
     def nondeterministic(self) -> Iterator[Finding]:
@@ -391,5 +414,5 @@ class _Checker:
                 f"{_quoted(targets)}; {how}",
                 (first.source,),
                 search.trace(s),
-                KINDS["nondeterministic"],
+                SEVERITY["nondeterministic"],
             )

@@ -110,23 +110,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "codegen",
         help="write a module of typestate State classes from a machine",
         description="Write a Python module of typestate State classes (one per state, "
-        "transition methods raising NotImplementedError) for a machine. With --check, "
-        "compare an existing module with what the machine gives instead: exit 1 and "
-        "print a unified diff when they differ.",
+        "transition methods raising NotImplementedError) for a machine. With -o MODULE "
+        "--check, compare the existing MODULE with what the machine gives instead, "
+        "writing nothing: exit 1 and print a unified diff when they differ.",
     )
     codegen.add_argument(
         "target",
         metavar="SPEC",
         help="a .mmd/.md/.json file, or module:attribute naming a Machine or State class",
     )
-    where = codegen.add_mutually_exclusive_group()
-    where.add_argument(
+    codegen.add_argument(
         "-o", "--output", metavar="MODULE", help="write the module to this file (default: stdout)"
     )
-    where.add_argument(
+    codegen.add_argument(
         "--check",
-        metavar="MODULE",
-        help="exit 1 with a diff if this file differs from the module the spec gives",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if MODULE (-o) is out of date",
     )
     codegen.add_argument(
         "--line-length",
@@ -179,11 +178,11 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
         help="compose machines (shared events synchronise) and find deadlocks",
         description="Build the synchronous product of the machines: an event shared by "
         "several fires only when all of them can take it, other events interleave. "
-        "Print the product, or with --check its deadlocks (exit 1 when there are any).",
+        "Print the product, or with --deadlocks its deadlocks (exit 1 when there are any).",
     )
     compose.add_argument("targets", metavar="TARGET", nargs="+", help=_TARGET_HELP)
     compose.add_argument(
-        "--check", action="store_true", help="report deadlocks instead of printing the product"
+        "--deadlocks", action="store_true", help="report deadlocks instead of printing the product"
     )
     compose.add_argument(
         "--max-states",
@@ -269,20 +268,22 @@ def _codegen(args: argparse.Namespace) -> int:
     import typestate
 
     machine = load_target(args.target)
+    if args.check and args.output is None:
+        raise TargetError("--check compares the module named by -o MODULE; pass -o too")
     text = typestate.codegen(machine, line_length=args.line_length)
-    if args.check is not None:
-        path = Path(args.check)
+    if args.check:
+        path = Path(args.output)
         try:
             current = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise TargetError(f"cannot read {args.check!r}: {exc.strerror or exc}") from None
+            raise TargetError(f"cannot read {args.output!r}: {exc.strerror or exc}") from None
         return _report_drift(
             current,
             text,
-            path=args.check,
+            path=args.output,
             source=f"typestate codegen {args.target}",
             problem=f"differs from the module {args.target} gives",
-            fix=f"typestate codegen {args.target} -o {args.check}",
+            fix=f"typestate codegen {args.target} -o {args.output}",
         )
     if args.output is not None:
         _write_file(args.output, text)
@@ -338,11 +339,11 @@ def _paths(args: argparse.Namespace) -> int:
         cover = analysis.transition_cover(machine)
     if args.format == "json":
         document = {
-            "machine": machine.name,
+            "name": machine.name,
             "cover": args.cover,
             "traces": [list(t) for t in cover.traces],
             # Guarded outcomes are not told apart by event names alone.
-            "steps": [[[state, t.event, t.target] for state, t in path] for path in cover.paths],
+            "paths": [[[state, t.event, t.target] for state, t in path] for path in cover.paths],
             "length": cover.length,
             "required": cover.required,
             "lower_bound": cover.lower_bound,
@@ -365,22 +366,21 @@ def _compose(args: argparse.Namespace) -> int:
     machines = [load_target(t) for t in args.targets]
     limit = {} if args.max_states is None else {"max_states": args.max_states}
     try:
-        if not args.check:
+        if not args.deadlocks:
             product = analysis.compose(*machines, **limit)
             print(show_text(product))
             return EXIT_OK
-        found = analysis.deadlocks(*machines, **limit)
+        report = analysis.deadlocks(*machines, **limit)
     except fsm.DefinitionError:
         raise
     except ValueError as exc:  # documented: the product is too large, or has clashing names
         raise TargetError(str(exc).replace("max_states=", "--max-states")) from None
-    names = " x ".join(m.name for m in machines)
-    if not found:
-        print(f"{names}: no deadlock")
+    if report:
+        print(f"{report.name}: no deadlock")
         return EXIT_OK
-    print(f"{names}: {len(found)} deadlock{'s' if len(found) != 1 else ''}")
-    for finding in found:
-        print(f"  {finding.message}")
+    print(f"{report.name}: {len(report)} deadlock{'s' if len(report) != 1 else ''}")
+    for finding in report:
+        print(f"  {finding.kind}: {finding.message}")
         trace = " ".join(finding.trace or ()) or "(the initial state)"
         print(f"    trace: {trace}")
     return EXIT_FINDINGS
@@ -398,11 +398,6 @@ def _render(args: argparse.Namespace) -> int:
         )
     if args.highlight_trace is not None and args.report:
         raise TargetError("use --highlight-trace or --report, not both")
-    if suffix == ".puml" and (args.highlight_trace is not None or args.report):
-        raise TargetError(
-            "PlantUML diagrams take no highlight; drop --highlight-trace/--report or draw "
-            "a .svg, .png, .pdf, .dot or .mmd file"
-        )
     machine = load_target(args.target)
     highlight: list[str] | analysis.Report | None = None
     if args.highlight_trace is not None:

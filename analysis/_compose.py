@@ -9,13 +9,16 @@ be taken, so the product over-approximates what the real components can do.
 
 from __future__ import annotations
 
+import operator
 from array import array
 from collections.abc import Sequence
-from typing import Final
+from itertools import accumulate
+from typing import Final, cast
 
 import fsm
+from fsm._errors import short_repr
 
-from ._check import Finding
+from ._check import SEVERITY, Finding, Report
 
 __all__ = ["DEFAULT_MAX_STATES", "compose", "deadlocks"]
 
@@ -24,6 +27,16 @@ DEFAULT_MAX_STATES: Final = 1_000_000
 
 #: Joins component state names into a product state name.
 SEPARATOR: Final = "__"
+
+
+#: Per machine and leaf: the moves of the events this machine alone has, as
+#: ``(event, delta)`` pairs, and those of shared events, as ``(event, deltas)``.
+#: Adding a delta to a product code moves this machine to one target (deltas
+#: are precomputed so the search does no multiplication).
+_Table = tuple[
+    list[tuple[tuple[int, int], ...]],
+    list[tuple[tuple[int, tuple[int, ...]], ...]],
+]
 
 
 class _Product:
@@ -41,92 +54,52 @@ class _Product:
             raise ValueError("no machine given; pass one or more fsm.Machine values")
         if max_states < 1:
             raise ValueError(f"max_states must be at least 1 (got {max_states})")
-        events: dict[str, int] = {}
-        for m in machines:
-            for name in m.events:
-                events.setdefault(name, len(events))
-        owners: list[list[int]] = [[] for _ in events]
-        for j, m in enumerate(machines):
-            for name in m.events:
-                owners[events[name]].append(j)
-        shared = [len(o) > 1 for o in owners]
-        needed = [len(o) for o in owners]
-        radix: list[int] = []
-        scale = 1
-        # Per machine and leaf: (event, deltas), where adding a delta to a product
-        # code moves this machine to one target (deltas are precomputed so the
-        # search does no multiplication).
-        tables: list[list[tuple[tuple[int, tuple[int, ...]], ...]]] = []
-        for m in machines:
-            r = scale
-            radix.append(r)
-            scale *= len(m.states)
-            compiled = m.compiled
-            local = [events[name] for name in compiled.events]
-            table: list[tuple[tuple[int, tuple[int, ...]], ...]] = []
-            for s, dispatch in enumerate(compiled.dispatch):
-                table.append(
-                    tuple(
-                        (
-                            local[e],
-                            tuple(
-                                (t - s) * r
-                                for t in dict.fromkeys(compiled.targets[n] for n in group)
-                            ),
-                        )
-                        for e, group in dispatch.items()
-                    )
-                )
-            tables.append(table)
         self.machines = tuple(machines)
+        events = _alphabet(machines)
         self.events = tuple(events)
-        self.radix = radix
-        sizes = [len(m.states) for m in machines]
-        start = sum(m.compiled.initial * r for m, r in zip(machines, radix, strict=True))
+        owners = [0] * len(events)
+        for m in machines:
+            for name in m.events:
+                owners[events[name]] += 1
+        self.sizes = [len(m.states) for m in machines]
+        self.radix = list(accumulate(self.sizes[:-1], operator.mul, initial=1))
+        tables = [_moves(m, r, events, owners) for m, r in zip(machines, self.radix, strict=True)]
+        self._explore(tables, owners, max_states, keep_edges=keep_edges)
+
+    def _explore(
+        self, tables: list[_Table], needed: list[int], max_states: int, *, keep_edges: bool
+    ) -> None:
+        """Breadth first from the initial product state, on the fly, up to ``max_states``."""
+        start = sum(m.compiled.initial * r for m, r in zip(self.machines, self.radix, strict=True))
         index: dict[int, int] = {start: 0}
         codes = [start]
         parent = array("i", [-1])
         via = array("i", [-1])
         stuck: list[int] = []
         edges: list[list[tuple[int, int]]] = []
-        parts = list(zip(sizes, tables, strict=True))
+        parts = [(size, own, sync) for size, (own, sync) in zip(self.sizes, tables, strict=True)]
         for number, code in enumerate(codes):  # grows while read: a FIFO queue
             moves: list[tuple[int, int]] = []
             waiting: dict[int, list[tuple[int, ...]]] = {}
             rest = code
-            for size, table in parts:
+            for size, own, sync in parts:
                 rest, s = divmod(rest, size)  # the digits of the code, machine by machine
-                for e, deltas in table[s]:
-                    if shared[e]:
-                        if e in waiting:
-                            waiting[e].append(deltas)
-                        else:
-                            waiting[e] = [deltas]
+                for e, d in own[s]:
+                    moves.append((e, code + d))
+                for e, deltas in sync[s]:
+                    if e in waiting:
+                        waiting[e].append(deltas)
                     else:
-                        for d in deltas:
-                            moves.append((e, code + d))
+                        waiting[e] = [deltas]
             for e, ready in waiting.items():
-                if len(ready) != needed[e]:
-                    continue
-                combos = [code]
-                for deltas in ready:
-                    if len(deltas) == 1:
-                        d = deltas[0]
-                        combos = [c + d for c in combos]
-                    else:
-                        combos = [c + d for c in combos for d in deltas]
-                for c in combos:
-                    moves.append((e, c))
+                if len(ready) == needed[e]:  # every machine that has the event can take it
+                    moves.extend((e, c) for c in _together(code, ready))
             if not moves:
                 stuck.append(number)
             for e, target in moves:
                 if target not in index:
                     if len(codes) >= max_states:
-                        names = " x ".join(repr(m.name) for m in machines)
-                        raise ValueError(
-                            f"the product of {names} has more than {max_states:,} reachable "
-                            f"states; pass a larger max_states= or compose fewer machines"
-                        )
+                        raise self._too_large(max_states)
                     index[target] = len(codes)
                     codes.append(target)
                     parent.append(number)
@@ -139,7 +112,13 @@ class _Product:
         self.via = via
         self.stuck = stuck
         self.edges = edges
-        self.sizes = sizes
+
+    def _too_large(self, max_states: int) -> ValueError:
+        names = " x ".join(repr(m.name) for m in self.machines)
+        return ValueError(
+            f"the product of {names} has more than {max_states:,} reachable "
+            f"states; pass a larger max_states= or compose fewer machines"
+        )
 
     def components(self, code: int) -> tuple[str, ...]:
         """The component state names of one product state."""
@@ -163,16 +142,58 @@ class _Product:
         return tuple(events)
 
 
-def _machines(
-    items: tuple[fsm.Machine | Sequence[fsm.Machine], ...],
-) -> list[fsm.Machine]:
-    found: list[fsm.Machine] = []
-    for item in items:
-        if isinstance(item, fsm.Machine):
-            found.append(item)
+def _alphabet(machines: Sequence[fsm.Machine]) -> dict[str, int]:
+    """Every event of the machines, numbered in order of first appearance."""
+    events: dict[str, int] = {}
+    for m in machines:
+        for name in m.events:
+            events.setdefault(name, len(events))
+    return events
+
+
+def _moves(m: fsm.Machine, radix: int, events: dict[str, int], owners: list[int]) -> _Table:
+    """The moves of each of ``m``'s states, split into own and shared events."""
+    compiled = m.compiled
+    local = [events[name] for name in compiled.events]
+    own: list[tuple[tuple[int, int], ...]] = []
+    sync: list[tuple[tuple[int, tuple[int, ...]], ...]] = []
+    for s, dispatch in enumerate(compiled.dispatch):
+        moves = [
+            (
+                local[e],
+                tuple((t - s) * radix for t in dict.fromkeys(compiled.targets[n] for n in group)),
+            )
+            for e, group in dispatch.items()
+        ]
+        own.append(tuple((e, d) for e, deltas in moves if owners[e] == 1 for d in deltas))
+        sync.append(tuple((e, deltas) for e, deltas in moves if owners[e] > 1))
+    return own, sync
+
+
+def _together(code: int, ready: list[tuple[int, ...]]) -> list[int]:
+    """The product codes a shared event leads to: each machine takes one of its deltas."""
+    combos = [code]
+    for deltas in ready:
+        if len(deltas) == 1:
+            d = deltas[0]
+            combos = [c + d for c in combos]
         else:
-            found.extend(item)
-    return found
+            combos = [c + d for c in combos for d in deltas]
+    return combos
+
+
+def _machines(items: tuple[object, ...], function: str) -> list[fsm.Machine]:
+    """The machines passed to ``function``, each a separate argument."""
+    for item in items:
+        if not isinstance(item, fsm.Machine):
+            shown = f"a {type(item).__name__} ({short_repr(item)})"
+            hint = (
+                "pass the machines as separate arguments: "
+                if isinstance(item, (list, tuple))
+                else "pass fsm.Machine values, as separate arguments: "
+            )
+            raise TypeError(f"{function}() got {shown}; {hint}{function}(*machines)")
+    return cast("list[fsm.Machine]", list(items))
 
 
 def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm.Machine:
@@ -195,6 +216,8 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
         An :class:`fsm.Machine` named ``A x B``.
 
     Raises:
+        TypeError: an argument is not a Machine (a list of machines is
+            passed as ``compose(*machines)``).
         ValueError: no machine given, the bound exceeded, or two product
             states would get the same name (component state names containing
             ``__``).
@@ -223,7 +246,7 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
         Waiting__Busy --log--> Waiting__Busy
         Waiting__Busy --reply--> Idle__Ready
     """
-    product = _Product(machines, max_states, keep_edges=True)
+    product = _Product(_machines(machines, "compose"), max_states, keep_edges=True)
     names = [SEPARATOR.join(product.components(code)) for code in product.codes]
     if len(set(names)) != len(names):
         seen: dict[str, int] = {}
@@ -266,9 +289,7 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
     )
 
 
-def deadlocks(
-    *machines: fsm.Machine | Sequence[fsm.Machine], max_states: int = DEFAULT_MAX_STATES
-) -> tuple[Finding, ...]:
+def deadlocks(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> Report:
     """The reachable product states where nothing is enabled and not every machine is final.
 
     The product is explored on the fly, without building a Machine; given one
@@ -276,15 +297,18 @@ def deadlocks(
     non-final states without a way out are its deadlocks.
 
     Args:
-        machines: the machines (or one sequence of them).
+        machines: one or more machines, as separate arguments.
         max_states: stop with an error past this many product states.
 
     Returns:
-        One :class:`Finding` of kind ``deadlock`` per deadlocked product state,
+        A :class:`Report` named ``A x B`` (ok when there is no deadlock) with
+        one :class:`Finding` of kind ``deadlock`` per deadlocked product state,
         nearest first: ``states`` holds the component states, ``trace`` a
         shortest event sequence that leads there.
 
     Raises:
+        TypeError: an argument is not a Machine (a list of machines is
+            passed as ``deadlocks(*machines)``).
         ValueError: no machine given, or the bound exceeded.
 
     Examples:
@@ -303,10 +327,13 @@ def deadlocks(
         ...     B1 --> B2 : x
         ...     B2 --> [*]
         ... ''')
-        >>> [(f.states, f.trace) for f in analysis.deadlocks(a, b)]
+        >>> report = analysis.deadlocks(a, b)
+        >>> bool(report)
+        False
+        >>> [(f.states, f.trace) for f in report]
         [(('A0', 'B0'), ())]
     """
-    product = _Product(_machines(machines), max_states, keep_edges=False)
+    product = _Product(_machines(machines, "deadlocks"), max_states, keep_edges=False)
     found: list[Finding] = []
     for number in product.stuck:
         code = product.codes[number]
@@ -319,11 +346,10 @@ def deadlocks(
         found.append(
             Finding(
                 "deadlock",
-                f"deadlock: no event is enabled with {shown}, and not every machine "
-                f"is in a final state",
+                f"no event is enabled with {shown}, and not every machine is in a final state",
                 states,
                 product.trace(number),
-                "error",
+                SEVERITY["deadlock"],
             )
         )
-    return tuple(found)
+    return Report(" x ".join(m.name for m in product.machines), tuple(found))

@@ -15,16 +15,75 @@ million states is searched without a dict or an object per edge.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain
 
 import fsm
 
-__all__ = ["Graph", "Search", "backward", "components", "coreachable", "graph", "has_cycle"]
+__all__ = [
+    "Graph",
+    "Search",
+    "backward",
+    "breadth_first",
+    "components",
+    "coreachable",
+    "has_cycle",
+    "path_to",
+]
+
+
+def breadth_first(
+    offsets: Sequence[int],
+    heads: Sequence[int],
+    sources: Iterable[int],
+    marks: bytearray,
+) -> Iterator[tuple[int, int, int]]:
+    """The one breadth-first search: every node reached from ``sources``, nearest first.
+
+    The graph is in compressed sparse row form: the edges out of node ``n`` are
+    the positions ``offsets[n]`` to ``offsets[n + 1] - 1`` of ``heads``.
+    Yields ``(node, edge, tail)`` when a node is first reached: ``edge`` is the
+    position of the edge that reached it and ``tail`` that edge's source (both
+    -1 for a source). ``marks`` are the reached flags, one byte per node: the
+    search sets them, and a node marked beforehand is never entered. The caller
+    may stop early by leaving the loop.
+    """
+    queue: list[int] = []
+    for source in sources:
+        if not marks[source]:
+            marks[source] = 1
+            queue.append(source)
+            yield source, -1, -1
+    for node in queue:  # the list grows while it is read: a FIFO queue
+        for k in range(offsets[node], offsets[node + 1]):
+            head = heads[k]
+            if not marks[head]:
+                marks[head] = 1
+                queue.append(head)
+                yield head, k, node
 
 
 def _count(table: Mapping[int, tuple[int, ...]]) -> int:
     return sum(map(len, table.values()))
+
+
+def path_to(
+    node: int, via: Mapping[int, int] | Sequence[int], tails: Mapping[int, int] | Sequence[int]
+) -> list[int]:
+    """The edges of the search path to ``node``, from the :func:`breadth_first` records.
+
+    ``via[n]`` and ``tails[n]`` are the ``edge`` and ``tail`` the search yielded
+    with node ``n``; the path starts at the source (whose edge is -1).
+    """
+    path: list[int] = []
+    edge = via[node]
+    while edge >= 0:
+        path.append(edge)
+        node = tails[node]
+        edge = via[node]
+    path.reverse()
+    return path
 
 
 class Graph:
@@ -92,10 +151,20 @@ class Graph:
         self._reverse = (offsets, sources)
         return self._reverse
 
+    def bfs(
+        self, sources: Iterable[int], *, reverse: bool = False, marks: bytearray | None = None
+    ) -> Iterator[tuple[int, int, int]]:
+        """:func:`breadth_first` on this graph, or on its reverse (edges into each state).
 
-def graph(machine: fsm.Machine) -> Graph:
-    """Build the leaf graph of ``machine``."""
-    return Graph(machine)
+        An edge is a position in :attr:`heads` (and :attr:`transitions`), or
+        with ``reverse`` a position in the second array of :meth:`reverse`.
+        """
+        if marks is None:
+            marks = bytearray(self.size)
+        if reverse:
+            offsets, tails = self.reverse()
+            return breadth_first(offsets, tails, sources, marks)
+        return breadth_first(self.offsets, self.heads, sources, marks)
 
 
 class Search:
@@ -109,22 +178,14 @@ class Search:
     __slots__ = ("graph", "order", "parent", "reached", "start", "via")
 
     def __init__(self, g: Graph, start: int) -> None:
-        size = g.size
-        offsets = g.offsets
-        heads = g.heads
-        reached = bytearray(size)
-        via = array("i", [-1]) * size
-        parent = array("i", [-1]) * size
-        reached[start] = 1
-        order = [start]
-        for state in order:  # the list grows while it is read: a FIFO queue
-            for k in range(offsets[state], offsets[state + 1]):
-                head = heads[k]
-                if not reached[head]:
-                    reached[head] = 1
-                    via[head] = k
-                    parent[head] = state
-                    order.append(head)
+        reached = bytearray(g.size)
+        via = array("i", [-1]) * g.size
+        parent = array("i", [-1]) * g.size
+        order: list[int] = []
+        for state, edge, tail in g.bfs((start,), marks=reached):
+            order.append(state)
+            via[state] = edge
+            parent[state] = tail
         self.graph = g
         self.start = start
         self.order = order
@@ -134,14 +195,7 @@ class Search:
 
     def edges_to(self, state: int) -> list[int]:
         """The edges of a shortest path from the start to ``state`` (reached)."""
-        path: list[int] = []
-        via = self.via
-        parent = self.parent
-        while state != self.start:
-            path.append(via[state])
-            state = parent[state]
-        path.reverse()
-        return path
+        return path_to(state, self.via, self.parent)
 
     def trace(self, state: int) -> tuple[str, ...]:
         """The events of a shortest path from the start to ``state`` (reached)."""
@@ -152,17 +206,8 @@ class Search:
 
 def backward(g: Graph, starts: Iterable[int]) -> bytearray:
     """The states from which one of ``starts`` can be reached (``starts`` included)."""
-    offsets, sources = g.reverse()
     marked = bytearray(g.size)
-    queue = list(starts)
-    for s in queue:
-        marked[s] = 1
-    for state in queue:
-        for k in range(offsets[state], offsets[state + 1]):
-            tail = sources[k]
-            if not marked[tail]:
-                marked[tail] = 1
-                queue.append(tail)
+    deque(g.bfs(starts, reverse=True, marks=marked), maxlen=0)
     return marked
 
 

@@ -14,6 +14,8 @@ import attrs
 
 import fsm
 
+from ._check import Kind
+
 __all__ = [
     "KIND_ORDER",
     "FindingLike",
@@ -68,7 +70,7 @@ Highlight = Sequence[TraceStep] | ReportLike | None
 
 #: The kinds of finding a diagram marks, strongest first: a state with several
 #: findings is drawn as the first of its kinds in this order.
-KIND_ORDER: Final = ("unreachable", "dead-end", "livelock", "non-productive")
+KIND_ORDER: Final[tuple[Kind, ...]] = ("unreachable", "dead-end", "livelock", "non-productive")
 
 
 @attrs.frozen
@@ -90,12 +92,12 @@ class Highlights:
     steps: dict[int, tuple[int, ...]] = attrs.Factory(dict[int, tuple[int, ...]])
     visited: tuple[str, ...] = ()
     current: str | None = None
-    marks: dict[str, str] = attrs.Factory(dict[str, str])
+    marks: dict[str, Kind] = attrs.Factory(dict[str, Kind])
     entered: frozenset[str] = frozenset()
     is_trace: bool = False
 
     @property
-    def kinds(self) -> tuple[str, ...]:
+    def kinds(self) -> tuple[Kind, ...]:
         """The kinds of finding marked, in :data:`KIND_ORDER`."""
         present = set(self.marks.values())
         return tuple(kind for kind in KIND_ORDER if kind in present)
@@ -195,22 +197,24 @@ def _step(item: object, step: int) -> tuple[str, str | None]:
 
 
 def _report(machine: fsm.Machine, report: ReportLike) -> Highlights:
+    drawn: dict[str, Kind] = {kind: kind for kind in KIND_ORDER}
     rank = {kind: n for n, kind in enumerate(KIND_ORDER)}
     known = set(machine.states)
-    marks: dict[str, str] = {}
+    marks: dict[str, Kind] = {}
     for finding in report.findings:
-        if finding.kind not in rank:
+        kind = drawn.get(finding.kind)
+        if kind is None:
             continue
         for state in _state_names(finding):
             if state not in known:
                 raise ValueError(
-                    f"a {finding.kind!r} finding names state {state!r}, which machine "
+                    f"a {kind!r} finding names state {state!r}, which machine "
                     f"{machine.name!r} does not have; is the report of another machine?"
                 )
             previous = marks.get(state)
-            if previous is None or rank[finding.kind] < rank[previous]:
-                marks[state] = finding.kind
-    ordered = {state: marks[state] for state in machine.states if state in marks}
+            if previous is None or rank[kind] < rank[previous]:
+                marks[state] = kind
+    ordered: dict[str, Kind] = {state: marks[state] for state in machine.states if state in marks}
     return Highlights(marks=ordered)
 
 

@@ -2,7 +2,7 @@
 
 A path's trace is its sequence of event names. Guards are not evaluated and a
 branch may go either way, so a trace names the events to send; the
-:attr:`Cover.paths` say which transition each step is meant to take.
+:attr:`Cover.paths` say which transition each edge of a path takes.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import attrs
 
 import fsm
 
-from ._graph import Graph, Search
+from ._graph import Graph, Search, path_to
 
 __all__ = ["Cover", "reachable", "shortest_path", "state_cover", "transition_cover"]
 
-#: One step of a path: the leaf state it fires in, and the transition taken.
-Step = tuple[str, fsm.Transition]
+#: One edge of a path: the leaf state it fires in, and the transition taken.
+Edge = tuple[str, fsm.Transition]
 
 
 @attrs.frozen
@@ -27,7 +27,7 @@ class Cover:
 
     Attributes:
         traces: the event sequences, one per path.
-        paths: the same paths, step by step: ``(state, transition)`` pairs,
+        paths: the same paths, edge by edge: ``(state, transition)`` pairs,
             where ``state`` is the leaf the transition fires in (its source may
             be a superstate of it).
         length: the total number of events over all traces.
@@ -38,7 +38,7 @@ class Cover:
     """
 
     traces: tuple[tuple[str, ...], ...]
-    paths: tuple[tuple[Step, ...], ...]
+    paths: tuple[tuple[Edge, ...], ...]
     length: int
     required: int
     lower_bound: int
@@ -57,17 +57,13 @@ class Cover:
 
 def _cover(g: Graph, edge_paths: list[list[int]], required: int, lower_bound: int) -> Cover:
     m = g.machine
-    tails = _edge_tails(g)
+    tails = g.tails()
     paths = tuple(
         tuple((m.states[tails[k]], m.transitions[g.transitions[k]]) for k in path)
         for path in edge_paths
     )
     traces = tuple(tuple(t.event for _, t in path) for path in paths)
     return Cover(traces, paths, sum(map(len, traces)), required, lower_bound)
-
-
-def _edge_tails(g: Graph) -> list[int]:
-    return list(g.tails())
 
 
 def reachable(machine: fsm.Machine) -> frozenset[str]:
@@ -255,15 +251,9 @@ def transition_cover(machine: fsm.Machine) -> Cover:
 def _detours(g: Graph, start: int, order: list[int], into: list[int], out: list[int]) -> int:
     """The least total length of the detours a cover needs (see transition_cover)."""
     sources = [start, *(s for s in order if s != start and into[s] > out[s])]
-    distance = dict.fromkeys(sources, 0)
-    offsets = g.offsets
-    heads = g.heads
-    for state in sources:  # grows while read: a multi-source breadth-first search
-        for k in range(offsets[state], offsets[state + 1]):
-            head = heads[k]
-            if head not in distance:
-                distance[head] = distance[state] + 1
-                sources.append(head)
+    distance: dict[int, int] = {}
+    for state, edge, tail in g.bfs(sources):  # multi-source: distance to the nearest
+        distance[state] = 0 if edge < 0 else distance[tail] + 1
     total = 0
     for s in order:
         if s != start and out[s] > into[s]:
@@ -275,24 +265,11 @@ def _route_to_work(g: Graph, start: int, todo: dict[int, list[int]]) -> list[int
     """Edges of a shortest path from ``start`` to a state with edges to take."""
     if start in todo:
         return []
-    offsets = g.offsets
-    heads = g.heads
-    via: dict[int, int] = {start: -1}
+    via: dict[int, int] = {}
     parent: dict[int, int] = {}
-    queue = [start]
-    for state in queue:
-        for k in range(offsets[state], offsets[state + 1]):
-            head = heads[k]
-            if head in via:
-                continue
-            via[head] = k
-            parent[head] = state
-            if head in todo:
-                route: list[int] = []
-                while head != start:
-                    route.append(via[head])
-                    head = parent[head]
-                route.reverse()
-                return route
-            queue.append(head)
+    for state, edge, tail in g.bfs((start,)):
+        via[state] = edge
+        parent[state] = tail
+        if state in todo:
+            return path_to(state, via, parent)
     return None

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
 import fsm
+from fsm._dsl import dsl_lines
 
+from ._check import Kind
 from ._highlight import Highlight, Highlights, resolve_highlight
 
 if TYPE_CHECKING:
@@ -45,19 +47,26 @@ _STATE_FILL: Final = "#f6f8fa"
 _CLUSTER_FILL: Final = "#fbfcfd"
 _TRACE: Final = "#0969da"
 _TRACE_FILL: Final = "#ddf4ff"
+_TRACE_TEXT: Final = "#0a3069"
+_TEXT: Final = "#1f2328"
+_GREY: Final = "#afb8c1"
+_GREY_FILL: Final = "#eaeef2"
+_GREY_TEXT: Final = "#8c959f"
+# The text of an unreachable state in Mermaid: a step darker than in Graphviz.
+_GREY_TEXT_MERMAID: Final = "#6e7781"
 _FONT: Final = "Helvetica"
 _TAKEN: Final[Mapping[str, str]] = {"color": _TRACE, "fontcolor": _TRACE, "penwidth": "2"}
 
 #: Per kind of finding: (fill, border, legend text).
-_KIND_STYLE: Final[Mapping[str, tuple[str, str, str]]] = {
-    "unreachable": ("#eaeef2", "#afb8c1", "unreachable from the initial state"),
+_KIND_STYLE: Final[Mapping[Kind, tuple[str, str, str]]] = {
+    "unreachable": (_GREY_FILL, _GREY, "unreachable from the initial state"),
     "dead-end": ("#ffebe9", "#cf222e", "dead end: not final, and no way out"),
     "livelock": ("#fbefff", "#8250df", "livelock: a cycle that never reaches a final state"),
     "non-productive": ("#fff8c5", "#9a6700", "non-productive: cannot reach a final state"),
 }
 
 #: Mermaid class name per kind of finding (Mermaid class names are identifiers).
-_MERMAID_CLASS: Final[Mapping[str, str]] = {
+_MERMAID_CLASS: Final[Mapping[Kind, str]] = {
     "unreachable": "unreachable",
     "dead-end": "deadEnd",
     "livelock": "livelock",
@@ -99,16 +108,16 @@ MAX_LAYOUT_TRANSITIONS: Final = 2_000
 
 def to_dot(
     machine: fsm.Machine,
-    highlight: Highlight = None,
     *,
+    highlight: Highlight = None,
     direction: Direction = "LR",
-) -> graphviz.Digraph:
-    """Draw ``machine`` as a Graphviz graph.
+) -> str:
+    """Draw ``machine`` as Graphviz DOT source.
 
-    The result displays itself in Jupyter (as SVG, through Graphviz's ``dot``)
-    and its ``.source`` is the DOT text. Superstates are clusters; a point
-    inside a cluster marks its entry substate, and an edge to or from a
-    superstate meets the cluster's border.
+    Superstates are clusters; a point inside a cluster marks its entry
+    substate, and an edge to or from a superstate meets the cluster's border.
+    Lay the text out with Graphviz's ``dot`` (``dot -Tsvg``), or let
+    :func:`render` do it.
 
     Args:
         machine: the machine to draw.
@@ -118,7 +127,7 @@ def to_dot(
         direction: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
 
     Returns:
-        A ``graphviz.Digraph``.
+        The DOT text.
 
     Raises:
         ImportError: the ``graphviz`` package is missing (install the
@@ -131,10 +140,15 @@ def to_dot(
     Examples:
         >>> import fsm, analysis
         >>> m = fsm.parse("stateDiagram-v2\\n[*] --> A\\nA --> B : go\\nB --> [*]")
-        >>> graph = analysis.to_dot(m)
-        >>> "A -> B [label=go]" in graph.source
+        >>> "A -> B [label=go]" in analysis.to_dot(m)
         True
     """
+    source: str = _digraph(machine, highlight, direction).source
+    return source
+
+
+def _digraph(machine: fsm.Machine, highlight: Highlight, direction: Direction) -> graphviz.Digraph:
+    """The ``graphviz.Digraph`` :func:`to_dot` writes and :func:`render` lays out."""
     _check_direction(direction)
     marks = resolve_highlight(machine, highlight)
     digraph = _new_digraph(
@@ -153,7 +167,7 @@ def to_dot(
             "style": "rounded,filled",
             "fillcolor": _STATE_FILL,
             "color": _INK,
-            "fontcolor": "#1f2328",
+            "fontcolor": _TEXT,
             "fontname": _FONT,
             "fontsize": "12",
             "height": "0.4",
@@ -167,6 +181,13 @@ def to_dot(
         },
     )
     graph = cast("_Graph", digraph)
+    _dot_states(graph, machine, marks)
+    _dot_transitions(graph, machine, marks)
+    return digraph
+
+
+def _dot_states(graph: _Graph, machine: fsm.Machine, marks: Highlights) -> None:
+    """The states: a node per leaf, a cluster (with its entry point) per superstate."""
     children = _children(machine)
     superstates = machine.superstates
 
@@ -206,6 +227,10 @@ def to_dot(
     for state in children.get(None, ()):
         emit(graph, state)
 
+
+def _dot_transitions(graph: _Graph, machine: fsm.Machine, marks: Highlights) -> None:
+    """The initial arrow and one edge per transition, with the trace's steps numbered."""
+    superstates = machine.superstates
     graph.node("[*]", label="", shape="point", width="0.18", color=_INK, fillcolor=_INK)
     start = _TAKEN if marks.is_trace else {}
     graph.edge(
@@ -222,9 +247,8 @@ def to_dot(
             style["label"] = ", ".join(str(s) for s in steps) + ": " + t.label
             style.update(_TAKEN)
         elif marks.marks.get(t.source) == "unreachable":
-            style.update(color="#afb8c1", fontcolor="#8c959f", style="dashed")
+            style.update(color=_GREY, fontcolor=_GREY_TEXT, style="dashed")
         graph.edge(_endpoint(t.source, superstates), _endpoint(t.target, superstates), **style)
-    return digraph
 
 
 class _Graph(Protocol):
@@ -310,10 +334,7 @@ def _dot_state_style(machine: fsm.Machine, state: str, marks: Highlights) -> dic
         style.update(shape="doublecircle", margin="0.02", width="0.5")
     kind = marks.marks.get(state)
     if kind is not None:
-        fill, border, _ = _KIND_STYLE[kind]
-        style.update(fillcolor=fill, color=border, penwidth="2")
-        if kind == "unreachable":
-            style.update(fontcolor="#8c959f", style="rounded,filled,dashed", penwidth="1")
+        style.update(_dot_kind_style(kind))
     elif state in marks.visited:
         style.update(fillcolor=_TRACE_FILL, color=_TRACE)
         if state == marks.current:
@@ -333,11 +354,22 @@ def _dot_cluster_style(state: str, marks: Highlights) -> dict[str, str]:
     }
     kind = marks.marks.get(state)
     if kind is not None:
-        fill, border, _ = _KIND_STYLE[kind]
-        style.update(fillcolor=fill, color=border, penwidth="2")
-        if kind == "unreachable":
-            style.update(fontcolor="#8c959f", style="rounded,filled,dashed", penwidth="1")
+        style.update(_dot_kind_style(kind))
     return style
+
+
+def _dot_kind_style(kind: Kind) -> dict[str, str]:
+    """How a state or cluster marked with a finding of ``kind`` is drawn."""
+    fill, border, _ = _KIND_STYLE[kind]
+    if kind == "unreachable":
+        return {
+            "fillcolor": fill,
+            "color": border,
+            "penwidth": "1",
+            "fontcolor": _GREY_TEXT,
+            "style": "rounded,filled,dashed",
+        }
+    return {"fillcolor": fill, "color": border, "penwidth": "2"}
 
 
 def _dot_title(machine: fsm.Machine, marks: Highlights) -> str:
@@ -371,13 +403,13 @@ def _html(text: str) -> str:
 
 def to_mermaid(
     machine: fsm.Machine,
-    highlight: Highlight = None,
     *,
+    highlight: Highlight = None,
     direction: Direction = "LR",
 ) -> str:
     """Draw ``machine`` as a Mermaid ``stateDiagram-v2``.
 
-    The text is :func:`fsm.dumps` with a ``direction`` line and, for a
+    The text is the lines of :func:`fsm.dumps` with a ``direction`` line and, for a
     highlight, ``classDef``/``class`` lines; :func:`fsm.parse` ignores both, so
     ``fsm.parse(to_mermaid(m)) == m``. A trace colours the states it visits
     (Mermaid cannot style a state diagram's edges) and lists its steps in a
@@ -395,7 +427,7 @@ def to_mermaid(
     Examples:
         >>> import fsm, analysis
         >>> m = fsm.parse("stateDiagram-v2\\n[*] --> A\\nA --> B : go\\nB --> [*]")
-        >>> print(analysis.to_mermaid(m, ["go"]), end="")
+        >>> print(analysis.to_mermaid(m, highlight=["go"]), end="")
         ---
         title: Machine
         ---
@@ -414,29 +446,24 @@ def to_mermaid(
     """
     _check_direction(direction)
     marks = resolve_highlight(machine, highlight)
-    lines = fsm.dumps(machine).splitlines()
-    header = lines.index("stateDiagram-v2")
-    lines.insert(header + 1, f"    direction {direction}")
+    lines = dsl_lines(machine, direction=direction)
     lines.extend(_mermaid_classes(machine, marks))
     return "\n".join(lines) + "\n"
 
 
 def _mermaid_classes(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:
     if marks.is_trace:
-        events = [
-            machine.transitions[n].event
-            for _, n in sorted((s, n) for n, ss in marks.steps.items() for s in ss)
-        ]
+        events = _trace_events(machine, marks)
         shown = " ".join(events)
         if _MERMAID_DIRECTION.search(shown):
             # Mermaid reads "... direction LR ..." anywhere, even in a comment,
             # as a direction statement: keep such event names apart.
             shown = ", ".join(events)
         yield "    %% highlight: trace " + (shown if events else "(empty)")
-        yield f"    classDef visited fill:{_TRACE_FILL},stroke:{_TRACE},color:#0a3069"
+        yield f"    classDef visited fill:{_TRACE_FILL},stroke:{_TRACE},color:{_TRACE_TEXT}"
         yield (
             f"    classDef current fill:{_TRACE_FILL},stroke:{_TRACE},stroke-width:3px,"
-            f"color:#0a3069"
+            f"color:{_TRACE_TEXT}"
         )
         visited = [s for s in marks.visited if s != marks.current]
         if visited:
@@ -450,7 +477,7 @@ def _mermaid_classes(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:
     yield "    %% highlight: findings " + ", ".join(kinds)
     for kind in kinds:
         fill, border, _ = _KIND_STYLE[kind]
-        extra = ",color:#6e7781,stroke-dasharray:4 3" if kind == "unreachable" else ""
+        extra = f",color:{_GREY_TEXT_MERMAID},stroke-dasharray:4 3" if kind == "unreachable" else ""
         yield f"    classDef {_MERMAID_CLASS[kind]} fill:{fill},stroke:{border}{extra}"
     for kind in kinds:
         states = [s for s, k in marks.marks.items() if k == kind]
@@ -460,11 +487,28 @@ def _mermaid_classes(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:
 # -- PlantUML ----------------------------------------------------------------------
 
 
-def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
+def to_plantuml(
+    machine: fsm.Machine,
+    *,
+    highlight: Highlight = None,
+    direction: Direction = "LR",
+) -> str:
     """Draw ``machine`` as a PlantUML state diagram.
 
     Superstates are composite states with their entry marked ``[*] --> X``
-    inside; final states get an arrow to ``[*]``.
+    inside; final states get an arrow to ``[*]``. A trace colours the states
+    it visits and the arrows it takes (numbered by step, as in :func:`to_dot`);
+    a report colours the states its findings name. A ``'`` comment says what
+    is highlighted.
+
+    Args:
+        machine: the machine to draw.
+        highlight: a trace or a report, as for :func:`to_dot`.
+        direction: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
+
+    Raises:
+        fsm.InvalidTransition: a step of the highlight trace is not allowed.
+        TypeError, ValueError: as for :func:`to_dot`.
 
     Examples:
         >>> import fsm, analysis
@@ -480,8 +524,17 @@ def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
         A --> B : go
         B --> [*]
         @enduml
+        >>> for line in analysis.to_plantuml(m, highlight=["go"]).splitlines()[4:10]:
+        ...     print(line)
+        state A #ddf4ff;line:0969da
+        state B #ddf4ff;line:0969da;line.bold
+        [*] -[#0969da,bold]-> A
+        A -[#0969da,bold]-> B : 1: go
+        B --> [*]
+        ' highlight: trace go
     """
     _check_direction(direction)
+    marks = resolve_highlight(machine, highlight)
     lines = [
         "@startuml",
         f"title {_plantuml_text(machine.name)}",
@@ -493,26 +546,64 @@ def to_plantuml(machine: fsm.Machine, *, direction: Direction = "LR") -> str:
     def emit(state: str, depth: int) -> None:
         pad = "  " * depth
         kids = children.get(state)
+        colour = _plantuml_colour(state, marks)
         if not kids:
-            lines.append(f"{pad}state {_plantuml_state(state)}")
+            lines.append(f"{pad}state {_plantuml_state(state)}{colour}")
             return
-        lines.append(f"{pad}state {_plantuml_state(state)} {{")
+        lines.append(f"{pad}state {_plantuml_state(state)}{colour} {{")
         for kid in kids:
             emit(kid, depth + 1)
         entry = machine.entries.get(state)
         if entry is not None:
-            lines.append(f"{pad}  [*] --> {entry}")
+            arrow = _plantuml_arrow(state in marks.entered)
+            lines.append(f"{pad}  [*] {arrow} {entry}")
         lines.append(f"{pad}}}")
 
     for state in children.get(None, ()):
         emit(state, 0)
-    lines.append(f"[*] --> {machine.initial}")
-    lines.extend(
-        f"{t.source} --> {t.target} : {_plantuml_creole(t.label)}" for t in machine.transitions
-    )
+    lines.append(f"[*] {_plantuml_arrow(marks.is_trace)} {machine.initial}")
+    for number, t in enumerate(machine.transitions):
+        steps = marks.steps.get(number)
+        label = _plantuml_creole(t.label)
+        if steps:
+            label = ", ".join(str(step) for step in steps) + ": " + label
+        lines.append(f"{t.source} {_plantuml_arrow(bool(steps))} {t.target} : {label}")
     lines.extend(f"{state} --> [*]" for state in machine.states if state in machine.final)
+    lines.extend(_plantuml_comment(machine, marks))
     lines.append("@enduml")
     return "\n".join(lines) + "\n"
+
+
+def _plantuml_arrow(taken: bool) -> str:
+    return f"-[{_TRACE},bold]->" if taken else "-->"
+
+
+def _plantuml_colour(state: str, marks: Highlights) -> str:
+    """A state's colours, `` #fill;line:border``: PlantUML wants no ``#`` after ``line:``."""
+    kind = marks.marks.get(state)
+    if kind is not None:
+        fill, border, _ = _KIND_STYLE[kind]
+        extra = f";line.dashed;text:{_GREY_TEXT[1:]}" if kind == "unreachable" else ""
+        return f" {fill};line:{border[1:]}{extra}"
+    if state in marks.visited:
+        bold = ";line.bold" if state == marks.current else ""
+        return f" {_TRACE_FILL};line:{_TRACE[1:]}{bold}"
+    return ""
+
+
+def _plantuml_comment(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:
+    if marks.is_trace:
+        yield "' highlight: trace " + (" ".join(_trace_events(machine, marks)) or "(empty)")
+    elif marks.kinds:
+        yield "' highlight: findings " + ", ".join(marks.kinds)
+
+
+def _trace_events(machine: fsm.Machine, marks: Highlights) -> list[str]:
+    """The events of a highlighted trace, in order."""
+    return [
+        machine.transitions[n].event
+        for _, n in sorted((s, n) for n, ss in marks.steps.items() for s in ss)
+    ]
 
 
 def _plantuml_creole(text: str) -> str:
@@ -547,8 +638,8 @@ def _plantuml_text(text: str) -> str:
 def render(
     machine: fsm.Machine,
     path: str | os.PathLike[str],
-    format: str | None = None,
     *,
+    format: str | None = None,
     highlight: Highlight = None,
     direction: Direction = "LR",
 ) -> Path:
@@ -563,7 +654,7 @@ def render(
         machine: the machine to draw.
         path: the file to write (its directory must exist).
         format: one of ``svg``, ``png``, ``pdf``, ``dot``, ``mmd``, ``puml``.
-        highlight: a trace or a report, as for :func:`to_dot` (not for PlantUML).
+        highlight: a trace or a report, as for :func:`to_dot`.
         direction: ``"LR"`` (left to right) or ``"TB"`` (top to bottom).
 
     Returns:
@@ -576,8 +667,8 @@ def render(
     again with ``newrank=true``, then in the other direction.
 
     Raises:
-        ValueError: the format is unknown, a highlight was asked of PlantUML, or
-            the machine is too large to lay out as an image.
+        ValueError: the format is unknown, or the machine is too large to lay
+            out as an image.
         FileNotFoundError: an image was asked for and ``dot`` is not on PATH.
         ImportError: the ``graphviz`` package is missing (svg, png, pdf, dot).
         RuntimeError: ``dot`` failed every retry (the message names its exit
@@ -588,16 +679,11 @@ def render(
     chosen = _format(target, format)
     _check_direction(direction)
     if chosen == "mmd":
-        _write_text(target, to_mermaid(machine, highlight, direction=direction))
+        _write_text(target, to_mermaid(machine, highlight=highlight, direction=direction))
     elif chosen == "puml":
-        if highlight is not None:
-            raise ValueError(
-                "PlantUML diagrams take no highlight; draw it as .svg, .png, .pdf, .dot "
-                "or .mmd instead"
-            )
-        _write_text(target, to_plantuml(machine, direction=direction))
+        _write_text(target, to_plantuml(machine, highlight=highlight, direction=direction))
     elif chosen == "dot":
-        _write_text(target, to_dot(machine, highlight, direction=direction).source)
+        _write_text(target, to_dot(machine, highlight=highlight, direction=direction))
     else:
         _check_layout_size(machine, target)
         target.write_bytes(_lay_out(machine, highlight, direction, chosen, target))
@@ -627,7 +713,7 @@ def _lay_out(
     ``Pshortestpath failed``, or a crash) that ``newrank=true`` lays out; the
     other direction is the last resort.
     """
-    digraph = to_dot(machine, highlight, direction=direction)
+    digraph = _digraph(machine, highlight, direction)
     try:
         return _run_dot(digraph.source, format, path)
     except _LayoutError as first:

@@ -8,12 +8,12 @@ outcome.
 
 from __future__ import annotations
 
-from collections import deque
+from array import array
 from collections.abc import Iterable
 
 import fsm
 
-from ._paths import reachable
+from ._graph import breadth_first, path_to
 
 __all__ = ["Move", "Walker"]
 
@@ -47,48 +47,48 @@ class Walker:
                 found = self.targets.setdefault((leaf, event), ())
                 if target not in found:
                     self.targets[leaf, event] = (*found, target)
-        reach = reachable(machine)
+        # The moves as a graph over state numbers, edges in the order of the moves,
+        # for the searches; an edge is an (event, leaf entered) pair.
+        self._number = {state: n for n, state in enumerate(machine.states)}
+        self._offsets = array("q", [0])
+        self._heads = array("i")
+        self._edges: list[tuple[str, str]] = []
+        for state in machine.states:
+            for event, _, target in self.moves.get(state, ()):
+                self._heads.append(self._number[target])
+                self._edges.append((event, target))
+            self._offsets.append(len(self._heads))
         distance = self.distances(self.initial)
         #: Reachable leaves, nearest to the initial state first.
         self.reachable: tuple[str, ...] = tuple(
             sorted(
-                (leaf for leaf in self.leaves if leaf in reach and leaf in distance),
+                (leaf for leaf in self.leaves if leaf in distance),
                 key=lambda leaf: (distance[leaf], self.leaves.index(leaf)),
             )
         )
 
+    def _search(self, start: str) -> Iterable[tuple[int, int, int]]:
+        marks = bytearray(len(self.machine.states))
+        return breadth_first(self._offsets, self._heads, (self._number[start],), marks)
+
     def distances(self, start: str) -> dict[str, int]:
         """Leaf -> the number of events of a shortest route from ``start``."""
-        seen = {start: 0}
-        queue = deque([start])
-        while queue:
-            leaf = queue.popleft()
-            for _, _, target in self.moves[leaf]:
-                if target not in seen:
-                    seen[target] = seen[leaf] + 1
-                    queue.append(target)
+        names = self.machine.states
+        seen: dict[str, int] = {}
+        for node, edge, tail in self._search(start):
+            seen[names[node]] = 0 if edge < 0 else seen[names[tail]] + 1
         return seen
 
     def route(self, start: str, goal: str) -> list[tuple[str, str]] | None:
         """A shortest route as ``(event, leaf entered)`` pairs, or None when there is none."""
-        previous: dict[str, tuple[str, str] | None] = {start: None}
-        queue = deque([start])
-        while queue:
-            leaf = queue.popleft()
-            if leaf == goal:
-                steps: list[tuple[str, str]] = []
-                back = previous[leaf]
-                while back is not None:
-                    source, event = back
-                    steps.append((event, leaf))
-                    leaf = source
-                    back = previous[leaf]
-                steps.reverse()
-                return steps
-            for event, _, target in self.moves[leaf]:
-                if target not in previous:
-                    previous[target] = (leaf, event)
-                    queue.append(target)
+        via: dict[int, int] = {}
+        tails: dict[int, int] = {}
+        end = self._number.get(goal, -1)
+        for node, edge, tail in self._search(start):
+            via[node] = edge
+            tails[node] = tail
+            if node == end:
+                return [self._edges[k] for k in path_to(node, via, tails)]
         return None
 
     def after(self, states: Iterable[str], event: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ and no award goes to a contractor that refused.
 
 Run ``python examples/contract_net.py``; from the command line::
 
-    typestate compose --check examples/contract_net_*.mmd
+    typestate compose --deadlocks examples/contract_net_*.mmd
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Run ``python examples/two_phase_commit.py [DIR]``; the diagrams of the
 deadlock are written to DIR (a new temporary directory by default). The same
 check from the command line::
 
-    typestate compose --check examples/two_phase_commit_coordinator_buggy.mmd \\
+    typestate compose --deadlocks examples/two_phase_commit_coordinator_buggy.mmd \\
         examples/two_phase_commit_participant_1.mmd examples/two_phase_commit_participant_2.mmd
 """
 
@@ -40,7 +40,7 @@ def load(part: str) -> fsm.Machine:
 def report(machines: tuple[fsm.Machine, ...], out: Path) -> tuple[analysis.Finding, ...]:
     """Print the product's size and its deadlocks; draw each deadlock's trace in ``out``."""
     product = analysis.compose(*machines)
-    found = analysis.deadlocks(*machines)
+    found = analysis.deadlocks(*machines).findings
     print(f"{product.name}: {len(product.states)} states, {len(product.transitions)} transitions")
     if not found:
         print("  no deadlock")

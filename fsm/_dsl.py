@@ -818,12 +818,23 @@ def dumps(machine: Machine) -> str:
             A --> B : go
             B --> [*]
     """
+    return "\n".join(dsl_lines(machine)) + "\n"
+
+
+def dsl_lines(machine: Machine, *, direction: str | None = None) -> list[str]:
+    """The lines of :func:`dumps` (without line ends), for writers that add to them.
+
+    With ``direction`` (``"LR"`` or ``"TB"``), a ``direction`` statement follows
+    the header; :func:`parse` ignores it.
+    """
     out: list[str] = [
         "---",
         f"title: {_yaml_title(machine.name)}",
         "---",
         "stateDiagram-v2",
     ]
+    if direction is not None:
+        out.append(f"    direction {direction}")
     typed: dict[str, tuple[tuple[str, str | None], ...]] = {}
     for t in machine.transitions:
         if t.event not in typed and any(a is not None for _, a in t.params):
@@ -838,7 +849,7 @@ def dumps(machine: Machine) -> str:
     for state in machine.states:
         if state in machine.final:
             out.append(f"    {state} --> [*]")
-    return "\n".join(mermaid_lines(out)) + "\n"
+    return mermaid_lines(out)
 
 
 def _yaml_title(name: str) -> str:

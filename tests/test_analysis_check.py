@@ -172,7 +172,8 @@ def test_text_and_json_forms() -> None:
         "    trace: go",
     ]
     data = json.loads(json.dumps(report.to_dict()))
-    assert data["ok"] is False
+    assert (data["name"], data["ok"]) == ("Machine", False)
+    assert "machine" not in data
     assert data["findings"][0] == {
         "kind": "dead-end",
         "severity": "error",
@@ -180,6 +181,15 @@ def test_text_and_json_forms() -> None:
         "states": ["B"],
         "trace": ["go"],
     }
+
+
+def test_a_report_is_truthy_exactly_when_it_is_ok() -> None:
+    guarded = machine("[*] --> A\nA --> B : go [x]\nA --> C : go [else]\nB --> [*]\nC --> [*]")
+    report = analysis.check(guarded)
+    assert [f.kind for f in report] == ["nondeterministic"]
+    assert (report.name, report.ok, bool(report), len(report)) == ("Machine", True, True, 1)
+    stuck = analysis.check(machine("[*] --> A\nA --> B : go\nA --> C : end\nC --> [*]"))
+    assert (stuck.ok, bool(stuck), len(stuck)) == (False, False, 1)
 
 
 # -- properties, against networkx and a reference interpreter --------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 
@@ -47,14 +49,34 @@ def test_dining_philosophers_deadlock(n: int) -> None:
     assert sorted(found.trace) == sorted(f"left{i}" for i in range(n))
 
 
-def test_deadlocks_takes_a_sequence() -> None:
-    assert analysis.deadlocks(philosophers(3)) == analysis.deadlocks(*philosophers(3))
+@pytest.mark.parametrize("function", [analysis.compose, analysis.deadlocks])
+def test_a_list_of_machines_is_refused(function: Callable[..., object]) -> None:
+    name = function.__name__
+    with pytest.raises(
+        TypeError,
+        match=rf"^{name}\(\) got a list \(\[<fsm.Machine 'Phil0'.*\); pass the machines as "
+        rf"separate arguments: {name}\(\*machines\)$",
+    ):
+        function(philosophers(3))
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got a str \('A'\); pass fsm.Machine"):
+        function("A")
+
+
+def test_deadlocks_is_a_report_like_check() -> None:
+    report = analysis.deadlocks(*philosophers(3))
+    assert isinstance(report, analysis.Report)
+    assert report.name == "Phil0 x Phil1 x Phil2 x Fork0 x Fork1 x Fork2"
+    assert (bool(report), report.ok, len(report)) == (False, False, 1)
+    assert [f.kind for f in report] == ["deadlock"]
+    fine = analysis.deadlocks(*philosophers(3)[:1])
+    assert (bool(fine), fine.findings) == (True, ())
+    assert str(report).startswith("Phil0 x Phil1 x Phil2 x Fork0 x Fork1 x Fork2: problems found")
 
 
 def test_deadlock_message() -> None:
     (found,) = analysis.deadlocks(*philosophers(3))
     assert found.message.startswith(
-        "deadlock: no event is enabled with 'Phil0' in 'HasLeft', 'Phil1' in 'HasLeft',"
+        "no event is enabled with 'Phil0' in 'HasLeft', 'Phil1' in 'HasLeft',"
     )
     assert found.message.endswith("and not every machine is in a final state")
 
@@ -73,7 +95,7 @@ PARTICIPANT = (
 
 def test_two_phase_commit_has_no_deadlock() -> None:
     parts = [machine("Coordinator", COORDINATOR), machine("Participant", PARTICIPANT)]
-    assert analysis.deadlocks(*parts) == ()
+    assert analysis.deadlocks(*parts).findings == ()
     product = analysis.compose(*parts)
     assert product.final == {"Done__Done"}
     assert analysis.check(product).ok
@@ -86,7 +108,7 @@ def test_two_phase_commit_with_a_timeout_deadlocks() -> None:
     assert found.states == ("Aborting", "Voting")
     assert found.trace == ("prepare", "timeout")
     product = analysis.compose(coordinator, machine("Participant", PARTICIPANT))
-    assert analysis.deadlocks(product)[0].trace == ("prepare", "timeout")
+    assert analysis.deadlocks(product).findings[0].trace == ("prepare", "timeout")
     assert analysis.check(product).of("dead-end")[0].states == ("Aborting__Voting",)
 
 
@@ -135,7 +157,7 @@ def test_no_machines() -> None:
     ):
         analysis.compose()
     with pytest.raises(ValueError, match=r"^no machine given"):
-        analysis.deadlocks([])
+        analysis.deadlocks()
 
 
 @given(machines())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import analysis
 import fsm
 
 from .test_cli import typestate
@@ -50,6 +51,8 @@ def test_check_json_and_ignore(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     [report] = json.loads(result.stdout)
+    assert list(report) == ["name", "ok", "ignored", "findings"]
+    assert (report["name"], report["ok"]) == ("flawed", False)
     assert sorted(f["kind"] for f in report["findings"]) == ["final-has-outgoing", "livelock"]
     assert report["ignored"] == ["unreachable", "unused-event"]
 
@@ -67,7 +70,8 @@ def test_paths_cover_every_transition() -> None:
     document = json.loads(result.stdout)
     machine = fsm.load(ROOT / AGENT)
     taken: set[tuple[str, str, str]] = set()
-    for trace, steps in zip(document["traces"], document["steps"], strict=True):
+    assert document["name"] == machine.name
+    for trace, steps in zip(document["traces"], document["paths"], strict=True):
         state = machine.resolve(machine.initial)
         assert [event for _, event, _ in steps] == trace
         for where, event, target in steps:
@@ -114,13 +118,26 @@ stateDiagram-v2
 """
 
 
-def test_compose_check_finds_a_deadlock(tmp_path: Path) -> None:
+def test_compose_deadlocks_finds_a_deadlock(tmp_path: Path) -> None:
     a = write(tmp_path, "coordinator.mmd", TWO_PHASE)
     b = write(tmp_path, "voter.mmd", VOTER)
-    result = typestate("compose", a, b, "--check")
+    result = typestate("compose", a, b, "--deadlocks")
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == "coordinator x voter: 1 deadlock"
     assert "    trace: prepare" in result.stdout.splitlines()
+    # --check means "a file is out of date" everywhere; compose has none.
+    old = typestate("compose", a, b, "--check")
+    assert old.returncode == 2
+    assert old.stderr.endswith("typestate: error: unrecognized arguments: --check\n")
+
+
+def test_render_puml_with_a_trace(tmp_path: Path) -> None:
+    out = tmp_path / "agent.puml"
+    result = typestate("render", AGENT, "-o", str(out), "--highlight-trace", "assign,plan")
+    assert (result.returncode, result.stderr) == (0, "")
+    machine = fsm.load(ROOT / AGENT)
+    expected = analysis.to_plantuml(machine, highlight=["assign", "plan"])
+    assert out.read_text(encoding="utf-8") == expected
 
 
 def test_compose_prints_the_product(tmp_path: Path) -> None:

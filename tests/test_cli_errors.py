@@ -134,8 +134,8 @@ def test_unknown_finding_kind_is_a_usage_error() -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         "typestate: error: argument --ignore: invalid choice: 'bogus' (choose from "
-        "'unreachable', 'dead-end', 'livelock', 'non-productive', 'final-has-outgoing', "
-        "'unused-event', 'nondeterministic')"
+        "'unreachable', 'dead-end', 'deadlock', 'livelock', 'non-productive', "
+        "'final-has-outgoing', 'unused-event', 'nondeterministic')"
     )
 
 

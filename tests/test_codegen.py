@@ -349,16 +349,25 @@ def test_cli_writes_the_module_and_checks_it(tmp_path: Path) -> None:
     written = run_typestate("codegen", str(AGENT), "-o", str(out))
     assert (written.returncode, written.stdout, written.stderr) == (0, "", "")
     assert out.read_text(encoding="utf-8") == codegen(fsm.load(AGENT))
-    checked = run_typestate("codegen", str(AGENT), "--check", str(out))
+    checked = run_typestate("codegen", str(AGENT), "-o", str(out), "--check")
     assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+
+
+def test_cli_check_needs_the_module_named_by_o() -> None:
+    result = run_typestate("codegen", "examples/agent.mmd", "--check")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "typestate: error: --check compares the module named by -o MODULE; pass -o too\n"
+    )
 
 
 def test_cli_check_prints_the_diff_when_the_module_is_stale(tmp_path: Path) -> None:
     out = tmp_path / "agent_states.py"
     text = codegen(fsm.load(AGENT))
     out.write_text(text.replace("def give_up(self) -> Failed:", "def give_up(self) -> Done:"))
-    result = run_typestate("codegen", "examples/agent.mmd", "--check", str(out))
+    result = run_typestate("codegen", "examples/agent.mmd", "-o", str(out), "--check")
     assert result.returncode == 1
+    assert "give_up(self) -> Done" in out.read_text(encoding="utf-8")  # nothing written
     assert result.stdout.splitlines()[:2] == [
         f"--- {out}",
         "+++ typestate codegen examples/agent.mmd",

@@ -77,7 +77,7 @@ def test_contract_net_script() -> None:
 def test_contract_net_is_deadlock_free_and_ends_well() -> None:
     parts = [_spec(name) for name in CONTRACT_NET]
     assert all(analysis.check(m).ok for m in parts)
-    assert analysis.deadlocks(*parts) == ()
+    assert analysis.deadlocks(*parts).ok
     product = analysis.compose(*parts)
     # Every product state can still end: the product itself has no dead end,
     # livelock or non-productive state.
@@ -143,7 +143,7 @@ def test_two_phase_commit_commits_only_when_both_vote_yes() -> None:
         _spec("two_phase_commit_participant_2"),
     ]
     product = analysis.compose(_spec("two_phase_commit_coordinator"), *participants)
-    assert analysis.deadlocks(product) == ()
+    assert analysis.deadlocks(product).ok
     assert sorted(product.final) == ["Aborted__Aborted__Aborted", "Committed__Committed__Committed"]
     commits = [t for t in product.transitions if t.event == "commit"]
     assert [t.source for t in commits] == ["Committing__Prepared__Prepared"]
@@ -154,7 +154,7 @@ def test_two_phase_commit_cli_finds_the_deadlock() -> None:
         str(EXAMPLES / f"two_phase_commit_{part}.mmd")
         for part in ("coordinator_buggy", "participant_1", "participant_2")
     ]
-    result = typestate_cli("compose", "--check", *files)
+    result = typestate_cli("compose", "--deadlocks", *files)
     assert (result.returncode, result.stderr) == (1, "")
     assert result.stdout == (
         "BuggyCoordinator x Participant1 x Participant2: 1 deadlock\n"
@@ -163,7 +163,7 @@ def test_two_phase_commit_cli_finds_the_deadlock() -> None:
         "and not every machine is in a final state\n"
         "    trace: prepare no_1\n"
     )
-    fixed = typestate_cli("compose", "--check", *(f.replace("_buggy", "") for f in files))
+    fixed = typestate_cli("compose", "--deadlocks", *(f.replace("_buggy", "") for f in files))
     assert (fixed.returncode, fixed.stdout) == (
         0,
         "Coordinator x Participant1 x Participant2: no deadlock\n",

@@ -45,7 +45,7 @@ DOOR = fsm.Machine(
 
 
 def test_dot_marks_initial_final_and_superstates() -> None:
-    source = analysis.to_dot(AGENT).source
+    source = analysis.to_dot(AGENT)
     assert '"[*]" [label="" color="#424a53" fillcolor="#424a53" shape=point' in source
     assert '"[*]" -> Idle' in source
     assert "Done [margin=0.02 shape=doublecircle width=0.5]" in source
@@ -54,24 +54,24 @@ def test_dot_marks_initial_final_and_superstates() -> None:
 
 
 def test_dot_edges_to_and_from_a_superstate_meet_its_cluster() -> None:
-    source = analysis.to_dot(AGENT).source
+    source = analysis.to_dot(AGENT)
     assert 'Planning -> "Working [*]" [label="plan(steps)" lhead=cluster_Working]' in source
     assert '"Working [*]" -> Failed [label=cancel ltail=cluster_Working]' in source
 
 
 def test_dot_labels_read_event_params_guard_actions() -> None:
-    source = analysis.to_dot(AGENT).source
+    source = analysis.to_dot(AGENT)
     assert 'AwaitingTool -> Planning [label="result(output) [else] / count_retry"]' in source
 
 
 def test_dot_direction_is_an_option() -> None:
-    assert "rankdir=TB" in analysis.to_dot(DOOR, direction="TB").source
-    assert "rankdir=LR" in analysis.to_dot(DOOR).source
+    assert "rankdir=TB" in analysis.to_dot(DOOR, direction="TB")
+    assert "rankdir=LR" in analysis.to_dot(DOOR)
 
 
 def test_dot_escapes_the_title() -> None:
     machine = fsm.Machine('A "b" <c> & \\d', states=("S",), initial="S")
-    source = analysis.to_dot(machine).source
+    source = analysis.to_dot(machine)
     assert "<b>A &quot;b&quot; &lt;c&gt; &amp; \\d</b>" in source
 
 
@@ -80,10 +80,15 @@ def test_a_bad_direction_is_refused() -> None:
         analysis.to_mermaid(DOOR, direction="RL")  # type: ignore[arg-type]
 
 
-def test_digraph_displays_itself_in_jupyter() -> None:
+def test_to_dot_is_source_text_that_graphviz_displays_in_jupyter() -> None:
     require_tool("dot")
+    import graphviz  # type: ignore[import-untyped]  # pyright: ignore[reportMissingTypeStubs]
+
+    source = analysis.to_dot(DOOR)
+    assert isinstance(source, str)
+    assert source.startswith("digraph Door {")
     # IPython calls this method to show an object; graphviz draws SVG with `dot`.
-    bundle = analysis.to_dot(DOOR)._repr_mimebundle_()  # pyright: ignore[reportPrivateUsage, reportUnknownMemberType]
+    bundle = graphviz.Source(source)._repr_mimebundle_()  # pyright: ignore[reportPrivateUsage, reportUnknownMemberType]
     assert "<svg" in str(bundle["image/svg+xml"])
 
 
@@ -97,9 +102,8 @@ def test_output_is_stable(machine: fsm.Machine, direction: Literal["LR", "TB"]) 
     assert analysis.to_plantuml(machine, direction=direction) == analysis.to_plantuml(
         again, direction=direction
     )
-    assert (
-        analysis.to_dot(machine, direction=direction).source
-        == analysis.to_dot(again, direction=direction).source
+    assert analysis.to_dot(machine, direction=direction) == analysis.to_dot(
+        again, direction=direction
     )
 
 
@@ -107,7 +111,7 @@ def test_output_is_stable(machine: fsm.Machine, direction: Literal["LR", "TB"]) 
 def test_mermaid_reads_back_as_the_same_machine(data: st.DataObject) -> None:
     machine = data.draw(machines())
     highlight = data.draw(st.one_of(st.none(), traces(machine), reports(machine)))
-    assert fsm.parse(analysis.to_mermaid(machine, highlight)) == machine
+    assert fsm.parse(analysis.to_mermaid(machine, highlight=highlight)) == machine
 
 
 def test_mermaid_adds_direction_after_the_header() -> None:
@@ -140,7 +144,7 @@ def test_trace_numbers_its_steps_on_the_edges() -> None:
         ("result", "Planning"),
         "plan",
     ]
-    source = analysis.to_dot(AGENT, trace).source
+    source = analysis.to_dot(AGENT, highlight=trace)
     assert 'label="1: assign(task)" color="#0969da"' in source
     assert 'label="2, 5: plan(steps)"' in source
     assert 'label="4: result(output) [else] / count_retry"' in source
@@ -149,18 +153,18 @@ def test_trace_numbers_its_steps_on_the_edges() -> None:
 
 def test_trace_takes_the_first_outcome_of_a_guarded_group() -> None:
     # 'result' from AwaitingTool: [ok] is evaluated first.
-    source = analysis.to_dot(AGENT, ["assign", "plan", "call_tool", "result"]).source
+    source = analysis.to_dot(AGENT, highlight=["assign", "plan", "call_tool", "result"])
     assert 'label="4: result(output) [ok]"' in source
 
 
 def test_trace_follows_superstate_transitions() -> None:
-    source = analysis.to_dot(AGENT, ["assign", "plan", "cancel"]).source
+    source = analysis.to_dot(AGENT, highlight=["assign", "plan", "cancel"])
     assert 'label="3: cancel"' in source
     assert "ends in Failed" in source
 
 
 def test_mermaid_trace_uses_classes() -> None:
-    text = analysis.to_mermaid(AGENT, ["assign", "plan"])
+    text = analysis.to_mermaid(AGENT, highlight=["assign", "plan"])
     assert text.endswith(
         "    %% highlight: trace assign plan\n"
         "    classDef visited fill:#ddf4ff,stroke:#0969da,color:#0a3069\n"
@@ -176,7 +180,7 @@ def test_an_event_not_allowed_names_the_step() -> None:
         match=r"^Can't send 'finish' in state 'Planning' \(step 2 of the highlight trace\); "
         r"allowed here: plan, give_up\.$",
     ) as caught:
-        analysis.to_dot(AGENT, ["assign", "finish"])
+        analysis.to_dot(AGENT, highlight=["assign", "finish"])
     assert (caught.value.state, caught.value.event) == ("Planning", "finish")
 
 
@@ -187,18 +191,18 @@ def test_a_target_not_reached_names_the_step() -> None:
         r"wants target 'Done', but 'result' leads to 'Acting' or 'Planning' there\); "
         r"allowed here: result, cancel\.$",
     ):
-        analysis.to_mermaid(AGENT, ["assign", "plan", "call_tool", ("result", "Done")])
+        analysis.to_mermaid(AGENT, highlight=["assign", "plan", "call_tool", ("result", "Done")])
 
 
 def test_a_trace_of_one_string_is_refused() -> None:
     with pytest.raises(TypeError, match=r"^highlight='assign' is one string; pass a trace"):
-        analysis.to_dot(AGENT, "assign")
+        analysis.to_dot(AGENT, highlight="assign")
 
 
 def test_a_malformed_step_is_refused() -> None:
     bad: Any = ["assign", ("plan",)]
     with pytest.raises(TypeError, match=r"^step 2 of the highlight trace is \('plan',\); a step"):
-        analysis.to_dot(AGENT, bad)
+        analysis.to_dot(AGENT, highlight=bad)
 
 
 # -- highlights: reports -----------------------------------------------------------
@@ -214,14 +218,14 @@ REPORT = FakeReport(
 
 
 def test_report_marks_each_state_with_its_strongest_kind() -> None:
-    source = analysis.to_dot(DOOR, REPORT).source
+    source = analysis.to_dot(DOOR, highlight=REPORT)
     assert 'Locked [color="#afb8c1" fillcolor="#eaeef2" fontcolor="#8c959f"' in source
     assert 'Closed [color="#9a6700" fillcolor="#fff8c5" penwidth=2]' in source
     assert "\tOpen\n" in source
 
 
 def test_report_legend_lists_only_the_kinds_present() -> None:
-    source = analysis.to_dot(DOOR, REPORT).source
+    source = analysis.to_dot(DOOR, highlight=REPORT)
     assert "unreachable from the initial state" in source
     assert "non-productive: cannot reach a final state" in source
     assert "dead end" not in source
@@ -236,12 +240,12 @@ def test_report_greys_the_edges_of_unreachable_states() -> None:
         transitions=(fsm.Transition("B", "go", "A"),),
     )
     report = FakeReport((FakeFinding("unreachable", ("B",)),))
-    source = analysis.to_dot(machine, report).source
+    source = analysis.to_dot(machine, highlight=report)
     assert 'B -> A [label=go color="#afb8c1" fontcolor="#8c959f" style=dashed]' in source
 
 
 def test_mermaid_report_uses_classes() -> None:
-    text = analysis.to_mermaid(DOOR, REPORT)
+    text = analysis.to_mermaid(DOOR, highlight=REPORT)
     assert text.endswith(
         "    %% highlight: findings unreachable, non-productive\n"
         "    classDef unreachable fill:#eaeef2,stroke:#afb8c1,color:#6e7781,"
@@ -259,12 +263,12 @@ def test_a_report_of_another_machine_is_refused() -> None:
         match=r"^a 'dead-end' finding names state 'Nowhere', which machine 'Door' does not "
         r"have; is the report of another machine\?$",
     ):
-        analysis.to_dot(DOOR, report)
+        analysis.to_dot(DOOR, highlight=report)
 
 
 def test_the_report_of_analysis_check_is_drawn() -> None:
     machine = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go\nC --> A : back\nB --> [*]")
-    text = analysis.to_mermaid(machine, analysis.check(machine))
+    text = analysis.to_mermaid(machine, highlight=analysis.check(machine))
     assert "    class C unreachable\n" in text
 
 
@@ -298,7 +302,9 @@ def test_render_format_overrides_the_suffix(tmp_path: Path) -> None:
 
 def test_render_passes_highlight_and_direction(tmp_path: Path) -> None:
     path = analysis.render(DOOR, tmp_path / "d.mmd", highlight=["open"], direction="TB")
-    assert path.read_text(encoding="utf-8") == analysis.to_mermaid(DOOR, ["open"], direction="TB")
+    assert path.read_text(encoding="utf-8") == analysis.to_mermaid(
+        DOOR, highlight=["open"], direction="TB"
+    )
 
 
 def test_render_refuses_an_unknown_suffix(tmp_path: Path) -> None:
@@ -318,9 +324,22 @@ def test_render_refuses_an_unknown_format(tmp_path: Path) -> None:
         analysis.render(DOOR, tmp_path / "d.svg", format="jpeg")
 
 
-def test_render_refuses_a_plantuml_highlight(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"^PlantUML diagrams take no highlight"):
-        analysis.render(DOOR, tmp_path / "d.puml", highlight=["open"])
+def test_render_draws_a_plantuml_highlight(tmp_path: Path) -> None:
+    path = analysis.render(DOOR, tmp_path / "d.puml", highlight=["open"])
+    assert path.read_text(encoding="utf-8") == analysis.to_plantuml(DOOR, highlight=["open"])
+    assert "-[#0969da,bold]->" in path.read_text(encoding="utf-8")
+
+
+def test_plantuml_marks_a_trace_and_a_report() -> None:
+    lines = analysis.to_plantuml(DOOR, highlight=["open"]).splitlines()
+    assert "state Closed #ddf4ff;line:0969da" in lines
+    assert "state Open #ddf4ff;line:0969da;line.bold" in lines
+    assert "Closed -[#0969da,bold]-> Open : 1: open" in lines
+    assert lines[-2] == "' highlight: trace open"
+    lines = analysis.to_plantuml(DOOR, highlight=REPORT).splitlines()
+    assert "state Locked #eaeef2;line:afb8c1;line.dashed;text:8c959f" in lines
+    assert "state Closed #fff8c5;line:9a6700" in lines
+    assert lines[-2] == "' highlight: findings unreachable, non-productive"
 
 
 def test_render_without_dot_says_how_to_install_it(

@@ -150,7 +150,7 @@ def test_a_layout_that_trips_graphviz_is_retried(
 ) -> None:
     machine = fsm.parse(INIT_RANK)
     if direction == "LR":  # the case is real: dot fails on the plain graph
-        failed = raw_dot(analysis.to_dot(machine).source)
+        failed = raw_dot(analysis.to_dot(machine))
         assert failed.returncode == 1
         assert b"trouble in init_rank" in failed.stderr
     path = analysis.render(machine, tmp_path / "m.svg", direction=direction)
@@ -163,7 +163,7 @@ def test_a_crash_of_dot_is_retried_and_its_signal_named(tmp_path: Path) -> None:
 
     require_tool("dot")
     machine = fsm.parse(ABORT)
-    source = analysis.to_dot(machine).source
+    source = analysis.to_dot(machine)
     with pytest.raises(RuntimeError) as info:
         _run_dot(source, "svg", Path("m.svg"))
     assert str(info.value).startswith(

@@ -82,25 +82,23 @@ SESSION_REPORT = FakeReport(
 )
 
 CASES: dict[str, Callable[[], str]] = {
-    "agent.dot": lambda: analysis.to_dot(AGENT).source,
+    "agent.dot": lambda: analysis.to_dot(AGENT),
     "agent.mmd": lambda: analysis.to_mermaid(AGENT),
     "agent.puml": lambda: analysis.to_plantuml(AGENT),
-    "agent-trace.dot": lambda: (
-        analysis.to_dot(
-            AGENT, ["assign", "plan", "call_tool", ("result", "Planning"), "plan", "finish"]
-        ).source
+    "agent-trace.dot": lambda: analysis.to_dot(
+        AGENT, highlight=["assign", "plan", "call_tool", ("result", "Planning"), "plan", "finish"]
     ),
     "agent-trace.mmd": lambda: analysis.to_mermaid(
-        AGENT, ["assign", "plan", "call_tool", ("result", "Planning"), "plan", "finish"]
+        AGENT, highlight=["assign", "plan", "call_tool", ("result", "Planning"), "plan", "finish"]
     ),
-    "door-tb.dot": lambda: analysis.to_dot(DOOR, direction="TB").source,
+    "door-tb.dot": lambda: analysis.to_dot(DOOR, direction="TB"),
     "door-tb.mmd": lambda: analysis.to_mermaid(DOOR, direction="TB"),
     "door-tb.puml": lambda: analysis.to_plantuml(DOOR, direction="TB"),
-    "session.dot": lambda: analysis.to_dot(SESSION).source,
+    "session.dot": lambda: analysis.to_dot(SESSION),
     "session.mmd": lambda: analysis.to_mermaid(SESSION),
     "session.puml": lambda: analysis.to_plantuml(SESSION),
-    "session-report.dot": lambda: analysis.to_dot(SESSION, SESSION_REPORT).source,
-    "session-report.mmd": lambda: analysis.to_mermaid(SESSION, SESSION_REPORT),
+    "session-report.dot": lambda: analysis.to_dot(SESSION, highlight=SESSION_REPORT),
+    "session-report.mmd": lambda: analysis.to_mermaid(SESSION, highlight=SESSION_REPORT),
 }
 
 

@@ -174,7 +174,7 @@ def test_a_line_ending_in_direction_is_kept_apart_from_a_line_starting_with_tb()
                 fsm.Transition("B", "lr", "A"),
             ),
         ),
-        ["set_direction", "lr"],
+        highlight=["set_direction", "lr"],
     )
     assert "%% highlight: trace set_direction, lr\n" in trace
     want = expected_reading(machine)

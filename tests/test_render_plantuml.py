@@ -75,3 +75,24 @@ def test_creole_markup_in_a_title_is_drawn_as_text() -> None:
         pieces = drawn(svg)
         assert title in " ".join(p for p in pieces if p != "A"), (title, pieces)
         assert not [p for p in pieces if p.endswith("+decorated")], (title, pieces)
+
+
+def test_highlighted_diagrams_are_drawn_by_plantuml() -> None:
+    agent = fsm.load("examples/agent.mmd")
+    flawed = fsm.parse(
+        "stateDiagram-v2\n[*] --> A\nA --> B : go\nA --> A : stay\nC --> A : back\n"
+        "state S {\n[*] --> D\n}\nA --> S : in\nD --> [*]\n"
+    )
+    texts = [
+        analysis.to_plantuml(agent, highlight=["assign", "plan", "call_tool", "result"]),
+        analysis.to_plantuml(agent, highlight=[]),
+        analysis.to_plantuml(flawed, highlight=analysis.check(flawed), direction="TB"),
+        analysis.to_plantuml(flawed, highlight=["in"]),
+    ]
+    assert "' highlight: findings unreachable, dead-end" in texts[2]
+    results = plantuml_errors(texts)
+    for text, (error, _) in zip(texts, results, strict=True):
+        assert error is None, (error, text)
+    svgs = [svg.upper() for _, svg in results]
+    assert all("#0969DA" in svgs[n] for n in (0, 1, 3))  # the trace's arrows and borders
+    assert "#FFEBE9" in svgs[2]  # the dead end's fill

@@ -58,7 +58,7 @@ def _words(text: str) -> set[str]:
 
 
 def _assert_dot_draws(machine: fsm.Machine, highlight: HighlightValue) -> None:
-    source = analysis.to_dot(machine, highlight).source
+    source = analysis.to_dot(machine, highlight=highlight)
     svg, stderr = dot_svg(source)
     assert stderr == "", f"dot warned:\n{stderr}\n{source}"
     missing = _names(machine) - _words(svg_texts(svg))
@@ -71,7 +71,7 @@ def _assert_dot_draws(machine: fsm.Machine, highlight: HighlightValue) -> None:
 @pytest.mark.parametrize("machine", _example_machines(), ids=lambda m: m.name)
 @pytest.mark.parametrize("direction", ["LR", "TB"])
 def test_dot_draws_every_example(machine: fsm.Machine, direction: Direction) -> None:
-    source = analysis.to_dot(machine, direction=direction).source
+    source = analysis.to_dot(machine, direction=direction)
     svg, stderr = dot_svg(source)
     assert stderr == ""
     assert not _names(machine) - _words(svg_texts(svg))
@@ -94,7 +94,7 @@ def test_mermaid_accepts_every_to_mermaid_output(data: st.DataObject) -> None:
     # One batch (one Node process) for the whole sample, both directions.
     directions: list[Direction] = ["LR", "TB"]
     texts = [
-        analysis.to_mermaid(machine, highlight, direction=direction)
+        analysis.to_mermaid(machine, highlight=highlight, direction=direction)
         for (machine, highlight), direction in zip(
             _draw_sample(data), directions * SAMPLE, strict=False
         )
@@ -110,8 +110,8 @@ def test_mermaid_accepts_the_examples_with_highlights() -> None:
         trace = list(machine.enabled_events(state)[:1])
         texts += [
             analysis.to_mermaid(machine),
-            analysis.to_mermaid(machine, trace, direction="TB"),
-            analysis.to_mermaid(machine, analysis.check(machine)),
+            analysis.to_mermaid(machine, highlight=trace, direction="TB"),
+            analysis.to_mermaid(machine, highlight=analysis.check(machine)),
         ]
     assert_mermaid_accepts(texts)
 

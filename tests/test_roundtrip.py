@@ -124,7 +124,7 @@ def test_the_real_tools_accept_drawings_of_any_accepted_machine(data: st.DataObj
         assert reading == {"mermaid10": want, "mermaid11": want}, fsm.dumps(machine)
         assert title == machine.name
     for machine in sample:
-        svg, _ = dot_svg(analysis.to_dot(machine).source)
+        svg, _ = dot_svg(analysis.to_dot(machine))
         assert svg.startswith("<?xml"), machine.name
     drawings = [analysis.to_plantuml(m) for m in sample]
     for text, (error, _) in zip(drawings, plantuml_errors(drawings), strict=True):
