@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import linecache
 import re
 from pathlib import Path
 from typing import Any
@@ -410,10 +411,32 @@ def test_same_event_with_different_params_is_a_definition_error() -> None:
         "annotations) or rename one"
     )
     with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}$"):
-        protocol(A)
+        protocol(A, namespace=locals())
 
 
-def test_protocol_binds_run_time_checks_resolved_with_a_namespace() -> None:
+def test_a_generated_wrapper_has_a_readable_file_registered_in_linecache() -> None:
+    code = Planning.plan.__code__
+    assert (code.co_name, code.co_filename) == ("plan", "<typestate generated Planning.plan>")
+    lines = linecache.getlines(code.co_filename)
+    assert lines[0].startswith("def _ts_factory(")
+    assert lines[code.co_firstlineno - 1].strip() == "def _ts_method(self, steps):"
+
+
+def test_one_file_name_per_generated_source() -> None:
+    def make(linear: bool) -> Any:
+        class Twice(State, linear=linear):
+            @transition
+            def go(self, n: int) -> Self:
+                return self
+
+        return Twice
+
+    names = [make(linear).go.__code__.co_filename for linear in (True, False, True)]
+    prefix = "<typestate generated test_one_file_name_per_generated_source.<locals>.make"
+    assert names == [f"{prefix}.<locals>.Twice.go>", f"{prefix}.<locals>.Twice.go-2>", names[0]]
+
+
+def test_run_time_checks_resolve_without_a_namespace_and_protocol_asks_for_one() -> None:
     def make() -> Any:
         class Start(State):
             @transition
@@ -425,8 +448,44 @@ def test_protocol_binds_run_time_checks_resolved_with_a_namespace() -> None:
         return Start
 
     start = make()
-    assert protocol(start).states == ("Start", "Stop")
     assert type(start().go()).__name__ == "Stop"
+    with pytest.raises(fsm.DefinitionError, match=r"pass namespace=locals\(\) to typestate"):
+        protocol(start)
+
+
+def test_protocol_leaves_the_classes_as_they_were() -> None:
+    class Shared(State):
+        @transition
+        def go(self) -> Next:
+            return Next()
+
+    class Next(State, final=True): ...
+
+    class Other(State, final=True): ...
+
+    before = {cls: dict(vars(cls)) for cls in (Shared, Next, Other)}
+    # Two protocols read the annotation "Next" differently; neither changes Shared.
+    assert protocol(Shared, namespace={"Next": Other}).states == ("Shared", "Other")
+    assert protocol(Shared, namespace={"Next": Next}).states == ("Shared", "Next")
+    assert protocol(Shared, namespace={"Next": Other}).states == ("Shared", "Other")
+    assert {cls: dict(vars(cls)) for cls in (Shared, Next, Other)} == before
+    assert Shared().go() == Next()
+
+
+def test_a_union_of_classes_defined_in_a_function_is_checked_at_run_time() -> None:
+    class Split(State):
+        @transition
+        def go(self, n: int) -> Left | Right:
+            return Left() if n == 0 else Right() if n == 1 else Split()
+
+    class Left(State, final=True): ...
+
+    class Right(State, final=True): ...
+
+    assert (Split().go(0), Split().go(1)) == (Left(), Right())
+    with pytest.raises(ProtocolViolation) as info:
+        Split().go(2)
+    assert info.value.expected == ("Left", "Right")
 
 
 # -- drive() ---------------------------------------------------------------------
