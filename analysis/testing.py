@@ -344,16 +344,30 @@ def _describe(leaf: str, t: fsm.Transition) -> str:
     return text
 
 
-#: Every Coverage made by conformance(), for the pytest plugin's report.
-_COVERAGES: list[Coverage] = []
+def coverage_report(coverages: Iterable[Coverage]) -> str:
+    """The text the ``--typestate-coverage`` pytest option prints for ``coverages``.
 
-
-def coverage_report() -> str:
-    """The text the ``--typestate-coverage`` pytest option prints: every class that ran."""
-    ran = [c for c in _COVERAGES if c.cases]
+    Each coverage that ran at least one test case gets its table.
+    """
+    ran = [c for c in coverages if c.cases]
     if not ran:
         return "no conformance test ran"
     return "\n".join(c.to_text() for c in ran)
+
+
+class _TestCaseWithCoverage:
+    """``.TestCase`` of a conformance class: Hypothesis' one, with the class's ``coverage``.
+
+    The pytest plugin reads it from the test item, so the report lists the
+    classes that ran in this session, with no list kept by this module.
+    """
+
+    def __get__(self, instance: object, owner: type[Any]) -> type[Any]:
+        from hypothesis.stateful import RuleBasedStateMachine
+
+        made: type[Any] = RuleBasedStateMachine.__dict__["TestCase"].__get__(None, owner)
+        made.coverage = owner.coverage
+        return made
 
 
 def conformance(
@@ -432,7 +446,6 @@ def conformance(
             (leaf, t) for leaf in walker.reachable for _, t, _ in walker.moves[leaf]
         ),
     )
-    _COVERAGES.append(coverage)
     given: Mapping[str, st.SearchStrategy[Mapping[str, object]]] = dict(payloads or {})
     from_machine: dict[str, st.SearchStrategy[dict[str, object]]] = {}
     own_payloads: Callable[[str], st.SearchStrategy[dict[str, object]] | None] | None = getattr(
@@ -453,6 +466,8 @@ def conformance(
         return from_machine[event]
 
     class Conformance(RuleBasedStateMachine):
+        TestCase = _TestCaseWithCoverage()
+
         def __init__(self) -> None:
             super().__init__()
             self.sent: list[tuple[str, Mapping[str, object]]] = []
