@@ -194,8 +194,7 @@ class ProtocolAdapter:
                     f"{source}.{event}() returned a {target} that was already consumed by "
                     f"{target}.{by}(); a transition must return a new state (or itself)"
                 )
-        old_type = cast("type[object]", type(old))
-        if result is not old and getattr(old_type, "__ts_linear__", True):
+        if result is not old and typestate.is_linear(old):
             try:
                 _settle(method(**payload))
             except typestate.StateConsumed:

@@ -20,6 +20,7 @@ from typestate import (
     assert_conforms,
     diff,
     drive,
+    is_linear,
     protocol,
     transition,
 )
@@ -596,3 +597,25 @@ def test_assert_conforms_raises_with_the_differences() -> None:
     lines = str(info.value).splitlines()
     assert lines[0] == "'Idle' does not conform to 'Idle' (19 differences):"
     assert lines[1] == "- state 'Working' is in the classes but not in the reference machine"
+
+
+# -- is_linear() -------------------------------------------------------------------
+
+
+def test_is_linear_follows_the_class_keyword_and_its_inheritance() -> None:
+    class Loose(State, abstract=True, linear=False): ...
+
+    class Inherits(Loose, final=True): ...
+
+    class Again(Loose, final=True, linear=True): ...
+
+    assert [is_linear(c) for c in (Loose, Inherits, Again, Done)] == [False, False, True, True]
+    assert (is_linear(Inherits()), is_linear(Done())) == (False, True)
+
+
+def test_is_linear_refuses_what_is_not_a_state() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^typestate.is_linear\(\) takes a State subclass or a state object \(got 3\)$",
+    ):
+        is_linear(3)  # type: ignore[arg-type]

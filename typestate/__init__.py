@@ -16,6 +16,7 @@ from ._errors import ProtocolViolation as ProtocolViolation
 from ._errors import StateConsumed as StateConsumed
 from ._protocol import protocol as protocol
 from ._state import State as State
+from ._state import is_linear as is_linear
 from ._state import transition as transition
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "codegen",
     "diff",
     "drive",
+    "is_linear",
     "protocol",
     "transition",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "State",
     "TransitionInfo",
     "as_state",
+    "is_linear",
     "resolve_targets",
     "transition",
     "type_name",
@@ -646,6 +647,33 @@ def resolve_targets(
         else:
             found.append(state)
     return found, problems
+
+
+def is_linear(state: State | type[State]) -> bool:
+    """Whether the run-time linearity check is on for a state class (or object).
+
+    It is on unless the class, or one of its State bases, was declared with
+    ``linear=False``. Tools that drive a protocol (such as
+    :func:`analysis.testing.conformance`) ask this to know whether a used
+    state object must refuse a second call.
+
+    Examples:
+        >>> from typestate import State, is_linear
+        >>> class Shared(State, abstract=True, linear=False): ...
+        >>> class Loose(Shared, final=True): ...
+        >>> class Strict(State, final=True): ...
+        >>> is_linear(Loose), is_linear(Strict()), is_linear(Strict)
+        (False, True, True)
+
+    Raises:
+        TypeError: ``state`` is neither a State subclass nor a state object.
+    """
+    cls = state if isinstance(state, type) else type(state)
+    if as_state(cls) is None:
+        raise TypeError(
+            f"typestate.is_linear() takes a State subclass or a state object (got {state!r})"
+        )
+    return cls.__ts_linear__
 
 
 def as_state(value: object) -> type[State] | None:
