@@ -70,3 +70,14 @@ def test_a_session_that_runs_no_conformance_class_says_so(tmp_path: Path) -> Non
     )
     assert "typestate coverage" in out
     assert "no conformance test ran" in out
+
+
+def test_hypothesis_statistics_show_what_the_test_cases_covered(tmp_path: Path) -> None:
+    (tmp_path / "test_first.py").write_text(_TESTS.format(name="First"))
+    out = _run(
+        tmp_path,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics"),
+        "test_first.py",
+    )
+    assert re.search(r"^ +\* \d+\.\d+%, took transition: Shut --open--> Open$", out, re.M)
+    assert re.search(r"^ +\* \d+\.\d+%, entered state: Open$", out, re.M)
