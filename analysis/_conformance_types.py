@@ -28,7 +28,7 @@ class Adapter(Protocol):
       keyword arguments). To refuse an event it raises an exception (any
       :class:`Exception` by default; see ``rejects=`` of :func:`conformance`)
       and changes nothing.
-    - optionally, ``payloads(event)`` returns a Hypothesis strategy of payload
+    - optionally, ``payload_strategy(event)`` returns a Hypothesis strategy of payload
       dicts for ``event``, or None to use the one drawn from the Machine's
       annotations. An exception it raises is not caught.
     """

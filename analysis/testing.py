@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Payload strategies given by the user: event -> strategy of keyword dicts.
-Payloads = Mapping[str, "st.SearchStrategy[Mapping[str, object]]"]
+PayloadStrategies = Mapping[str, "st.SearchStrategy[Mapping[str, object]]"]
 
 
 class InstanceAdapter:
@@ -113,7 +113,7 @@ class ProtocolAdapter:
         self._initial = initial
         self._current: Any = initial()
         self._used: list[tuple[Any, str]] = []
-        self._payloads: dict[tuple[type[Any], str], st.SearchStrategy[dict[str, object]]] = {}
+        self._strategies: dict[tuple[type[Any], str], st.SearchStrategy[dict[str, object]]] = {}
 
     def __repr__(self) -> str:
         return f"ProtocolAdapter({getattr(self._initial, '__name__', self._initial)!r})"
@@ -133,8 +133,8 @@ class ProtocolAdapter:
         """The current state object."""
         return self._current
 
-    def payloads(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
-        """Payloads for ``event`` from the annotations of the current state's method.
+    def payload_strategy(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
+        """The payload strategy of ``event``, from the annotations of the current state's method.
 
         None when the current state has no such method (an event it must
         refuse): :func:`conformance` then draws payloads from the Machine.
@@ -145,9 +145,9 @@ class ProtocolAdapter:
             return None
         kind = cast("type[object]", type(self._current))
         key = (kind, event)
-        found = self._payloads.get(key)
+        found = self._strategies.get(key)
         if found is None:
-            found = self._payloads[key] = method_payloads(*key)
+            found = self._strategies[key] = method_payloads(*key)
         return found
 
     def send(self, event: str, payload: Mapping[str, object]) -> object:
@@ -236,7 +236,7 @@ def conformance(
     machine: fsm.Machine,
     adapter: object,
     *,
-    payloads: Payloads | None = None,
+    payload_strategies: PayloadStrategies | None = None,
     namespace: Mapping[str, object] | None = None,
     rejects: type[Exception] | tuple[type[Exception], ...] = Exception,
     invalid: bool = True,
@@ -260,8 +260,8 @@ def conformance(
             its context for each test case) or a function returning a new
             one; a typestate State class or a function returning the initial
             state object; an :class:`Adapter` or a function returning one.
-        payloads: event -> a strategy of payload dicts, to use instead of the
-            one drawn from the annotations.
+        payload_strategies: event -> a payload strategy (of keyword dicts),
+            to use instead of the one drawn from the annotations.
         namespace: names for resolving the Machine's annotation strings.
         rejects: the exceptions that mean "refused" (others fail the step).
             A ``BaseException`` that is not an ``Exception`` (``KeyboardInterrupt``,
@@ -312,7 +312,7 @@ def conformance(
         walker=walker,
         impl=impl,
         payload_strategy=PayloadChooser(
-            machine, payloads or {}, getattr(impl, "payloads", None), namespace
+            machine, payload_strategies or {}, getattr(impl, "payload_strategy", None), namespace
         ),
         rejects=rejects,
         invalid=invalid,

@@ -17,7 +17,7 @@ from typestate import (
     ProtocolViolation,
     State,
     StateConsumed,
-    assert_conforms,
+    assert_matches,
     diff,
     drive,
     is_linear,
@@ -541,13 +541,13 @@ def test_drive_async_transitions_need_asend() -> None:
     assert repr(driver) == "<typestate.Driver 'Fetching' in Done>"
 
 
-# -- diff() and assert_conforms() ------------------------------------------------
+# -- diff() and assert_matches() -------------------------------------------------
 
 
-def test_the_agent_classes_conform_to_the_agent_diagram() -> None:
+def test_the_agent_classes_match_the_agent_diagram() -> None:
     spec = fsm.load(AGENT_SPEC)
     assert diff(Idle, spec) == []
-    assert_conforms(Idle, spec)
+    assert_matches(Idle, spec)
 
 
 def test_diff_lists_every_difference_in_words() -> None:
@@ -588,14 +588,14 @@ def test_diff_of_identical_machines_is_empty() -> None:
     assert diff(m, fsm.parse(fsm.dumps(m))) == []
 
 
-def test_assert_conforms_raises_with_the_differences() -> None:
+def test_assert_matches_raises_with_the_differences() -> None:
     spec = fsm.parse(
         "stateDiagram-v2\n [*] --> Idle\n Idle --> Planning : assign(task)\n", name="Idle"
     )
     with pytest.raises(AssertionError) as info:
-        assert_conforms(Idle, spec)
+        assert_matches(Idle, spec)
     lines = str(info.value).splitlines()
-    assert lines[0] == "'Idle' does not conform to 'Idle' (19 differences):"
+    assert lines[0] == "'Idle' does not match 'Idle' (19 differences):"
     assert lines[1] == "- state 'Working' is in the classes but not in the reference machine"
 
 

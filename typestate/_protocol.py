@@ -33,6 +33,7 @@ _Params = tuple[tuple[str, str | None], ...]
 
 def protocol(
     initial: type[State],
+    *,
     name: str | None = None,
     namespace: Mapping[str, Any] | None = None,
 ) -> Machine:
