@@ -423,6 +423,23 @@ def test_a_generated_wrapper_has_a_readable_file_registered_in_linecache() -> No
     assert lines[code.co_firstlineno - 1].strip() == "def _ts_method(self, steps):"
 
 
+def test_an_async_wrapper_is_generated_too() -> None:
+    class Slow(State):
+        @transition
+        async def go(self, delay: float) -> Done:
+            await asyncio.sleep(delay)
+            return Done()
+
+    code = Slow.go.__code__
+    assert code.co_name == "go"
+    assert code.co_filename.startswith("<typestate generated ")
+    assert code.co_filename.endswith(".<locals>.Slow.go>")
+    assert linecache.getlines(code.co_filename)[code.co_firstlineno - 1].strip() == (
+        "async def _ts_method(self, delay):"
+    )
+    assert asyncio.run(Slow().go(0)) == Done()
+
+
 def test_one_file_name_per_generated_source() -> None:
     def make(linear: bool) -> Any:
         class Twice(State, linear=linear):

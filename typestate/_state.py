@@ -334,56 +334,26 @@ class _Targets:
 def _specialize(info: TransitionInfo, cls: type[State]) -> Callable[..., Any]:
     """Make the wrapper that runs ``info`` on instances of the concrete ``cls``.
 
-    A synchronous wrapper is generated with the method's own parameter list,
-    as attrs generates ``__init__``: forwarding ``*args, **kwargs`` from a
-    closure costs 1.2 to 2 times as much as the generated call. An async one is
-    a closure: awaiting costs far more than forwarding the arguments.
+    The wrapper's code is generated with the method's own parameter list, as
+    attrs generates ``__init__``. Measured against closures forwarding
+    ``*args, **kwargs`` (benchmarks/README.md), that call costs 1.2 to 2 times
+    as much for a synchronous transition and about 1.15 times for an async
+    one; only a method without parameters gets no slower from a closure, and
+    a second way to write the same check for it would say it twice.
     """
     function = info.function
     params, call, defaults = _forwarding(function)
     if not call or not call[0].isidentifier():
         raise DefinitionError(f"transition {info.name!r} needs 'self' as its first parameter")
     targets = _Targets(info, cls)
-    wrapper: Callable[..., Any]
-    if info.is_async:
-        wrapper = _async_wrapper(targets, cls.__ts_linear__)
-    else:
-        source = _source(params, call, len(defaults), cls.__ts_linear__)
-        factory = _generated(source, "_ts_factory", f"{cls.__qualname__}.{info.name}")
-        wrapper = factory(function, targets.marks, targets.admit, info.name, *defaults)
-        wrapper.__code__ = wrapper.__code__.replace(co_name=info.name)
+    source = _source(params, call, len(defaults), info.is_async, cls.__ts_linear__)
+    factory = _generated(source, "_ts_factory", f"{cls.__qualname__}.{info.name}")
+    flight = _Mark(cls.__name__, info.name, None)
+    wrapper = factory(function, targets.marks, targets.admit, info.name, flight, *defaults)
+    wrapper.__code__ = wrapper.__code__.replace(co_name=info.name)
     functools.update_wrapper(wrapper, function)
-    cast("Any", wrapper).__ts_info__ = info
-    return wrapper
-
-
-def _async_wrapper(targets: _Targets, linear: bool) -> Callable[..., Any]:
-    """The wrapper of an async transition: the object is in flight while it runs."""
-    function, name = targets.info.function, targets.info.name
-    marks, admit = targets.marks, targets.admit
-    flight = _Mark(targets.cls.__name__, name, None)
-
-    async def wrapper(self: State, *args: Any, **kwargs: Any) -> Any:
-        mark = self.__ts_mark__
-        if mark is not None:
-            raise mark.refuse(name)
-        if not linear:
-            result = await function(self, *args, **kwargs)
-            if result.__class__ not in marks:
-                admit(result)
-            return result
-        store = self.__dict__
-        store["__ts_mark__"] = flight
-        try:
-            result = await function(self, *args, **kwargs)
-            mark = marks.get(result.__class__) or admit(result)
-        except BaseException:
-            store["__ts_mark__"] = None
-            raise
-        store["__ts_mark__"] = None if result is self else mark
-        return result
-
-    return wrapper
+    wrapper.__ts_info__ = info
+    return cast("Callable[..., Any]", wrapper)
 
 
 def _generated(source: str, name: str, what: str) -> Any:
@@ -447,42 +417,58 @@ def _forwarding(function: Callable[..., Any]) -> tuple[list[str], list[str], lis
     return params, call, defaults
 
 
-def _source(params: list[str], call: list[str], defaults: int, linear: bool) -> str:
-    """The source of a factory returning the wrapper of one synchronous transition.
+def _source(params: list[str], call: list[str], defaults: int, is_async: bool, linear: bool) -> str:
+    """The source of a factory returning the wrapper of one transition.
 
     The first class returned is checked by identity, the others through the
     dict of marks; a class not seen yet goes to ``_ts_admit``. The mark is
     stored straight into the instance ``__dict__``, which is several times
     faster than ``object.__setattr__`` on a frozen class. A Self transition
-    may return the very object it was called on, which then stays live.
+    may return the very object it was called on, which then stays live. An
+    async transition marks the object in flight while it runs.
     """
     this = call[0]
     extra = "".join(f", _ts_d{n}" for n in range(defaults))
-    lines = [
-        f"def _ts_factory(_ts_function, _ts_marks, _ts_admit, _ts_name{extra}):",
+    head = [
+        f"def _ts_factory(_ts_function, _ts_marks, _ts_admit, _ts_name, _ts_flight{extra}):",
         "    _ts_first = _ts_first_mark = None",
-        f"    def _ts_method({', '.join(params)}):",
+        f"    {'async ' if is_async else ''}def _ts_method({', '.join(params)}):",
         "        nonlocal _ts_first, _ts_first_mark",
         f"        _ts_mark = {this}.__ts_mark__",
         "        if _ts_mark is not None:",
         "            raise _ts_mark.refuse(_ts_name)",
-        f"        _ts_result = _ts_function({', '.join(call)})",
-        "        if _ts_result.__class__ is _ts_first:",
-        "            _ts_mark = _ts_first_mark",
-        "        else:",
-        "            _ts_mark = _ts_marks.get(_ts_result.__class__)",
-        "            if _ts_mark is None:",
-        "                _ts_mark = _ts_admit(_ts_result)",
-        "                if _ts_first is None:",
-        "                    _ts_first, _ts_first_mark = _ts_result.__class__, _ts_mark",
     ]
-    if linear:
-        lines += [
-            f"        if _ts_result is not {this}:",
-            f"            {this}.__dict__['__ts_mark__'] = _ts_mark",
+    check = [
+        "if _ts_result.__class__ is _ts_first:",
+        "    _ts_mark = _ts_first_mark",
+        "else:",
+        "    _ts_mark = _ts_marks.get(_ts_result.__class__)",
+        "    if _ts_mark is None:",
+        "        _ts_mark = _ts_admit(_ts_result)",
+        "        if _ts_first is None:",
+        "            _ts_first, _ts_first_mark = _ts_result.__class__, _ts_mark",
+    ]
+    store = f"{this}.__dict__['__ts_mark__']"
+    body: list[str]
+    if not is_async:
+        body = [f"_ts_result = _ts_function({', '.join(call)})", *check]
+        if linear:
+            body += [f"if _ts_result is not {this}:", f"    {store} = _ts_mark"]
+    elif linear:
+        body = [
+            f"{store} = _ts_flight",
+            "try:",
+            f"    _ts_result = await _ts_function({', '.join(call)})",
+            *("    " + line for line in check),
+            "except BaseException:",
+            f"    {store} = None",
+            "    raise",
+            f"{store} = None if _ts_result is {this} else _ts_mark",
         ]
-    lines += ["        return _ts_result", "    return _ts_method", ""]
-    return "\n".join(lines)
+    else:
+        body = [f"_ts_result = await _ts_function({', '.join(call)})", *check]
+    tail = ["        return _ts_result", "    return _ts_method", ""]
+    return "\n".join([*head, *("        " + line for line in body), *tail])
 
 
 # -- resolving return annotations -------------------------------------------------
