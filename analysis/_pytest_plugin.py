@@ -1,14 +1,16 @@
 """The pytest plugin: ``--typestate-coverage`` prints what conformance tests exercised.
 
 Registered through the ``pytest11`` entry point. Without the option it does
-nothing; it never imports Hypothesis or :mod:`analysis.testing` itself.
+nothing; it never imports Hypothesis itself. With it, the session's
+collection of coverages lives in the pytest config's stash: each conformance
+``.TestCase`` that runs adds the ``coverage`` it carries.
 """
 
 from __future__ import annotations
 
-import sys
-
 import pytest
+
+_COVERAGES = pytest.StashKey[list[object]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,10 +22,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not terminalreporter.config.getoption("typestate_coverage"):
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("typestate_coverage"):
+        config.stash[_COVERAGES] = []
+
+
+def pytest_runtest_call(item: pytest.Item) -> None:
+    collected = item.config.stash.get(_COVERAGES, None)
+    if collected is None:
         return
-    testing = sys.modules.get("analysis.testing")
-    report: str = testing.coverage_report() if testing else "no conformance test ran"
+    from .testing import Coverage
+
+    coverage = getattr(getattr(item, "cls", None), "coverage", None)
+    if isinstance(coverage, Coverage) and not any(c is coverage for c in collected):
+        collected.append(coverage)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    collected = terminalreporter.config.stash.get(_COVERAGES, None)
+    if collected is None:
+        return
+    from .testing import Coverage, coverage_report
+
+    report = coverage_report(c for c in collected if isinstance(c, Coverage))
     terminalreporter.section("typestate coverage")
     terminalreporter.write_line(report)

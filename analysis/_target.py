@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from pathlib import Path
 
 import fsm
@@ -20,7 +21,8 @@ def load_target(target: str) -> fsm.Machine:
 
     A TARGET is a DSL file (``.mmd``, ``.md``), a JSON file (``.json``), or
     ``module:attribute`` naming an :class:`fsm.Machine` or a typestate initial
-    State class (the module is imported; the current directory is on the path).
+    State class (the module is imported with the current directory on the path,
+    which is put back as it was afterwards).
 
     Raises:
         fsm.DefinitionError: the file or the classes do not define a valid machine.
@@ -49,6 +51,19 @@ def load_target(target: str) -> fsm.Machine:
     )
 
 
+def _import_from_cwd(module_name: str) -> types.ModuleType:
+    """Import ``module_name`` with the current directory on the path for the import only."""
+    entry = str(Path.cwd())
+    added = "" not in sys.path and entry not in sys.path
+    if added:
+        sys.path.insert(0, entry)
+    try:
+        return importlib.import_module(module_name)
+    finally:
+        if added and entry in sys.path:
+            sys.path.remove(entry)
+
+
 def _load_object(target: str) -> fsm.Machine:
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
@@ -63,10 +78,8 @@ def _load_object(target: str) -> fsm.Machine:
             f"{attribute!r} is not an attribute name; write module:attribute such as "
             f"'mypackage.protocols:AGENT'"
         )
-    if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
     try:
-        module = importlib.import_module(module_name)
+        module = _import_from_cwd(module_name)
     except ImportError as exc:
         raise TargetError(f"cannot import module {module_name!r}: {exc}") from None
     except (Exception, SystemExit) as exc:  # the module's own code failed (or exited)

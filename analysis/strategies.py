@@ -100,7 +100,7 @@ def _draw_trace(draw: st.DrawFn, walker: Walker, size: int) -> list[str]:
 
 
 def traces(
-    machine: fsm.Machine, min_size: int = 0, max_size: int = 50
+    machine: fsm.Machine, *, min_size: int = 0, max_size: int = 50
 ) -> st.SearchStrategy[tuple[str, ...]]:
     """Event sequences that a run of ``machine`` can take from its initial state.
 
@@ -145,7 +145,7 @@ def traces(
     return build()
 
 
-def invalid_steps(machine: fsm.Machine, max_prefix: int = 50) -> st.SearchStrategy[InvalidStep]:
+def invalid_steps(machine: fsm.Machine, *, max_prefix: int = 50) -> st.SearchStrategy[InvalidStep]:
     """A valid prefix of events, then an event that no state the prefix may lead to allows.
 
     Raises:
@@ -206,7 +206,7 @@ def reachable_states(machine: fsm.Machine) -> st.SearchStrategy[str]:
     return st.sampled_from(list(Walker(machine).reachable))
 
 
-def resolve_annotation(text: str, namespace: Mapping[str, object] | None = None) -> object:
+def resolve_annotation(text: str, *, namespace: Mapping[str, object] | None = None) -> object:
     """Turn an annotation string such as ``"dict[str, int] | None"`` into a type, without eval.
 
     Names are looked up in ``namespace``, then among the builtin types and the
@@ -288,7 +288,7 @@ def _from_annotation(
     except Exception as error:  # Hypothesis's errors have no common base but this
         raise ValueError(
             f"cannot draw values for {where} from {annotation!r}: {error}; pass a "
-            f"strategy for this event in payloads="
+            f"strategy for this event in payload_strategies="
         ) from error
 
 
@@ -356,7 +356,7 @@ def payloads(
         where = f"payload {name!r} of event {event!r}"
         if text is not None:
             try:
-                annotation = resolve_annotation(text, namespace)
+                annotation = resolve_annotation(text, namespace=namespace)
             except ValueError as error:
                 raise ValueError(
                     f"{where}: {error} (to draw untyped values for a name on purpose, "

@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
 import fsm
 
+from ._conformance_types import Adapter, ConformanceFailure, Coverage
 from ._walk import Walker
 
 if TYPE_CHECKING:
@@ -42,31 +43,7 @@ __all__ = [
 ]
 
 #: Payload strategies given by the user: event -> strategy of keyword dicts.
-Payloads = Mapping[str, "st.SearchStrategy[Mapping[str, object]]"]
-
-
-@runtime_checkable
-class Adapter(Protocol):
-    """What :func:`conformance` needs of an implementation.
-
-    - ``reset()`` puts the implementation back in its initial state (or makes
-      a fresh one); it is called before every test case.
-    - ``state`` is the name of the state the implementation is in now.
-    - ``send(event, payload)`` delivers one event with its payload (a dict of
-      keyword arguments). To refuse an event it raises an exception (any
-      :class:`Exception` by default; see ``rejects=`` of :func:`conformance`)
-      and changes nothing.
-    - optionally, ``payloads(event)`` returns a Hypothesis strategy of payload
-      dicts for ``event``, or None to use the one drawn from the Machine's
-      annotations. An exception it raises is not caught.
-    """
-
-    def reset(self) -> None: ...
-
-    @property
-    def state(self) -> str: ...
-
-    def send(self, event: str, payload: Mapping[str, object]) -> object: ...
+PayloadStrategies = Mapping[str, "st.SearchStrategy[Mapping[str, object]]"]
 
 
 class InstanceAdapter:
@@ -136,7 +113,7 @@ class ProtocolAdapter:
         self._initial = initial
         self._current: Any = initial()
         self._used: list[tuple[Any, str]] = []
-        self._payloads: dict[tuple[type[Any], str], st.SearchStrategy[dict[str, object]]] = {}
+        self._strategies: dict[tuple[type[Any], str], st.SearchStrategy[dict[str, object]]] = {}
 
     def __repr__(self) -> str:
         return f"ProtocolAdapter({getattr(self._initial, '__name__', self._initial)!r})"
@@ -156,8 +133,8 @@ class ProtocolAdapter:
         """The current state object."""
         return self._current
 
-    def payloads(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
-        """Payloads for ``event`` from the annotations of the current state's method.
+    def payload_strategy(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
+        """The payload strategy of ``event``, from the annotations of the current state's method.
 
         None when the current state has no such method (an event it must
         refuse): :func:`conformance` then draws payloads from the Machine.
@@ -168,9 +145,9 @@ class ProtocolAdapter:
             return None
         kind = cast("type[object]", type(self._current))
         key = (kind, event)
-        found = self._payloads.get(key)
+        found = self._strategies.get(key)
         if found is None:
-            found = self._payloads[key] = method_payloads(*key)
+            found = self._strategies[key] = method_payloads(*key)
         return found
 
     def send(self, event: str, payload: Mapping[str, object]) -> object:
@@ -194,8 +171,7 @@ class ProtocolAdapter:
                     f"{source}.{event}() returned a {target} that was already consumed by "
                     f"{target}.{by}(); a transition must return a new state (or itself)"
                 )
-        old_type = cast("type[object]", type(old))
-        if result is not old and getattr(old_type, "__ts_linear__", True):
+        if result is not old and typestate.is_linear(old):
             try:
                 _settle(method(**payload))
             except typestate.StateConsumed:
@@ -245,112 +221,12 @@ def _adapt(target: object) -> Adapter:
     )
 
 
-class ConformanceFailure(fsm.FSMError, AssertionError):
-    """The implementation did something its protocol does not allow.
+def coverage_report(coverages: Iterable[Coverage]) -> str:
+    """The text the ``--typestate-coverage`` pytest option prints for ``coverages``.
 
-    Attributes:
-        trace: the events sent since the last reset, the failing one last.
-        payloads: the payload sent with each of them.
-        state: the state the Machine was in before the failing event.
-        event: the failing event, or None when the initial state is wrong.
+    Each coverage that ran at least one test case gets its table.
     """
-
-    def __init__(
-        self,
-        message: str,
-        trace: Sequence[tuple[str, Mapping[str, object]]],
-        state: str,
-        event: str | None,
-    ) -> None:
-        self.trace: tuple[str, ...] = tuple(e for e, _ in trace)
-        self.payloads: tuple[Mapping[str, object], ...] = tuple(p for _, p in trace)
-        self.state = state
-        self.event = event
-        self._message = message
-        shown = " ".join(self.trace) if self.trace else "(no event)"
-        super().__init__(f"{message}\n  trace: {shown}")
-
-    def __reduce__(self) -> tuple[type[ConformanceFailure], tuple[object, ...], dict[str, object]]:
-        # Pickled (by pytest-xdist, multiprocessing) with its fields; the third
-        # item keeps what else is in __dict__, such as __notes__.
-        trace = tuple(zip(self.trace, self.payloads, strict=True))
-        return (type(self), (self._message, trace, self.state, self.event), self.__dict__)
-
-
-@attrs.define(eq=False)
-class Coverage:
-    """What the test cases of one conformance class exercised, across all of them.
-
-    Attributes:
-        label: the conformance class's name.
-        machine: the Machine.
-        states: the reachable leaf states entered by some test case.
-        transitions: the ``(leaf, transition)`` pairs taken, where ``leaf`` is
-            the state the transition fired in (its source may be a superstate).
-        cases: how many test cases ran.
-    """
-
-    label: str
-    machine: fsm.Machine
-    reachable_states: tuple[str, ...]
-    reachable_transitions: tuple[tuple[str, fsm.Transition], ...]
-    states: set[str] = attrs.field(factory=set[str])
-    transitions: set[tuple[str, fsm.Transition]] = attrs.field(
-        factory=set[tuple[str, fsm.Transition]]
-    )
-    cases: int = 0
-
-    @property
-    def uncovered_states(self) -> tuple[str, ...]:
-        """The reachable leaf states no test case entered."""
-        return tuple(s for s in self.reachable_states if s not in self.states)
-
-    @property
-    def uncovered_transitions(self) -> tuple[tuple[str, fsm.Transition], ...]:
-        """The reachable ``(leaf, transition)`` pairs no test case took."""
-        return tuple(p for p in self.reachable_transitions if p not in self.transitions)
-
-    def to_text(self) -> str:
-        """A table row per item kind, then the uncovered items, one per line."""
-
-        def row(kind: str, done: int, total: int) -> str:
-            share = f"{100 * done // total}%" if total else "-"
-            return f"  {kind:<12}{done:>5} / {total:<5}{share:>5}"
-
-        lines = [
-            f"{self.label} ({self.machine.name}, {self.cases} test cases)",
-            row(
-                "states",
-                len(self.reachable_states) - len(self.uncovered_states),
-                len(self.reachable_states),
-            ),
-            row(
-                "transitions",
-                len(self.reachable_transitions) - len(self.uncovered_transitions),
-                len(self.reachable_transitions),
-            ),
-        ]
-        for state in self.uncovered_states:
-            lines.append(f"    uncovered state: {state}")
-        for leaf, t in self.uncovered_transitions:
-            lines.append(f"    uncovered transition: {_describe(leaf, t)}")
-        return "\n".join(lines)
-
-
-def _describe(leaf: str, t: fsm.Transition) -> str:
-    text = t.describe()
-    if leaf != t.source:
-        text = f"{text} (in {leaf})"
-    return text
-
-
-#: Every Coverage made by conformance(), for the pytest plugin's report.
-_COVERAGES: list[Coverage] = []
-
-
-def coverage_report() -> str:
-    """The text the ``--typestate-coverage`` pytest option prints: every class that ran."""
-    ran = [c for c in _COVERAGES if c.cases]
+    ran = [c for c in coverages if c.cases]
     if not ran:
         return "no conformance test ran"
     return "\n".join(c.to_text() for c in ran)
@@ -360,7 +236,7 @@ def conformance(
     machine: fsm.Machine,
     adapter: object,
     *,
-    payloads: Payloads | None = None,
+    payload_strategies: PayloadStrategies | None = None,
     namespace: Mapping[str, object] | None = None,
     rejects: type[Exception] | tuple[type[Exception], ...] = Exception,
     invalid: bool = True,
@@ -384,8 +260,8 @@ def conformance(
             its context for each test case) or a function returning a new
             one; a typestate State class or a function returning the initial
             state object; an :class:`Adapter` or a function returning one.
-        payloads: event -> a strategy of payload dicts, to use instead of the
-            one drawn from the annotations.
+        payload_strategies: event -> a payload strategy (of keyword dicts),
+            to use instead of the one drawn from the annotations.
         namespace: names for resolving the Machine's annotation strings.
         rejects: the exceptions that mean "refused" (others fail the step).
             A ``BaseException`` that is not an ``Exception`` (``KeyboardInterrupt``,
@@ -408,16 +284,15 @@ def conformance(
         ()
     """
     try:
-        from hypothesis import strategies as st
-        from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+        from ._conformance import Config, ConformanceMachine, PayloadChooser, TestCaseWithCoverage
     except ImportError as error:
+        if (error.name or "").partition(".")[0] != "hypothesis":
+            raise
         raise ModuleNotFoundError(
             "conformance() needs Hypothesis, which is not installed: "
             "pip install 'typestate[testing]'",
             name="hypothesis",
         ) from error
-
-    from . import strategies
 
     walker = Walker(machine)
     impl = _adapt(adapter)
@@ -432,166 +307,23 @@ def conformance(
             (leaf, t) for leaf in walker.reachable for _, t, _ in walker.moves[leaf]
         ),
     )
-    _COVERAGES.append(coverage)
-    given: Mapping[str, st.SearchStrategy[Mapping[str, object]]] = dict(payloads or {})
-    from_machine: dict[str, st.SearchStrategy[dict[str, object]]] = {}
-    own_payloads: Callable[[str], st.SearchStrategy[dict[str, object]] | None] | None = getattr(
-        impl, "payloads", None
+    config = Config(
+        machine=machine,
+        walker=walker,
+        impl=impl,
+        payload_strategy=PayloadChooser(
+            machine, payload_strategies or {}, getattr(impl, "payload_strategy", None), namespace
+        ),
+        rejects=rejects,
+        invalid=invalid,
+        # Routes only ever need the leaves; the longest useful route visits each once.
+        budget=2 * len(walker.leaves) + 10,
+        coverage=coverage,
     )
-    # Routes only ever need the leaves; the longest useful route visits each once.
-    budget = 2 * len(walker.leaves) + 10
-
-    def payload_strategy(event: str) -> st.SearchStrategy[Mapping[str, object]]:
-        if event in given:
-            return given[event]
-        if own_payloads is not None:
-            own = own_payloads(event)
-            if own is not None:  # None: no strategy of its own (no such method here)
-                return own
-        if event not in from_machine:
-            from_machine[event] = strategies.payloads(machine, event, namespace=namespace)
-        return from_machine[event]
-
-    class Conformance(RuleBasedStateMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.sent: list[tuple[str, Mapping[str, object]]] = []
-            self.model = walker.initial
-            impl.reset()
-            coverage.cases += 1
-            coverage.states.add(walker.initial)
-            self.compare(None, (walker.initial,))
-
-        def fail(self, message: str, event: str | None, state: str) -> None:
-            # Every failure is raised here, so Hypothesis sees one bug and shrinks it.
-            raise ConformanceFailure(message, self.sent, state, event)
-
-        def observed(self, event: str | None) -> str:
-            try:
-                return impl.state
-            except Exception as error:
-                self.fail(f"reading the implementation's state raised {error!r}", event, self.model)
-                raise  # pragma: no cover - fail() raised
-
-        def compare(self, event: str | None, allowed: tuple[str, ...]) -> str:
-            now = self.observed(event)
-            if now not in allowed:
-                if event is None:
-                    self.fail(
-                        f"the implementation starts in {now!r}; the machine starts in "
-                        f"{walker.initial!r}",
-                        None,
-                        walker.initial,
-                    )
-                self.fail(
-                    f"after {event!r} in state {self.model!r} the implementation is in "
-                    f"{now!r}; the machine goes to {' or '.join(map(repr, allowed))}",
-                    event,
-                    self.model,
-                )
-            return now
-
-        def deliver(self, event: str, data: st.DataObject) -> str:
-            """Send an allowed event; return the state entered (or the same, if refused)."""
-            source = self.model
-            payload = dict(data.draw(payload_strategy(event), label=f"payload of {event}"))
-            self.sent.append((event, payload))
-            options = machine.transitions_from(source, event)
-            try:
-                impl.send(event, payload)
-            except Exception as error:
-                # A guarded group without [else] may refuse: every guard may be false.
-                may_refuse = all(t.guard not in (None, "else") for t in options)
-                if may_refuse and isinstance(error, rejects):
-                    self.compare(event, (source,))  # every guard false: nothing changes
-                    return source
-                self.fail(
-                    f"{event!r} is allowed in state {source!r} but the implementation "
-                    f"raised {type(error).__name__}: {error}",
-                    event,
-                    source,
-                )
-            now = self.compare(event, walker.targets[source, event])
-            coverage.states.add(now)
-            for t in options:
-                if machine.resolve(t.target) == now:
-                    coverage.transitions.add((source, t))
-                    break
-            self.model = now
-            return now
-
-        @precondition(lambda self: bool(walker.enabled[self.model]))
-        @rule(data=st.data())
-        def step(self, data: st.DataObject) -> None:
-            """Send one event the machine allows now."""
-            event = data.draw(st.sampled_from(walker.enabled[self.model]), label="event")
-            self.deliver(event, data)
-
-        @precondition(
-            lambda self: invalid and len(walker.enabled[self.model]) < len(machine.events)
-        )
-        @rule(data=st.data())
-        def refused(self, data: st.DataObject) -> None:
-            """Send one event the machine refuses now: it must be refused and change nothing."""
-            source = self.model
-            allowed = walker.enabled[source]
-            event = data.draw(
-                st.sampled_from([e for e in machine.events if e not in allowed]), label="event"
-            )
-            payload = dict(data.draw(payload_strategy(event), label=f"payload of {event}"))
-            self.sent.append((event, payload))
-            try:
-                impl.send(event, payload)
-            except Exception as error:
-                if not isinstance(error, rejects):
-                    self.fail(
-                        f"{event!r} is not allowed in state {source!r}; the implementation "
-                        f"raised {type(error).__name__} ({error}), which is not one of "
-                        f"rejects=",
-                        event,
-                        source,
-                    )
-                now = self.observed(event)
-                if now != source:
-                    self.fail(
-                        f"{event!r} is not allowed in state {source!r}; the implementation "
-                        f"refused it but moved to {now!r}",
-                        event,
-                        source,
-                    )
-                return
-            self.fail(
-                f"{event!r} is not allowed in state {source!r} (allowed here: "
-                f"{', '.join(allowed) or 'nothing'}) but the implementation accepted it "
-                f"(now in {self.observed(event)!r})",
-                event,
-                source,
-            )
-
-        @rule(goal=st.sampled_from(walker.reachable), data=st.data())
-        def go_to(self, goal: str, data: st.DataObject) -> None:
-            """Drive along a shortest path to ``goal``, event by event (a deep-state step).
-
-            From a state that cannot reach ``goal`` (a final state, say) the
-            implementation is reset first. A guard or branch that goes another
-            way is followed by a new shortest path from where it went.
-            """
-            for _ in range(budget):
-                if self.model == goal:
-                    return
-                route = walker.route(self.model, goal)
-                if route is None:
-                    impl.reset()
-                    self.sent.clear()
-                    self.model = walker.initial
-                    self.compare(None, (walker.initial,))
-                    continue
-                event, _ = route[0]
-                self.deliver(event, data)
-
-    Conformance.__name__ = Conformance.__qualname__ = label
-    setattr(Conformance, "coverage", coverage)  # noqa: B010 - a class attribute added late
-    return Conformance
+    body = {"config": config, "coverage": coverage, "TestCase": TestCaseWithCoverage()}
+    made = type(label, (ConformanceMachine,), body)
+    made.__qualname__ = label
+    return made
 
 
 @attrs.frozen

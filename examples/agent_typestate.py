@@ -2,7 +2,7 @@
 
 Each state of the diagram is a class; each arrow is a method whose return
 annotation is where it leads. ``tests/test_examples.py`` checks that these
-classes conform to the diagram, and mypy and pyright check that the loop in
+classes match the diagram, and mypy and pyright check that the loop in
 :func:`run_session` only makes the calls each state allows.
 
 Run ``python examples/agent_typestate.py`` for one scripted session with a

@@ -25,7 +25,7 @@ AGENT = fsm.load(Path(__file__).resolve().parent / "agent.mmd")
 outputs = st.one_of(st.text(), st.text().map("error: {}".format))
 
 AgentConformance = conformance(
-    AGENT, Idle, payloads={"result": st.fixed_dictionaries({"output": outputs})}
+    AGENT, Idle, payload_strategies={"result": st.fixed_dictionaries({"output": outputs})}
 )
 # Hypothesis adds TestCase to the class at run time; type checkers cannot see it.
 TestAgentConformance = cast(

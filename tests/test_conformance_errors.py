@@ -51,17 +51,17 @@ def test_ctrl_c_in_the_implementation_is_not_a_shrinkable_failure(step: str) -> 
         run_state_machine_as_test(machine, settings=QUICK)
 
 
-class Payloads(Door):
+class OwnStrategies(Door):
     """An adapter with payload strategies of its own; one of them is broken."""
 
-    def payloads(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
+    def payload_strategy(self, event: str) -> st.SearchStrategy[dict[str, object]] | None:
         if event == "open":
             raise ValueError("the payload strategy of 'open' is broken")
         return None  # no strategy of its own: the machine's annotations are used
 
 
 def test_an_error_in_the_adapters_payloads_is_not_swallowed() -> None:
-    machine = conformance(DOOR, Payloads())
+    machine = conformance(DOOR, OwnStrategies())
     with pytest.raises(ValueError, match=r"^the payload strategy of 'open' is broken"):
         run_state_machine_as_test(machine, settings=QUICK)
 

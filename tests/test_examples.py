@@ -1,4 +1,4 @@
-"""The examples conform to their diagrams and run."""
+"""The examples match their diagrams and run."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-def test_agent_classes_conform_to_the_diagram() -> None:
+def test_agent_classes_match_the_diagram() -> None:
     agent = _load("agent_typestate")
-    typestate.assert_conforms(agent.Idle, fsm.load(EXAMPLES / "agent.mmd"))
+    typestate.assert_matches(agent.Idle, fsm.load(EXAMPLES / "agent.mmd"))
 
 
 def test_agent_classes_differing_from_the_diagram_is_caught() -> None:
@@ -44,10 +44,10 @@ def test_agent_classes_differing_from_the_diagram_is_caught() -> None:
     )
     with pytest.raises(
         AssertionError,
-        match=r"^'Idle' does not conform to 'Agent' \(3 differences\):\n"
+        match=r"^'Idle' does not match 'Agent' \(3 differences\):\n"
         r"- event 'cancel' is in 'Idle' but not in 'Agent'\n",
     ):
-        typestate.assert_conforms(agent.Idle, without_cancel)
+        typestate.assert_matches(agent.Idle, without_cancel)
 
 
 def test_agent_script_runs_one_session() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import linecache
 import re
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from typestate import (
     ProtocolViolation,
     State,
     StateConsumed,
-    assert_conforms,
+    assert_matches,
     diff,
     drive,
+    is_linear,
     protocol,
     transition,
 )
@@ -412,10 +414,49 @@ def test_same_event_with_different_params_is_a_definition_error() -> None:
         "annotations) or rename one"
     )
     with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}$"):
-        protocol(A)
+        protocol(A, namespace=locals())
 
 
-def test_protocol_binds_run_time_checks_resolved_with_a_namespace() -> None:
+def test_a_generated_wrapper_has_a_readable_file_registered_in_linecache() -> None:
+    code = Planning.plan.__code__
+    assert (code.co_name, code.co_filename) == ("plan", "<typestate generated Planning.plan>")
+    lines = linecache.getlines(code.co_filename)
+    assert lines[0].startswith("def _ts_factory(")
+    assert lines[code.co_firstlineno - 1].strip() == "def _ts_method(self, steps):"
+
+
+def test_an_async_wrapper_is_generated_too() -> None:
+    class Slow(State):
+        @transition
+        async def go(self, delay: float) -> Done:
+            await asyncio.sleep(delay)
+            return Done()
+
+    code = Slow.go.__code__
+    assert code.co_name == "go"
+    assert code.co_filename.startswith("<typestate generated ")
+    assert code.co_filename.endswith(".<locals>.Slow.go>")
+    assert linecache.getlines(code.co_filename)[code.co_firstlineno - 1].strip() == (
+        "async def _ts_method(self, delay):"
+    )
+    assert asyncio.run(Slow().go(0)) == Done()
+
+
+def test_one_file_name_per_generated_source() -> None:
+    def make(linear: bool) -> Any:
+        class Twice(State, linear=linear):
+            @transition
+            def go(self, n: int) -> Self:
+                return self
+
+        return Twice
+
+    names = [make(linear).go.__code__.co_filename for linear in (True, False, True)]
+    prefix = "<typestate generated test_one_file_name_per_generated_source.<locals>.make"
+    assert names == [f"{prefix}.<locals>.Twice.go>", f"{prefix}.<locals>.Twice.go-2>", names[0]]
+
+
+def test_run_time_checks_resolve_without_a_namespace_and_protocol_asks_for_one() -> None:
     def make() -> Any:
         class Start(State):
             @transition
@@ -427,8 +468,44 @@ def test_protocol_binds_run_time_checks_resolved_with_a_namespace() -> None:
         return Start
 
     start = make()
-    assert protocol(start).states == ("Start", "Stop")
     assert type(start().go()).__name__ == "Stop"
+    with pytest.raises(fsm.DefinitionError, match=r"pass namespace=locals\(\) to typestate"):
+        protocol(start)
+
+
+def test_protocol_leaves_the_classes_as_they_were() -> None:
+    class Shared(State):
+        @transition
+        def go(self) -> Next:
+            return Next()
+
+    class Next(State, final=True): ...
+
+    class Other(State, final=True): ...
+
+    before = {cls: dict(vars(cls)) for cls in (Shared, Next, Other)}
+    # Two protocols read the annotation "Next" differently; neither changes Shared.
+    assert protocol(Shared, namespace={"Next": Other}).states == ("Shared", "Other")
+    assert protocol(Shared, namespace={"Next": Next}).states == ("Shared", "Next")
+    assert protocol(Shared, namespace={"Next": Other}).states == ("Shared", "Other")
+    assert {cls: dict(vars(cls)) for cls in (Shared, Next, Other)} == before
+    assert Shared().go() == Next()
+
+
+def test_a_union_of_classes_defined_in_a_function_is_checked_at_run_time() -> None:
+    class Split(State):
+        @transition
+        def go(self, n: int) -> Left | Right:
+            return Left() if n == 0 else Right() if n == 1 else Split()
+
+    class Left(State, final=True): ...
+
+    class Right(State, final=True): ...
+
+    assert (Split().go(0), Split().go(1)) == (Left(), Right())
+    with pytest.raises(ProtocolViolation) as info:
+        Split().go(2)
+    assert info.value.expected == ("Left", "Right")
 
 
 # -- drive() ---------------------------------------------------------------------
@@ -510,13 +587,13 @@ def test_drive_async_transitions_need_asend() -> None:
     assert repr(driver) == "<typestate.Driver 'Fetching' in Done>"
 
 
-# -- diff() and assert_conforms() ------------------------------------------------
+# -- diff() and assert_matches() -------------------------------------------------
 
 
-def test_the_agent_classes_conform_to_the_agent_diagram() -> None:
+def test_the_agent_classes_match_the_agent_diagram() -> None:
     spec = fsm.load(AGENT_SPEC)
     assert diff(Idle, spec) == []
-    assert_conforms(Idle, spec)
+    assert_matches(Idle, spec)
 
 
 def test_diff_lists_every_difference_in_words() -> None:
@@ -557,12 +634,34 @@ def test_diff_of_identical_machines_is_empty() -> None:
     assert diff(m, fsm.parse(fsm.dumps(m))) == []
 
 
-def test_assert_conforms_raises_with_the_differences() -> None:
+def test_assert_matches_raises_with_the_differences() -> None:
     spec = fsm.parse(
         "stateDiagram-v2\n [*] --> Idle\n Idle --> Planning : assign(task)\n", name="Idle"
     )
     with pytest.raises(AssertionError) as info:
-        assert_conforms(Idle, spec)
+        assert_matches(Idle, spec)
     lines = str(info.value).splitlines()
-    assert lines[0] == "'Idle' does not conform to 'Idle' (19 differences):"
+    assert lines[0] == "'Idle' does not match 'Idle' (19 differences):"
     assert lines[1] == "- state 'Working' is in the classes but not in the reference machine"
+
+
+# -- is_linear() -------------------------------------------------------------------
+
+
+def test_is_linear_follows_the_class_keyword_and_its_inheritance() -> None:
+    class Loose(State, abstract=True, linear=False): ...
+
+    class Inherits(Loose, final=True): ...
+
+    class Again(Loose, final=True, linear=True): ...
+
+    assert [is_linear(c) for c in (Loose, Inherits, Again, Done)] == [False, False, True, True]
+    assert (is_linear(Inherits()), is_linear(Done())) == (False, True)
+
+
+def test_is_linear_refuses_what_is_not_a_state() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^typestate.is_linear\(\) takes a State subclass or a state object \(got 3\)$",
+    ):
+        is_linear(3)  # type: ignore[arg-type]

@@ -8,14 +8,15 @@ conformance checks.
 """
 
 from ._codegen import codegen as codegen
-from ._conform import assert_conforms as assert_conforms
-from ._conform import diff as diff
 from ._driver import Driver as Driver
 from ._driver import drive as drive
 from ._errors import ProtocolViolation as ProtocolViolation
 from ._errors import StateConsumed as StateConsumed
+from ._match import assert_matches as assert_matches
+from ._match import diff as diff
 from ._protocol import protocol as protocol
 from ._state import State as State
+from ._state import is_linear as is_linear
 from ._state import transition as transition
 
 __all__ = [
@@ -23,10 +24,11 @@ __all__ = [
     "ProtocolViolation",
     "State",
     "StateConsumed",
-    "assert_conforms",
+    "assert_matches",
     "codegen",
     "diff",
     "drive",
+    "is_linear",
     "protocol",
     "transition",
 ]

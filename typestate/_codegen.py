@@ -83,7 +83,7 @@ def codegen(machine: Machine, *, line_length: int = 88) -> str:
     Methods raise ``NotImplementedError`` naming what to implement. The
     module passes ``mypy --strict``, pyright strict, ``ruff check`` and
     ``ruff format --check`` (at ``line_length``), and
-    ``typestate.protocol(<initial class>)`` conforms to ``machine`` (see the
+    ``typestate.protocol(<initial class>)`` matches ``machine`` (see the
     module's notes for what classes cannot express).
 
     Args:

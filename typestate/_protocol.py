@@ -33,6 +33,7 @@ _Params = tuple[tuple[str, str | None], ...]
 
 def protocol(
     initial: type[State],
+    *,
     name: str | None = None,
     namespace: Mapping[str, Any] | None = None,
 ) -> Machine:
@@ -46,8 +47,8 @@ def protocol(
             ``locals()`` when the classes are defined inside a function.
 
     Returns:
-        The Machine; the run-time return checks of the classes are bound to
-        the targets resolved here.
+        The Machine. The classes are left as they were: their run-time return
+        checks resolve the annotations on their own.
 
     Raises:
         fsm.DefinitionError: every problem found (a missing or unresolvable
@@ -110,7 +111,7 @@ class _Extraction:
             self.expand(self.queue.pop(0))
         if self.problems:
             raise DefinitionError(self.problems)
-        machine = Machine(
+        return Machine(
             name,
             states=tuple(cls.__name__ for cls in self.states),
             initial=initial.__name__,
@@ -118,8 +119,6 @@ class _Extraction:
             transitions=tuple(self.transitions),
             parents=self.parents,
         )
-        self.bind()
-        return machine
 
     def visit(self, cls: type[State]) -> None:
         """Add ``cls`` (and its superstates) to the states, once."""
@@ -155,7 +154,7 @@ class _Extraction:
         if found is None:
             owner = info.owner
             assert owner is not None
-            found, problems = resolve_targets(info, owner, self.namespace)
+            found, problems = resolve_targets(info, owner, self.namespace, self.states)
             self.problems.extend(problems)
             self.resolved[id(info)] = found
         return found
@@ -232,18 +231,6 @@ class _Extraction:
                 f"methods the same parameters (names and annotations) or rename one"
             )
         return result
-
-    def bind(self) -> None:
-        """Bind the resolved targets into each concrete class's wrappers."""
-        for cls in self.states:
-            if cls.__ts_abstract__:
-                continue
-            for event, info in cls.__ts_transitions__.items():
-                wrapper = cls.__dict__.get(event)
-                bind = getattr(wrapper, "__ts_bind__", None)
-                if bind is not None:
-                    targets = self.resolved[id(info)]
-                    bind(_unique(cls if t == SELF else t for t in targets))
 
 
 def _unique(items: Any) -> tuple[type[State], ...]:

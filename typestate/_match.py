@@ -1,4 +1,4 @@
-"""``diff()`` and ``assert_conforms()``: classes against a DSL file, in words.
+"""``diff()`` and ``assert_matches()``: does a protocol match another, in words.
 
 Two protocols are compared by what a run can do, not by how they are written:
 
@@ -24,7 +24,7 @@ from fsm import Machine
 from ._protocol import protocol
 from ._state import State
 
-__all__ = ["assert_conforms", "diff"]
+__all__ = ["assert_matches", "diff"]
 
 
 def _machine(value: Machine | type[State], namespace: Mapping[str, Any] | None) -> Machine:
@@ -140,7 +140,7 @@ def _diff(ma: Machine, mb: Machine, la: str, lb: str) -> list[str]:
     return out
 
 
-def assert_conforms(
+def assert_matches(
     classes_or_machine: Machine | type[State],
     machine: Machine,
     *,
@@ -166,6 +166,6 @@ def assert_conforms(
     if differences:
         lines = "\n".join(f"- {d}" for d in differences)
         raise AssertionError(
-            f"{actual.name!r} does not conform to {machine.name!r} "
+            f"{actual.name!r} does not match {machine.name!r} "
             f"({len(differences)} difference{'s' if len(differences) > 1 else ''}):\n{lines}"
         )

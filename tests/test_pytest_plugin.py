@@ -1,0 +1,83 @@
+"""The ``--typestate-coverage`` pytest plugin, run by a real pytest in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_TESTS = """
+import fsm
+from hypothesis import settings
+from analysis.testing import conformance
+
+door = fsm.parse("stateDiagram-v2\\n[*] --> Shut\\nShut --> Open : open\\n", name="{name}")
+TestDoor = conformance(door, door.start).TestCase
+TestDoor.settings = settings(max_examples=3, stateful_step_count=3, database=None)
+"""
+
+_SESSIONS = """
+import pytest
+for module in ("test_first.py", "test_second.py"):
+    print(f"session {module}", flush=True)
+    pytest.main(["-q", "-p", "no:cacheprovider", "--typestate-coverage", module])
+"""
+
+
+def _run(tmp_path: Path, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_each_session_reports_the_conformance_classes_it_ran(tmp_path: Path) -> None:
+    (tmp_path / "test_first.py").write_text(_TESTS.format(name="First"))
+    (tmp_path / "test_second.py").write_text(_TESTS.format(name="Second"))
+    (tmp_path / "sessions.py").write_text(textwrap.dedent(_SESSIONS))
+    out = _run(tmp_path, "sessions.py")
+    first, second = out.split("session test_second.py")
+    assert re.search(r"^FirstConformance \(First, \d+ test cases\)$", first, re.M)
+    assert "SecondConformance" not in first
+    assert re.search(r"^SecondConformance \(Second, \d+ test cases\)$", second, re.M)
+    assert "FirstConformance" not in second
+
+
+def test_without_the_option_nothing_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "test_first.py").write_text(_TESTS.format(name="First"))
+    out = _run(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_first.py")
+    assert "typestate coverage" not in out
+    assert "1 passed" in out
+
+
+def test_a_session_that_runs_no_conformance_class_says_so(tmp_path: Path) -> None:
+    (tmp_path / "test_plain.py").write_text("def test_one() -> None:\n    assert True\n")
+    out = _run(
+        tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--typestate-coverage", "."
+    )
+    assert "typestate coverage" in out
+    assert "no conformance test ran" in out
+
+
+def test_hypothesis_statistics_show_what_the_test_cases_covered(tmp_path: Path) -> None:
+    (tmp_path / "test_first.py").write_text(_TESTS.format(name="First"))
+    out = _run(
+        tmp_path,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics"),
+        "test_first.py",
+    )
+    assert re.search(r"^ +\* \d+\.\d+%, took transition: Shut --open--> Open$", out, re.M)
+    assert re.search(r"^ +\* \d+\.\d+%, entered state: Open$", out, re.M)
