@@ -10,13 +10,13 @@ be taken, so the product over-approximates what the real components can do.
 from __future__ import annotations
 
 import operator
+import reprlib
 from array import array
 from collections.abc import Sequence
 from itertools import accumulate
 from typing import Final, cast
 
 import fsm
-from fsm._errors import short_repr
 
 from ._check import SEVERITY, Finding, Report
 
@@ -186,7 +186,7 @@ def _machines(items: tuple[object, ...], function: str) -> list[fsm.Machine]:
     """The machines passed to ``function``, each a separate argument."""
     for item in items:
         if not isinstance(item, fsm.Machine):
-            shown = f"a {type(item).__name__} ({short_repr(item)})"
+            shown = f"a {type(item).__name__} ({reprlib.repr(item)})"
             hint = (
                 "pass the machines as separate arguments: "
                 if isinstance(item, (list, tuple))

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
 import fsm
-from fsm._dsl import dsl_lines
 
 from ._check import Kind
 from ._highlight import Highlight, Highlights, resolve_highlight
@@ -446,9 +445,8 @@ def to_mermaid(
     """
     _check_direction(direction)
     marks = resolve_highlight(machine, highlight)
-    lines = dsl_lines(machine, direction=direction)
-    lines.extend(_mermaid_classes(machine, marks))
-    return "\n".join(lines) + "\n"
+    text = fsm.dumps(machine, direction=direction)
+    return text + "".join(line + "\n" for line in _mermaid_classes(machine, marks))
 
 
 def _mermaid_classes(machine: fsm.Machine, marks: Highlights) -> Iterator[str]:

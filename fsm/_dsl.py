@@ -30,13 +30,13 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import attrs
 
 from . import _json
 from ._annotation import parse_types
-from ._errors import MAX_PROBLEMS, SHOWN, SHOWN_WORD, DefinitionError, Problem
+from ._errors import MAX_PROBLEMS, SHOWN, SHOWN_WORD, DefinitionError, Problem, short_repr
 from ._limits import MAX_DEPTH
 from ._model import Machine
 from ._names import is_name, mermaid_lines
@@ -798,11 +798,20 @@ def _label_guard(text: str, at: int, report: Callable[[int, str], None]) -> tupl
 # -- writing ---------------------------------------------------------------------------
 
 
-def dumps(machine: Machine) -> str:
+def dumps(machine: Machine, *, direction: Literal["LR", "TB"] | None = None) -> str:
     """Write ``machine`` as DSL text: a Mermaid ``stateDiagram-v2`` diagram.
 
     The output is stable (the same Machine always gives the same text) and
     ``fsm.parse(fsm.dumps(m)) == m`` holds for every Machine.
+
+    Args:
+        machine: the machine to write.
+        direction: ``"LR"`` or ``"TB"`` to add a Mermaid ``direction``
+            statement after the header (how the diagram flows; :func:`parse`
+            reads past it).
+
+    Raises:
+        ValueError: ``direction`` is not ``"LR"``, ``"TB"`` or None.
 
     Examples:
         >>> import fsm
@@ -818,15 +827,13 @@ def dumps(machine: Machine) -> str:
             A --> B : go
             B --> [*]
     """
-    return "\n".join(dsl_lines(machine)) + "\n"
+    if direction not in (None, "LR", "TB"):
+        raise ValueError(f"direction must be 'LR' or 'TB', not {short_repr(direction)}")
+    return "\n".join(dsl_lines(machine, direction=direction)) + "\n"
 
 
 def dsl_lines(machine: Machine, *, direction: str | None = None) -> list[str]:
-    """The lines of :func:`dumps` (without line ends), for writers that add to them.
-
-    With ``direction`` (``"LR"`` or ``"TB"``), a ``direction`` statement follows
-    the header; :func:`parse` ignores it.
-    """
+    """The lines of :func:`dumps` (without line ends)."""
     out: list[str] = [
         "---",
         f"title: {_yaml_title(machine.name)}",

@@ -1333,4 +1333,3 @@ class _LockedInstance(Instance):
 
 
 _new_instance: Final = object.__new__
-

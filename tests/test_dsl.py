@@ -674,3 +674,20 @@ def test_arbitrary_text_after_a_header_gives_a_machine_or_a_definition_error(tex
         assert fsm.parse(fsm.dumps(result)) == result
     else:
         assert str(result)
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_dumps_writes_a_direction_after_the_header_that_parse_reads_past(direction: str) -> None:
+    m = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go\nB --> [*]")
+    text = fsm.dumps(m, direction=direction)  # type: ignore[arg-type]
+    lines = text.splitlines()
+    assert lines[3:5] == ["stateDiagram-v2", f"    direction {direction}"]
+    assert text.replace(f"    direction {direction}\n", "") == fsm.dumps(m)
+    assert fsm.parse(text) == m
+
+
+@pytest.mark.parametrize("direction", ["lr", "BT", "", 1])
+def test_dumps_refuses_another_direction(direction: object) -> None:
+    m = fsm.parse("stateDiagram-v2\n[*] --> A")
+    with pytest.raises(ValueError, match=r"^direction must be 'LR' or 'TB', not "):
+        fsm.dumps(m, direction=direction)  # type: ignore[arg-type]
