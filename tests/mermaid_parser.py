@@ -12,30 +12,35 @@ every text::
     assert result == {"mermaid10": None, "mermaid11": None}
 
 A value of ``None`` means "accepted by that Mermaid version"; otherwise it is
-Mermaid's error message.  Pass many texts to one call: starting Node and
-loading both Mermaid versions costs about a second, each text about a
-millisecond.
+Mermaid's error message.  One Node process (a ``NodeServer``) answers every
+call of a test run: starting Node and loading both Mermaid versions costs about
+two seconds of CPU, once; each text about a millisecond.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from typing import NoReturn
 
 __all__ = [
     "CHECK_SCRIPT",
     "MERMAID_DIR",
     "MERMAID_VERSIONS",
+    "NodeServer",
     "NodeToolMissingError",
     "assert_mermaid_accepts",
     "ensure_mermaid_installed",
@@ -149,6 +154,101 @@ def ensure_mermaid_installed() -> None:
             os.utime(marker)
 
 
+class NodeServer:
+    """One ``node SCRIPT --serve`` process for the whole test run (per pytest worker).
+
+    Starting Node and loading both Mermaid versions costs about two seconds of
+    CPU; the server pays it once, and each batch after that costs only its
+    parsing. A batch is one line of JSON on the script's stdin, its answer one
+    line on stdout. A timeout or a crash stops the process (the next batch
+    starts a new one) and raises ``RuntimeError`` with the script's stderr.
+    """
+
+    def __init__(self, script: Path) -> None:
+        self.script = script
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr: IO[str] | None = None
+
+    def ask(self, batch: Sequence[str], timeout: float) -> str:
+        """The script's answer (one line of JSON) to ``batch``."""
+        with self._lock:
+            proc, lines = self._start()
+            assert proc.stdin is not None
+            try:
+                proc.stdin.write(json.dumps(list(batch)) + "\n")
+                proc.stdin.flush()
+                line = lines.get(timeout=timeout)
+            except queue.Empty:
+                self._fail(f"timed out after {timeout:.0f}s on {len(batch)} text(s)")
+            except OSError as exc:  # the process is gone: a broken pipe
+                self._fail(f"could not be sent a batch ({exc})")
+            if line is None:
+                self._fail(f"ended with exit code {proc.wait()}")
+            return line
+
+    def stop(self) -> None:
+        """End the process (closing its stdin ends its loop), if one runs."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                assert proc.stdin is not None
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def _start(self) -> tuple[subprocess.Popen[str], queue.Queue[str | None]]:
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc, self._lines
+        self.stop()
+        # Closed by stop(): it lives as long as the process that writes to it.
+        self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._proc = subprocess.Popen(
+            [_which("node"), str(self.script), "--serve"],
+            cwd=MERMAID_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            encoding="utf-8",
+        )
+        self._lines = queue.Queue()
+        threading.Thread(target=_pump, args=(self._proc.stdout, self._lines), daemon=True).start()
+        return self._proc, self._lines
+
+    def _fail(self, what: str) -> NoReturn:
+        stderr = self._stderr
+        if self._proc is not None:
+            self._proc.kill()
+        text = ""
+        if stderr is not None:
+            stderr.seek(0)
+            text = stderr.read()[-4000:].strip()
+        self.stop()
+        raise RuntimeError(f"`node {self.script} --serve` {what}; stderr:\n{text}")
+
+
+def _pump(stdout: IO[str] | None, lines: queue.Queue[str | None]) -> None:
+    """Hand each line the server prints to ``lines``; ``None`` when it ends."""
+    assert stdout is not None
+    with stdout:
+        for line in stdout:
+            lines.put(line)
+    lines.put(None)
+
+
+#: The check.mjs server, started on the first batch and stopped at exit.
+_CHECK_SERVER: Final = NodeServer(CHECK_SCRIPT)
+atexit.register(_CHECK_SERVER.stop)
+
+
 def _default_timeout(count: int) -> float:
     return 60.0 + 0.1 * count
 
@@ -156,7 +256,7 @@ def _default_timeout(count: int) -> float:
 def mermaid_errors(
     texts: Sequence[str], *, timeout: float | None = None
 ) -> list[dict[str, str | None]]:
-    """Parse every text with Mermaid 10 and Mermaid 11, in one Node process.
+    """Parse every text with Mermaid 10 and Mermaid 11, in the one Node process.
 
     Returns one ``{"mermaid10": ..., "mermaid11": ...}`` dict per text, in input
     order; a value is ``None`` when that version accepts the text, else the
@@ -176,30 +276,8 @@ def mermaid_errors(
     if not batch:
         return []
     ensure_mermaid_installed()
-    node = _which("node")
     limit = _default_timeout(len(batch)) if timeout is None else timeout
-    cmd = [node, str(CHECK_SCRIPT)]
-    try:
-        proc = subprocess.run(
-            cmd,
-            cwd=MERMAID_DIR,
-            input=json.dumps(batch),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=limit,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(
-            f"`node {CHECK_SCRIPT}` timed out after {limit:.0f}s on {len(batch)} text(s)"
-        ) from exc
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"`node {CHECK_SCRIPT}` failed with exit code {proc.returncode}; "
-            f"stderr:\n{proc.stderr.strip()}"
-        )
-    return _decode(proc.stdout, len(batch))
+    return _decode(_CHECK_SERVER.ask(batch, limit), len(batch))
 
 
 def _decode(stdout: str, expected: int) -> list[dict[str, str | None]]:

@@ -9,13 +9,17 @@ reads wrongly (a line swallowed by its ``direction`` rule, a state merged with a
 
 from __future__ import annotations
 
+import atexit
 import json
-import subprocess
 from collections.abc import Sequence
 
 import fsm
 
-from .mermaid_parser import MERMAID_DIR, MERMAID_VERSIONS, ensure_mermaid_installed
+from .mermaid_parser import MERMAID_DIR, MERMAID_VERSIONS, NodeServer, ensure_mermaid_installed
+
+#: The read.mjs server, started on the first batch and stopped at exit.
+_READ_SERVER = NodeServer(MERMAID_DIR / "read.mjs")
+atexit.register(_READ_SERVER.stop)
 
 Reading = tuple[frozenset[tuple[str, str]], tuple[tuple[str, str, str], ...]]
 
@@ -30,19 +34,9 @@ def mermaid_readings_and_titles(
 ) -> list[tuple[dict[str, Reading | str], str | None]]:
     """Per text: the readings, and the front matter's title as Mermaid 11 reads it."""
     ensure_mermaid_installed()
-    proc = subprocess.run(
-        ["node", str(MERMAID_DIR / "read.mjs")],
-        cwd=MERMAID_DIR,
-        input=json.dumps(list(texts)),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120 + 0.1 * len(texts),
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    answer = _READ_SERVER.ask(texts, timeout=120 + 0.1 * len(texts))
     found: list[tuple[dict[str, Reading | str], str | None]] = []
-    for item in json.loads(proc.stdout):
+    for item in json.loads(answer):
         entry: dict[str, Reading | str] = {}
         for version in MERMAID_VERSIONS:
             value = item[version]

@@ -130,3 +130,19 @@ def test_empty_batch() -> None:
 def test_single_string_is_refused() -> None:
     with pytest.raises(TypeError, match="not one str"):
         mermaid_errors("stateDiagram-v2\n")
+
+
+def test_one_node_process_answers_every_batch_and_a_dead_one_is_replaced() -> None:
+    from tests.mermaid_parser import _CHECK_SERVER
+
+    good = "stateDiagram-v2\n    [*] --> Idle\n"
+    accepted = [{"mermaid10": None, "mermaid11": None}]
+    assert mermaid_errors([good]) == accepted
+    first = _CHECK_SERVER._proc
+    assert first is not None
+    assert mermaid_errors([good, good]) == accepted * 2
+    assert _CHECK_SERVER._proc is first
+    first.kill()
+    first.wait()
+    assert mermaid_errors([good]) == accepted
+    assert _CHECK_SERVER._proc not in (None, first)

@@ -7,6 +7,8 @@
 //         (null = accepted by that version's `mermaid.parse`).
 // stderr: anything Mermaid (or this script) logs; bad input is reported here
 //         with exit code 2.
+// --serve: one batch per line of stdin, one answer per line of stdout (see
+//         serve() in common.mjs).
 //
 // Only parsing happens (no rendering); a jsdom window is installed as the
 // global `window`/`document` because Mermaid's DOMPurify-based sanitisation
@@ -14,7 +16,7 @@
 
 import process from "node:process";
 
-import { loadMermaids, readStdin, writeStdout } from "./common.mjs";
+import { loadMermaids, readStdin, serve, serving, writeStdout } from "./common.mjs";
 
 function fail(message) {
   process.stderr.write(`check.mjs: ${message}\n`);
@@ -30,23 +32,10 @@ function errorMessage(err) {
   return msg === "" ? "rejected by mermaid.parse (no error message)" : msg;
 }
 
-async function main() {
-  let texts;
-  try {
-    texts = JSON.parse(await readStdin());
-  } catch (err) {
-    return fail(`stdin is not valid JSON: ${errorMessage(err)}`);
-  }
-  if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string")) {
-    return fail("stdin must be a JSON array of strings");
-  }
-
-  // --- 1. A DOM and both Mermaid versions (common.mjs; it keeps stdout clean).
-  const { window, versions } = await loadMermaids();
-
-  // --- 2. Parse. Mermaid resets its per-diagram config on every parse(), and
-  // parse() is internally serialised, so sequential awaits are both safe and
-  // fast (about a millisecond per text).
+// Mermaid resets its per-diagram config on every parse(), and parse() is
+// internally serialised, so sequential awaits are both safe and fast (about a
+// millisecond per text).
+async function check(versions, texts) {
   const results = [];
   for (const text of texts) {
     const entry = {};
@@ -60,7 +49,31 @@ async function main() {
     }
     results.push(entry);
   }
+  return results;
+}
 
+async function main() {
+  if (serving()) {
+    const { window, versions } = await loadMermaids();
+    await serve((texts) => check(versions, texts));
+    window.close();
+    return;
+  }
+  let texts;
+  try {
+    texts = JSON.parse(await readStdin());
+  } catch (err) {
+    return fail(`stdin is not valid JSON: ${errorMessage(err)}`);
+  }
+  if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string")) {
+    return fail("stdin must be a JSON array of strings");
+  }
+
+  // --- 1. A DOM and both Mermaid versions (common.mjs; it keeps stdout clean).
+  const { window, versions } = await loadMermaids();
+
+  // --- 2. Parse.
+  const results = await check(versions, texts);
   writeStdout(JSON.stringify(results) + "\n");
   window.close();
 }

@@ -38,3 +38,32 @@ export async function loadMermaids() {
   }
   return { window: dom.window, versions };
 }
+
+// With --serve, a script answers many batches in one process: each line of
+// stdin is a batch (a JSON array of texts) and gets one line of JSON on stdout,
+// until stdin closes. The test helpers keep one such process per test run, so
+// Node and both Mermaid versions load once, not once per batch. `answer`
+// takes the parsed batch and returns its JSON-able answer; a line that is not
+// a JSON array of strings gets {"error": message}.
+export function serving() {
+  return process.argv.includes("--serve");
+}
+
+export async function serve(answer) {
+  const { createInterface } = await import("node:readline");
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    let texts;
+    try {
+      texts = JSON.parse(line);
+    } catch (err) {
+      writeStdout(JSON.stringify({ error: `not valid JSON: ${err.message}` }) + "\n");
+      continue;
+    }
+    if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string")) {
+      writeStdout(JSON.stringify({ error: "a batch must be a JSON array of strings" }) + "\n");
+      continue;
+    }
+    writeStdout(JSON.stringify(await answer(texts)) + "\n");
+  }
+}

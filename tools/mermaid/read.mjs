@@ -10,8 +10,10 @@
 //         (the "[*]" points read as "<parent>_start"/"<parent>_end", the top
 //         level as "root"). check.mjs answers only "accepted or not"; this
 //         shows texts that Mermaid accepts but reads differently.
+// --serve: one batch per line of stdin, one answer per line of stdout (see
+//         serve() in common.mjs).
 
-import { loadMermaids, readStdin, writeStdout } from "./common.mjs";
+import { loadMermaids, readStdin, serve, serving, writeStdout } from "./common.mjs";
 
 function reading(db) {
   const states = [];
@@ -58,25 +60,35 @@ function title(text) {
   return parsed.title ? parsed.title.toString() : null;
 }
 
-const texts = JSON.parse(await readStdin());
-const { window, versions } = await loadMermaids();
-const results = [];
-for (const text of texts) {
-  const entry = {};
-  try {
-    entry.title = title(text);
-  } catch (err) {
-    entry.title = `YAML error: ${(err && err.message) || err}`;
-  }
-  for (const [key, mermaid] of Object.entries(versions)) {
+async function readAll(versions, texts) {
+  const results = [];
+  for (const text of texts) {
+    const entry = {};
     try {
-      const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
-      entry[key] = reading(diagram.db);
+      entry.title = title(text);
     } catch (err) {
-      entry[key] = String((err && err.message) || err);
+      entry.title = `YAML error: ${(err && err.message) || err}`;
     }
+    for (const [key, mermaid] of Object.entries(versions)) {
+      try {
+        const diagram = await mermaid.mermaidAPI.getDiagramFromText(text);
+        entry[key] = reading(diagram.db);
+      } catch (err) {
+        entry[key] = String((err && err.message) || err);
+      }
+    }
+    results.push(entry);
   }
-  results.push(entry);
+  return results;
 }
-writeStdout(JSON.stringify(results) + "\n");
-window.close();
+
+if (serving()) {
+  const { window, versions } = await loadMermaids();
+  await serve((texts) => readAll(versions, texts));
+  window.close();
+} else {
+  const texts = JSON.parse(await readStdin());
+  const { window, versions } = await loadMermaids();
+  writeStdout(JSON.stringify(await readAll(versions, texts)) + "\n");
+  window.close();
+}
