@@ -203,20 +203,23 @@ def _check_entries(
         )
 
 
-class _NameCheck:
+_NameCheck = Callable[[str, object], "str | None"]
+
+
+def _name_checker() -> _NameCheck:
     """The problem of a name, each (kind, name) checked once: names repeat across transitions."""
+    found: dict[tuple[str, object], str | None] = {}
 
-    def __init__(self) -> None:
-        self.found: dict[tuple[str, object], str | None] = {}
-
-    def __call__(self, kind: str, value: object) -> str | None:
+    def name_problem(kind: str, value: object) -> str | None:
         key = (kind, value)
-        if key not in self.found:
+        if key not in found:
             problem = _name_problem(kind, value)
             if problem is None and kind in ("guard", "action"):
                 problem = _private_problem(kind, cast("str", value))
-            self.found[key] = problem
-        return self.found[key]
+            found[key] = problem
+        return found[key]
+
+    return name_problem
 
 
 def _check_transitions(
@@ -225,14 +228,27 @@ def _check_transitions(
     """Check each transition; return their numbers grouped by ``(source, event)``."""
     groups: dict[tuple[str, str], list[int]] = {}
     event_params: dict[str, tuple[int, tuple[tuple[str, str | None], ...]]] = {}
-    name_problem = _NameCheck()
+    name_problem = _name_checker()
+    # The common case (known states, no guard, action or payload) calls no
+    # helper: machines of millions of transitions are validated here.
     for n, item in enumerate(m.transitions):
         t = cast("object", item)
         if not isinstance(t, Transition):
             add(Problem(f"transitions[{n}] is not a Transition (got {t!r})", transition=n))
             continue
-        _check_transition(m, n, t, known, children, name_problem, add)
-        _check_payload(n, t, name_problem, add)
+        if t.source not in known or t.target not in known or t.target in children:
+            _check_ends(m, n, t, known, children, add)
+        problem = name_problem("event", t.event)
+        if problem is not None:
+            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+        if t.guard is not None or t.actions:
+            _check_guard_and_actions(n, t, name_problem, add)
+        if t.params:
+            _check_payload(n, t, name_problem, add)
+        branch = cast("object", t.branch)  # checked as an object: callers may not be typed
+        if branch is not False and branch is not True:
+            message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
+            add(Problem(message, transition=n))
         previous = event_params.get(t.event)
         if previous is None:
             event_params[t.event] = (n, t.params)
@@ -250,16 +266,10 @@ def _check_transitions(
     return groups
 
 
-def _check_transition(
-    m: Machine,
-    n: int,
-    t: Transition,
-    known: set[str],
-    children: Mapping[str, list[str]],
-    name_problem: _NameCheck,
-    add: _Add,
+def _check_ends(
+    m: Machine, n: int, t: Transition, known: set[str], children: Mapping[str, list[str]], add: _Add
 ) -> None:
-    """Check the states, names and flags of the transition number ``n``."""
+    """Check that the transition number ``n`` leaves and enters declared states."""
     if t.source not in known:
         add(Problem(f"unknown source state {t.source!r} in {t.describe()}", transition=n))
     if t.target not in known:
@@ -272,9 +282,10 @@ def _check_transition(
                 transition=n,
             )
         )
-    problem = name_problem("event", t.event)
-    if problem is not None:
-        add(Problem(f"{problem} (in {t.describe()})", transition=n))
+
+
+def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
+    """Check the guard and action names of the transition number ``n``."""
     if t.guard is not None:
         problem = name_problem("guard", t.guard)
         if problem is not None:
@@ -291,10 +302,6 @@ def _check_transition(
         problem = name_problem("action", action)
         if problem is not None:
             add(Problem(f"{problem} (in {t.describe()})", transition=n))
-    branch = cast("object", t.branch)  # checked as an object: callers may not be typed
-    if branch is not False and branch is not True:
-        message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
-        add(Problem(message, transition=n))
 
 
 def _check_payload(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
