@@ -92,8 +92,17 @@ class _Product:
                     else:
                         waiting[e] = [deltas]
             for e, ready in waiting.items():
-                if len(ready) == needed[e]:  # every machine that has the event can take it
-                    moves.extend((e, c) for c in _together(code, ready))
+                if len(ready) != needed[e]:
+                    continue  # a machine that has the event cannot take it here
+                combos = [code]  # each machine takes one of its deltas
+                for deltas in ready:
+                    if len(deltas) == 1:
+                        d = deltas[0]
+                        combos = [c + d for c in combos]
+                    else:
+                        combos = [c + d for c in combos for d in deltas]
+                for c in combos:
+                    moves.append((e, c))
             if not moves:
                 stuck.append(number)
             for e, target in moves:
@@ -168,18 +177,6 @@ def _moves(m: fsm.Machine, radix: int, events: dict[str, int], owners: list[int]
         own.append(tuple((e, d) for e, deltas in moves if owners[e] == 1 for d in deltas))
         sync.append(tuple((e, deltas) for e, deltas in moves if owners[e] > 1))
     return own, sync
-
-
-def _together(code: int, ready: list[tuple[int, ...]]) -> list[int]:
-    """The product codes a shared event leads to: each machine takes one of its deltas."""
-    combos = [code]
-    for deltas in ready:
-        if len(deltas) == 1:
-            d = deltas[0]
-            combos = [c + d for c in combos]
-        else:
-            combos = [c + d for c in combos for d in deltas]
-    return combos
 
 
 def _machines(items: tuple[object, ...], function: str) -> list[fsm.Machine]:
