@@ -35,8 +35,12 @@ def validate(m: Machine) -> list[Problem]:
     known = _check_states(m, add)
     children = _check_hierarchy(m, known, add)
     groups = _check_transitions(m, known, children, add)
+    transitions = m.transitions
     for (source, event), numbers in groups.items():
-        _check_group(m, source, event, numbers, add)
+        # Most groups are one plain transition, with nothing to check.
+        lone = transitions[numbers[0]] if len(numbers) == 1 else None
+        if lone is None or lone.guard == ELSE or lone.branch is True:
+            _check_group(m, source, event, numbers, add)
     return problems
 
 
