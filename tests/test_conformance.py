@@ -1,11 +1,16 @@
 """conformance(): seeded bugs are found and shrunk to their minimal trace; correct code passes.
 
 Each seeded bug runs with Hypothesis' default settings (100 examples, 50 steps,
-generate and shrink), except that the deadline is off (a loaded CI machine must
-not turn a slow step into a failure), the example database is off (a saved
-failure would be replayed, not found) and the explain phase is off (it only
-annotates the report, and takes most of a minute on a stateful test; the
-ConformanceFailure carries the trace anyway).
+generate and shrink), except that:
+
+- the runs are derandomized: a fixed seed, so a bug found here is found on
+  every run (with random seeds the 4-step accepted-finish bug was missed about
+  once in thirty runs);
+- the deadline is off (a loaded CI machine must not turn a slow step into a
+  failure);
+- the example database is off (a saved failure would be replayed, not found);
+- the explain phase is off (it only annotates the report, and takes most of a
+  minute on a stateful test; the ConformanceFailure carries the trace anyway).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from tests.seeded import (
 
 DEFAULTS = settings(
     settings.get_profile("default"),
+    derandomize=True,
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
