@@ -21,7 +21,7 @@ import linecache
 import sys
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, cast
 
 import attrs
@@ -42,7 +42,9 @@ __all__ = [
     "type_name",
 ]
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+# Bound to what a transition may return, so a checker rejects ``@transition``
+# on a method annotated to return anything else (on the decorator's line).
+_ReturnsState = TypeVar("_ReturnsState", bound=Callable[..., "State | Coroutine[Any, Any, State]"])
 _SERIAL: Final = itertools.count(1)
 
 #: Stands for ``Self`` in a resolved return annotation (a self-loop).
@@ -90,12 +92,15 @@ class TransitionInfo:
         return f"{owner}.{self.name}"
 
 
-def transition(method: _F) -> _F:
+def transition(method: _ReturnsState) -> _ReturnsState:
     """Mark a method of a :class:`State` as a transition of the protocol.
 
     The return annotation is the protocol: one state class, a union of them (a
     branch the caller narrows), or ``Self`` (a self-loop). The method keeps
     its exact signature for type checkers; ``async def`` methods are allowed.
+    Its type accepts only methods annotated to return a state (or, for an
+    ``async def``, a coroutine of one), so mypy and pyright reject
+    ``-> str`` or ``-> Done | None`` on the decorator's line.
     At run time the call consumes the state object (see :class:`State`) and
     checks that the returned object is one of the declared targets.
 
@@ -138,7 +143,7 @@ def transition(method: _F) -> _F:
         wrapper = generic
     functools.update_wrapper(wrapper, method)
     cast("Any", wrapper).__ts_info__ = info
-    return cast("_F", wrapper)
+    return cast("_ReturnsState", wrapper)
 
 
 def _info_of(value: object) -> TransitionInfo | None:
