@@ -520,6 +520,8 @@ def type_name(annotation: object) -> str:
         return f"{head}[{inner}]"
     if isinstance(annotation, type):
         return annotation.__name__
+    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+        return annotation.__name__  # a generic state's parameter, as written
     return _bare(annotation)
 
 
@@ -583,7 +585,9 @@ def resolve_targets(
         if id(option) in _SELF_FORMS:
             found.append(SELF)
             continue
-        state = as_state(option)
+        # A generic state's target is written subscripted (``Answered[int]``);
+        # the Machine knows its class.
+        state = as_state(typing.get_origin(option) or option)
         if state is None:
             shown = type_name(option)
             whole = f" (in {type_name(hint)})" if len(options) > 1 else ""
