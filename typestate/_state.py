@@ -211,8 +211,9 @@ class State:
     __ts_serial__: ClassVar[int] = 0
 
     if TYPE_CHECKING:
-        # Subclasses are attrs classes: this lets attrs.evolve() and
-        # attrs.fields() accept them in type-checked code.
+        # Subclasses are attrs classes: this lets attrs.fields() accept them in
+        # type-checked code. (mypy's attrs.evolve() check still refuses them: it
+        # knows only classes made by an attrs class decorator.)
         __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     else:
 
