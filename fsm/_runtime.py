@@ -73,12 +73,13 @@ The payload is passed through as it is; it is not checked against
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import threading
 import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, cast
 
 from ._errors import (
     DefinitionError,
@@ -91,8 +92,6 @@ from ._errors import (
 from ._transition import ELSE, Transition
 
 if TYPE_CHECKING:
-    import asyncio
-
     from ._model import Machine
 
 __all__ = [
@@ -936,7 +935,7 @@ class Instance:
     _context: object
     _history: list[Step] | deque[Step] | None
     # The asyncio.Lock that serializes asend, with the event loop it serves.
-    _alock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None
+    _alock: tuple[object, _AsyncLock] | None
 
     def __init__(self) -> None:
         raise TypeError(
@@ -1253,9 +1252,7 @@ class Instance:
         if held is None or held[0] is not loop:
             # A lock serves one loop only: asyncio.Lock refuses waiters from
             # another loop once it has had one.
-            import asyncio
-
-            held = self._alock = (loop, asyncio.Lock())
+            held = self._alock = (loop, _asyncio().Lock())
         async with held[1]:
             return await self._asend(event, payload)
 
@@ -1281,15 +1278,29 @@ class Instance:
 
 #: asyncio.get_running_loop, once asend has imported asyncio (slow to import:
 #: sync users never need it).
-_running_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+_running_loop: Callable[[], object] | None = None
 
 
-def _asyncio_loaded() -> Callable[[], asyncio.AbstractEventLoop]:
+class _AsyncLock(Protocol):
+    """What asend needs of an asyncio.Lock."""
+
+    async def __aenter__(self) -> object: ...
+    async def __aexit__(self, *exc: object) -> object: ...
+
+
+def _asyncio() -> Any:
+    # Through importlib, so that type checkers do not read asyncio (and the
+    # ssl, socket, concurrent and multiprocessing stubs it brings) for every
+    # module that imports fsm or typestate: it was most of the modules mypy
+    # analysed for a one-line "from typestate import State".
+    return importlib.import_module("asyncio")
+
+
+def _asyncio_loaded() -> Callable[[], object]:
     global _running_loop
-    import asyncio
-
-    _running_loop = asyncio.get_running_loop
-    return _running_loop
+    running: Callable[[], object] = _asyncio().get_running_loop
+    _running_loop = running
+    return running
 
 
 def _guards_false(route: _Route) -> str:

@@ -87,7 +87,7 @@ def _mypy(root: Path, config: str, files: list[str]) -> dict[str, list[str]]:
     (root / "mypy.ini").write_text(config)
     output = _run(
         [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--no-error-summary",
-         "--cache-dir", str(root / ".cache"), *files],
+         "--no-sqlite-cache", "--cache-dir", str(root / ".cache"), *files],
         root,
     )  # fmt: skip
     found: dict[str, list[str]] = {}
@@ -146,6 +146,17 @@ def test_pyright_says_exactly_what_is_expected(
     pyright_results: dict[str, list[str]], case: str
 ) -> None:
     assert sorted(pyright_results.get(case, [])) == sorted(CASES[case][1].get(PYRIGHT, []))
+
+
+def test_mypy_does_not_read_asyncio_for_typestate(
+    mypy_results: dict[str, list[str]], corpus: Path
+) -> None:
+    """fsm and typestate import asyncio out of the checkers' sight (it brings ssl,
+    socket, concurrent, multiprocessing...; see benchmarks/mypy_time.py)."""
+    # One cache entry (a file, or a folder for a package) per module analysed.
+    analysed = {path.name.split(".")[0] for path in (corpus / ".cache" / "3.10").iterdir()}
+    assert {"typestate", "fsm", "attrs"} <= analysed
+    assert not analysed & {"asyncio", "ssl", "socket", "concurrent", "multiprocessing"}
 
 
 def test_rebinding_needs_mypy_redefinition(corpus: Path) -> None:

@@ -21,7 +21,7 @@ import linecache
 import sys
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, cast
 
 import attrs
@@ -43,7 +43,9 @@ __all__ = [
     "type_name",
 ]
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+# Bound to what a transition may return, so a checker rejects ``@transition``
+# on a method annotated to return anything else (on the decorator's line).
+_ReturnsState = TypeVar("_ReturnsState", bound=Callable[..., "State | Coroutine[Any, Any, State]"])
 
 #: Stands for ``Self`` in a resolved return annotation (a self-loop).
 SELF: Final = "Self"
@@ -90,12 +92,15 @@ class TransitionInfo:
         return f"{owner}.{self.name}"
 
 
-def transition(method: _F) -> _F:
+def transition(method: _ReturnsState) -> _ReturnsState:
     """Mark a method of a :class:`State` as a transition of the protocol.
 
     The return annotation is the protocol: one state class, a union of them (a
     branch the caller narrows), or ``Self`` (a self-loop). The method keeps
     its exact signature for type checkers; ``async def`` methods are allowed.
+    Its type accepts only methods annotated to return a state (or, for an
+    ``async def``, a coroutine of one), so mypy and pyright reject
+    ``-> str`` or ``-> Done | None`` on the decorator's line.
     At run time the call consumes the state object (see :class:`State`) and
     checks that the returned object is one of the declared targets.
 
@@ -138,7 +143,7 @@ def transition(method: _F) -> _F:
         wrapper = generic
     functools.update_wrapper(wrapper, method)
     cast("Any", wrapper).__ts_info__ = info
-    return cast("_F", wrapper)
+    return cast("_ReturnsState", wrapper)
 
 
 def _info_of(value: object) -> TransitionInfo | None:
@@ -204,8 +209,9 @@ class State:
     __ts_transitions__: ClassVar[Mapping[str, TransitionInfo]] = {}
 
     if TYPE_CHECKING:
-        # Subclasses are attrs classes: this lets attrs.evolve() and
-        # attrs.fields() accept them in type-checked code.
+        # Subclasses are attrs classes: this lets attrs.fields() accept them in
+        # type-checked code. (mypy's attrs.evolve() check still refuses them: it
+        # knows only classes made by an attrs class decorator.)
         __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     else:
 
@@ -523,6 +529,8 @@ def type_name(annotation: object) -> str:
         return f"{head}[{inner}]"
     if isinstance(annotation, type):
         return annotation.__name__
+    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+        return annotation.__name__  # a generic state's parameter, as written
     return _bare(annotation)
 
 
@@ -616,7 +624,9 @@ def resolve_targets(
             assert unresolved is not None
             unresolved.append(localns.made[option])
             continue
-        state = as_state(option)
+        # A generic state's target is written subscripted (``Answered[int]``);
+        # the Machine knows its class.
+        state = as_state(typing.get_origin(option) or option)
         if state is None:
             shown = type_name(option)
             whole = f" (in {type_name(hint)})" if len(options) > 1 else ""
