@@ -8,6 +8,7 @@ and the analysis never search lists.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,10 @@ from ._transition import ELSE, Transition, strings
 from ._validate import validate
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    if sys.version_info >= (3, 11):
+        from typing import Self
+    else:
+        from typing_extensions import Self
 
     from ._runtime import BoundMachine, Instance, Listener
 

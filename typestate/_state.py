@@ -25,8 +25,11 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, cast
 
 import attrs
-import typing_extensions
-from typing_extensions import dataclass_transform
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import dataclass_transform
 
 from fsm import DefinitionError
 
@@ -50,10 +53,18 @@ _ReturnsState = TypeVar("_ReturnsState", bound=Callable[..., "State | Coroutine[
 #: Stands for ``Self`` in a resolved return annotation (a self-loop).
 SELF: Final = "Self"
 
-_self_ids = {id(typing_extensions.Self)}
+# On Python 3.11 and later typing_extensions re-exports typing's Self and
+# Literal, so these checks need only typing; and a checker that targets
+# 3.11 reads no typing_extensions stub for a user of typestate (attrs' own
+# stubs do the same).
 if sys.version_info >= (3, 11):
-    _self_ids.add(id(typing.Self))
-_SELF_FORMS: Final = frozenset(_self_ids)
+    _SELF_FORMS: Final = frozenset({id(typing.Self)})
+    _LITERALS: Final[tuple[object, ...]] = (typing.Literal,)
+else:  # pragma: no cover - Python 3.10
+    import typing_extensions
+
+    _SELF_FORMS: Final = frozenset({id(typing_extensions.Self)})
+    _LITERALS: Final[tuple[object, ...]] = (typing.Literal, typing_extensions.Literal)
 
 
 class _Mark:
@@ -521,7 +532,7 @@ def type_name(annotation: object) -> str:
     if origin in (typing.Union, types.UnionType):
         return " | ".join(type_name(arg) for arg in args)
     if origin is not None and args:
-        if origin in (typing.Literal, typing_extensions.Literal):
+        if origin in _LITERALS:
             inner = ", ".join(repr(arg) for arg in args)
         else:
             inner = ", ".join(type_name(arg) for arg in args)
@@ -529,7 +540,7 @@ def type_name(annotation: object) -> str:
         return f"{head}[{inner}]"
     if isinstance(annotation, type):
         return annotation.__name__
-    if isinstance(annotation, (typing.TypeVar, typing_extensions.TypeVar)):
+    if isinstance(annotation, typing.TypeVar):  # typing_extensions' make these too
         return annotation.__name__  # a generic state's parameter, as written
     return _bare(annotation)
 
