@@ -38,7 +38,7 @@ import keyword
 import re
 import unicodedata
 
-from ._errors import SHOWN, SHOWN_TYPE
+from ._errors import SHOWN, SHOWN_TYPE, FSMError
 from ._limits import MAX_DEPTH
 
 __all__ = ["AnnotationError", "annotation_problem", "canonical", "parse_types"]
@@ -54,7 +54,7 @@ _OPERATORS = "+-*/%&^~<>=!@"
 _PUNCTUATION = "[](),|:"
 
 
-class AnnotationError(Exception):
+class AnnotationError(FSMError, ValueError):
     """A text that is not a payload type of the grammar.
 
     Attributes:
@@ -66,6 +66,10 @@ class AnnotationError(Exception):
         super().__init__(message)
         self.message = message
         self.offset = offset
+
+    def __reduce__(self) -> tuple[type[AnnotationError], tuple[str, int], dict[str, object]]:
+        # The third item keeps what else is in __dict__, such as __notes__.
+        return (type(self), (self.message, self.offset), self.__dict__)
 
 
 def canonical(text: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import pickle
 import shutil
 import subprocess
 import time
@@ -333,3 +335,16 @@ def test_codegen_writes_only_what_the_grammar_accepts() -> None:
 def test_codegen_writes_the_canonical_form() -> None:
     text = codegen(fsm.parse(_dsl("go(x: Optional[ Literal['a', -1] ])", "go"), name="M"))
     assert '    def go(self, x: Literal["a", -1] | None) -> B:\n' in text
+
+
+def test_annotation_error_is_an_fsm_error_that_pickles_and_copies() -> None:
+    with pytest.raises(fsm.AnnotationError) as caught:
+        fsm.canonical_annotation("list[__x]")
+    error = caught.value
+    error.add_note("read from a signature")
+    assert isinstance(error, fsm.FSMError)
+    assert isinstance(error, ValueError)
+    for twin in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+        assert type(twin) is fsm.AnnotationError
+        assert (str(twin), twin.message, twin.offset) == (str(error), error.message, error.offset)
+        assert twin.__notes__ == ["read from a signature"]
