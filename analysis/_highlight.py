@@ -15,6 +15,7 @@ import attrs
 import fsm
 
 from ._check import Kind
+from ._compose import SEPARATOR
 
 __all__ = [
     "KIND_ORDER",
@@ -202,14 +203,24 @@ def _report(machine: fsm.Machine, report: ReportLike) -> Highlights:
     known = set(machine.states)
     marks: dict[str, Kind] = {}
     for finding in report.findings:
+        names = _state_names(finding)
         kind = drawn.get(finding.kind)
+        if finding.kind == "deadlock":
+            # A deadlock names one state per component; on the product (what
+            # compose() built) it is one state without a way out: a dead end.
+            kind, names = "dead-end", (SEPARATOR.join(names),)
         if kind is None:
             continue
-        for state in _state_names(finding):
+        for state in names:
             if state not in known:
+                hint = (
+                    "draw a deadlock on the product, analysis.compose(*machines)"
+                    if finding.kind == "deadlock"
+                    else "is the report of another machine?"
+                )
                 raise ValueError(
-                    f"a {kind!r} finding names state {state!r}, which machine "
-                    f"{machine.name!r} does not have; is the report of another machine?"
+                    f"a {finding.kind!r} finding names state {state!r}, which machine "
+                    f"{machine.name!r} does not have; {hint}"
                 )
             previous = marks.get(state)
             if previous is None or rank[kind] < rank[previous]:

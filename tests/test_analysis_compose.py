@@ -178,3 +178,35 @@ def test_deadlocks_agree_with_the_product(a: fsm.Machine, b: fsm.Machine) -> Non
     direct = {(f.states, f.trace) for f in analysis.deadlocks(a, b)}
     via = {f.trace for f in analysis.deadlocks(product)}
     assert {trace for _, trace in direct} == via
+
+
+def _stuck_pair() -> tuple[fsm.Machine, fsm.Machine]:
+    x = fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go\nB --> [*]", name="X")
+    y = fsm.parse("stateDiagram-v2\n[*] --> P\nP --> Q : go\nP --> R : stop\nR --> [*]", name="Y")
+    return x, y
+
+
+def test_a_deadlock_report_highlights_its_product_states_on_every_diagram() -> None:
+    x, y = _stuck_pair()
+    report = analysis.deadlocks(x, y)
+    assert [f.states for f in report] == [("A", "R"), ("B", "Q")]
+    product = analysis.compose(x, y)
+    assert "    class A__R,B__Q deadEnd" in analysis.to_mermaid(product, highlight=report)
+    dot = analysis.to_dot(product, highlight=report).splitlines()
+    marked = [line.split()[0] for line in dot if 'fillcolor="#ffebe9"' in line]
+    assert marked == ["A__R", "B__Q"]
+    puml = analysis.to_plantuml(product, highlight=report).splitlines()
+    assert [line.split(" as ")[1].split()[0] for line in puml if "#ffebe9" in line] == [
+        "A__R",
+        "B__Q",
+    ]
+
+
+def test_a_deadlock_report_on_a_component_says_to_draw_the_product() -> None:
+    x, y = _stuck_pair()
+    with pytest.raises(
+        ValueError,
+        match=r"^a 'deadlock' finding names state 'A__R', which machine 'X' does not have; "
+        r"draw a deadlock on the product, analysis.compose\(\*machines\)$",
+    ):
+        analysis.to_mermaid(x, highlight=analysis.deadlocks(x, y))
