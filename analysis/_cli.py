@@ -12,6 +12,7 @@ import argparse
 import difflib
 import json
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -283,7 +284,7 @@ def _codegen(args: argparse.Namespace) -> int:
             path=args.output,
             source=f"typestate codegen {args.target}",
             problem=f"differs from the module {args.target} gives",
-            fix=f"typestate codegen {args.target} -o {args.output}",
+            fix=args.regenerate,
         )
     if args.output is not None:
         _write_file(args.output, text)
@@ -294,7 +295,6 @@ def _codegen(args: argparse.Namespace) -> int:
 
 def _output_path(name: str) -> Path:
     """The path of an output file, refused early when it cannot be written."""
-    import shlex
 
     path = Path(name)
     folder = path.parent
@@ -453,7 +453,7 @@ def _render_check(
         path=args.output,
         source=f"typestate render {args.target}",
         problem="is out of date",
-        fix=f"typestate render {args.target} -o {args.output}",
+        fix=args.regenerate,
     )
 
 
@@ -535,7 +535,11 @@ def _check_trace(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
+    # What a --check suggests to run: this very command without --check, so
+    # that the file it writes passes the same check.
+    args.regenerate = shlex.join(["typestate", *(w for w in words if w != "--check")])
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "show": _show,
         "codegen": _codegen,

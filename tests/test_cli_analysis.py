@@ -170,6 +170,19 @@ def test_render_check_detects_drift(tmp_path: Path) -> None:
     )
 
 
+def test_a_check_suggests_the_command_that_makes_the_file_pass_it(tmp_path: Path) -> None:
+    out = tmp_path / "agent.mmd"
+    made = ("render", AGENT, "-o", str(out), "--direction", "TB", "--highlight-trace", "assign")
+    assert typestate(*made).returncode == 0
+    out.write_text(out.read_text(encoding="utf-8") + "%% edited\n", encoding="utf-8")
+    result = typestate(*made, "--check")
+    assert result.returncode == 1
+    fix = result.stderr.split("regenerate it with: ", 1)[1].strip()
+    assert fix == f"typestate render {AGENT} -o {out} --direction TB --highlight-trace assign"
+    assert typestate(*fix.split()[1:]).returncode == 0
+    assert typestate(*made, "--check").returncode == 0
+
+
 def test_render_bad_trace_exits_2(tmp_path: Path) -> None:
     result = typestate(
         "render", AGENT, "-o", str(tmp_path / "a.svg"), "--highlight-trace", "assign,finish"
