@@ -126,3 +126,36 @@ def test_conformance_run_in_a_test_function_is_reported(tmp_path: Path, workers:
     # Each runTest() runs at least one test case; the merged row sums both calls.
     assert int(cases["InFunc"]) >= 2
     assert re.search(r"^  states {10}\s*\d+ / 2 ", table, re.M)
+
+
+def test_coverages_of_one_class_from_two_workers_merge() -> None:
+    # What two workers send for the same class: cases add up, states and transitions unite.
+    import fsm
+    from analysis import _pytest_plugin as plugin
+    from analysis.testing import Coverage
+
+    door = fsm.parse(
+        "stateDiagram-v2\n[*] --> Shut\nShut --> Open : open\nOpen --> Shut : close\n",
+        name="Door",
+    )
+    opening, closing = door.transitions
+
+    def sent(
+        states: set[str], transitions: set[tuple[str, fsm.Transition]], cases: int
+    ) -> Coverage:
+        reachable = (("Shut", opening), ("Open", closing))
+        return Coverage(
+            "DoorConformance", door, ("Shut", "Open"), reachable, states, transitions, cases
+        )
+
+    merged: dict[str, plugin._Data] = {}  # pyright: ignore[reportPrivateUsage]
+    for coverage in (sent({"Shut"}, set(), 2), sent({"Shut", "Open"}, {("Shut", opening)}, 3)):
+        plugin._merge(merged, plugin._to_data(coverage))  # pyright: ignore[reportPrivateUsage]
+    assert list(merged) == ["DoorConformance"]
+    coverage = plugin._from_data(merged["DoorConformance"])  # pyright: ignore[reportPrivateUsage]
+    assert coverage.to_text() == (
+        "DoorConformance (Door, 5 test cases)\n"
+        "  states          2 / 2     100%\n"
+        "  transitions     1 / 2      50%\n"
+        "    uncovered transition: Open --close--> Shut"
+    )
