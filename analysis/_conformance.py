@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 import fsm
 
 from . import strategies
-from ._conformance_types import Adapter, ConformanceFailure, Coverage
+from ._conformance_types import COLLECTOR, Adapter, ConformanceFailure, Coverage
 from ._walk import Walker
 
 __all__ = ["Config", "ConformanceMachine", "PayloadChooser"]
@@ -122,7 +122,11 @@ class ConformanceMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         """A new implementation in its initial state, for each test case."""
-        self.config.coverage.cases += 1
+        coverage = self.config.coverage
+        coverage.cases += 1
+        collected = COLLECTOR.get()
+        if collected is not None and not any(c is coverage for c in collected):
+            collected.append(coverage)
         self.restart()
 
     @invariant()
@@ -292,8 +296,8 @@ class ConformanceMachine(RuleBasedStateMachine):
 class TestCaseWithCoverage:
     """``.TestCase`` of a conformance class: Hypothesis' one, with the class's ``coverage``.
 
-    The pytest plugin reads it from the test item, so the report lists the
-    classes that ran in this session, with no list kept by a module.
+    (The pytest plugin does not need it: a class adds its coverage to the
+    session's collector when its first test case starts.)
     """
 
     def __get__(self, instance: object, owner: type[Any]) -> type[Any]:

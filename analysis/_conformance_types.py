@@ -8,13 +8,14 @@ exports them, and the Hypothesis state machine in ``_conformance`` uses them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 import attrs
 
 import fsm
 
-__all__ = ["Adapter", "ConformanceFailure", "Coverage"]
+__all__ = ["COLLECTOR", "Adapter", "ConformanceFailure", "Coverage"]
 
 
 @runtime_checkable
@@ -138,3 +139,10 @@ def _describe(leaf: str, t: fsm.Transition) -> str:
     if leaf != t.source:
         text = f"{text} (in {leaf})"
     return text
+
+
+#: The coverages of the conformance classes that ran in this pytest session, or
+#: None outside a session run with ``--typestate-coverage``. The pytest plugin
+#: sets it when the session starts and resets it when it ends; a conformance
+#: class adds its coverage when its first test case starts.
+COLLECTOR: ContextVar[list[Coverage] | None] = ContextVar("typestate_coverage", default=None)

@@ -411,3 +411,16 @@ def _allowed(walker: Walker, states: tuple[str, ...]) -> tuple[str, ...]:
             if event not in found:
                 found.append(event)
     return tuple(found)
+
+
+def _show_public_paths() -> None:
+    # Names defined in a private module (Adapter, ConformanceFailure, Coverage)
+    # print, pickle and show in tracebacks as analysis.testing.<name>.
+    for name in __all__:
+        value = globals()[name]
+        if getattr(value, "__module__", "").startswith("analysis._"):
+            value.__module__ = __name__
+
+
+_show_public_paths()
+del _show_public_paths

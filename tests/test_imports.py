@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import pickle
 import subprocess
@@ -23,16 +24,19 @@ def test_import_does_not_load_optional_dependencies(package: str) -> None:
     assert result.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("package", ["fsm", "typestate", "analysis"])
+PUBLIC = ["fsm", "typestate", "analysis", "analysis.testing", "analysis.strategies"]
+
+
+@pytest.mark.parametrize("package", PUBLIC)
 def test_public_names_are_exported_and_exist(package: str) -> None:
-    module = __import__(package)
+    module = importlib.import_module(package)
     for name in module.__all__:
         assert hasattr(module, name), f"{package}.{name} is in __all__ but missing"
 
 
-@pytest.mark.parametrize("package", ["fsm", "typestate", "analysis"])
+@pytest.mark.parametrize("package", PUBLIC)
 def test_public_classes_and_functions_show_their_public_path(package: str) -> None:
-    module = __import__(package)
+    module = importlib.import_module(package)
     for name in module.__all__:
         value = getattr(module, name)
         if isinstance(value, type) or inspect.isfunction(value):
@@ -55,6 +59,16 @@ def test_public_values_pickle_by_their_public_path() -> None:
     ]
     for value in values:
         assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_a_conformance_failure_pickles_and_shows_its_public_path() -> None:
+    from analysis.testing import ConformanceFailure
+
+    failure = ConformanceFailure("wrong state", [("go", {"n": 1})], "A", "go")
+    copy = pickle.loads(pickle.dumps(failure))
+    assert type(copy) is ConformanceFailure
+    assert (str(copy), copy.trace, copy.payloads) == (str(failure), ("go",), ({"n": 1},))
+    assert b"analysis.testing" in pickle.dumps(failure)
 
 
 def _imports_of(path: Path, package: str) -> set[str]:

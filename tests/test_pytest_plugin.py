@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _TESTS = """
@@ -83,3 +85,77 @@ def test_hypothesis_statistics_show_what_the_test_cases_covered(tmp_path: Path) 
     )
     assert re.search(r"^ +\* \d+\.\d+%, took transition: Shut --open--> Open$", out, re.M)
     assert re.search(r"^ +\* \d+\.\d+%, entered state: Open$", out, re.M)
+
+
+_IN_FUNCTIONS = """
+import fsm
+from hypothesis import settings
+from analysis.testing import conformance
+
+door = fsm.parse("stateDiagram-v2\\n[*] --> Shut\\nShut --> Open : open\\n", name="Door")
+Short = settings(max_examples=3, stateful_step_count=3, database=None)
+TestDoor = conformance(door, door.start).TestCase
+TestDoor.settings = Short
+InFunc = conformance(door, door.start, name="InFunc")
+InFunc.TestCase.settings = Short
+
+
+def test_in_a_function() -> None:
+    InFunc.TestCase().runTest()
+
+
+def test_in_another_function() -> None:
+    InFunc.TestCase().runTest()
+"""
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_conformance_run_in_a_test_function_is_reported(tmp_path: Path, workers: str) -> None:
+    # With -n 2 the workers' coverages come back to the controller, merged by class.
+    (tmp_path / "test_door.py").write_text(_IN_FUNCTIONS)
+    out = _run(
+        tmp_path,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider", "--typestate-coverage"),
+        *("-n", workers, "--dist", "load", "test_door.py"),
+    )
+    assert "3 passed" in out
+    table = out.split("typestate coverage")[1]
+    labels = re.findall(r"^(\w+) \(Door, (\d+) test cases\)$", table, re.M)
+    assert sorted(label for label, _ in labels) == ["DoorConformance", "InFunc"]
+    cases = dict(labels)
+    # Each runTest() runs at least one test case; the merged row sums both calls.
+    assert int(cases["InFunc"]) >= 2
+    assert re.search(r"^  states {10}\s*\d+ / 2 ", table, re.M)
+
+
+def test_coverages_of_one_class_from_two_workers_merge() -> None:
+    # What two workers send for the same class: cases add up, states and transitions unite.
+    import fsm
+    from analysis import _pytest_plugin as plugin
+    from analysis.testing import Coverage
+
+    door = fsm.parse(
+        "stateDiagram-v2\n[*] --> Shut\nShut --> Open : open\nOpen --> Shut : close\n",
+        name="Door",
+    )
+    opening, closing = door.transitions
+
+    def sent(
+        states: set[str], transitions: set[tuple[str, fsm.Transition]], cases: int
+    ) -> Coverage:
+        reachable = (("Shut", opening), ("Open", closing))
+        return Coverage(
+            "DoorConformance", door, ("Shut", "Open"), reachable, states, transitions, cases
+        )
+
+    merged: dict[str, plugin._Data] = {}  # pyright: ignore[reportPrivateUsage]
+    for coverage in (sent({"Shut"}, set(), 2), sent({"Shut", "Open"}, {("Shut", opening)}, 3)):
+        plugin._merge(merged, plugin._to_data(coverage))  # pyright: ignore[reportPrivateUsage]
+    assert list(merged) == ["DoorConformance"]
+    coverage = plugin._from_data(merged["DoorConformance"])  # pyright: ignore[reportPrivateUsage]
+    assert coverage.to_text() == (
+        "DoorConformance (Door, 5 test cases)\n"
+        "  states          2 / 2     100%\n"
+        "  transitions     1 / 2      50%\n"
+        "    uncovered transition: Open --close--> Shut"
+    )
