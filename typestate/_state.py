@@ -338,6 +338,17 @@ class _Targets:
         known = (returned,) if returned.__module__ == cls.__module__ else ()
         unresolved: list[str] = []
         found, problems = resolve_targets(self.info, cls, known=known, unresolved=unresolved)
+        if not problems and returned.__name__ in unresolved and _importable(returned):
+            # A name the method's module cannot resolve at run time, such as one
+            # imported only under TYPE_CHECKING: the returned class, if that name
+            # imports it from its own module.
+            known, unresolved = (returned,), []
+            found, problems = resolve_targets(self.info, cls, known=known, unresolved=unresolved)
+        if not problems and unresolved and _importable(self.info.owner or cls):
+            # Only a class made in a function can name classes the namespaces
+            # lack (its siblings); for a module's own class a name found
+            # nowhere is a mistake.
+            found, problems = resolve_targets(self.info, cls, known=known)
         if problems:
             raise DefinitionError(problems)
         classes = [cls if target == SELF else target for target in found]
@@ -346,6 +357,14 @@ class _Targets:
             raise ProtocolViolation(cls.__name__, name, returned.__name__, expected + unresolved)
         mark = self.marks[returned] = _Mark(cls.__name__, name, returned.__name__)
         return mark
+
+
+def _importable(cls: type) -> bool:
+    """Whether ``cls`` is reached from its module by its qualified name (not made in a function)."""
+    found: object = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return as_state(cls) is not None and found is cls
 
 
 def _specialize(info: TransitionInfo, cls: type[State]) -> Callable[..., Any]:
@@ -495,13 +514,19 @@ def _scope(owner: type, known: Iterable[type], function: Callable[..., Any]) -> 
     """The State classes an annotation of ``owner`` may name without a namespace.
 
     Only classes at hand: ``owner`` and its State bases, and ``known`` (the
-    states found so far, or the object a transition returned). None of them
-    hides a module-level name: those are looked up in the function's globals.
+    states found so far, or the object a transition returned). A class
+    defined in the same function as ``owner`` hides a module-level name of
+    the same name, as Python's scoping would; the others do not (those names
+    are looked up in the function's globals).
     """
     globalns: Mapping[str, Any] = getattr(function, "__globals__", {})
+    local = owner.__qualname__.rpartition(".")[0] if "<locals>" in owner.__qualname__ else None
     found: dict[str, Any] = {}
     for klass in (*owner.__mro__, *known):
-        if as_state(klass) is not None and klass.__name__ not in globalns:
+        if as_state(klass) is None:
+            continue
+        ours = local is not None and klass.__qualname__.rpartition(".")[0] == local
+        if ours or klass.__name__ not in globalns:
             found.setdefault(klass.__name__, klass)
     return found
 
@@ -556,6 +581,10 @@ class _Hints:
         self.__annotations__ = {"return": annotation}
 
 
+def _itself(cls: type, item: object) -> type:
+    return cls
+
+
 class _Placeholders(dict[str, Any]):
     """Local names in which a name found nowhere evaluates to a placeholder class."""
 
@@ -567,7 +596,9 @@ class _Placeholders(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key in self.globalns or hasattr(builtins, key):
             raise KeyError(key)  # eval goes on to the globals and the builtins
-        made = self[key] = type(key, (), {})
+        # Subscriptable, standing for itself: a generic state is written
+        # ``Answered[int]``.
+        made = self[key] = type(key, (), {"__class_getitem__": classmethod(_itself)})
         self.made[made] = key
         return made
 
