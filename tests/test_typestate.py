@@ -790,3 +790,21 @@ def test_a_target_imported_only_for_type_checking_is_checked_at_run_time(
     message = "Wrong.finish: return annotation 'Done' cannot be resolved (name 'Done' is not"
     with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}"):
         ts_cyc_a.Wrong().finish()
+
+
+def test_the_wrapper_publishes_the_first_mark_before_the_first_class() -> None:
+    import dis
+
+    class Once(State):
+        @transition
+        def go(self) -> Fin:
+            return Fin()
+
+    code = Once.go.__code__
+    stores = [
+        i.argval
+        for i in dis.get_instructions(code)
+        if i.opname == "STORE_DEREF" and i.argval in ("_ts_first", "_ts_first_mark")
+    ]
+    # Another thread that sees _ts_first must find its mark already set.
+    assert stores == ["_ts_first_mark", "_ts_first"]

@@ -457,7 +457,9 @@ def _source(params: list[str], call: list[str], defaults: int, is_async: bool, l
     """The source of a factory returning the wrapper of one transition.
 
     The first class returned is checked by identity, the others through the
-    dict of marks; a class not seen yet goes to ``_ts_admit``. The mark is
+    dict of marks; a class not seen yet goes to ``_ts_admit``. The first
+    class's mark is stored before the class, so that another thread which
+    sees the class also sees its mark. The mark is
     stored straight into the instance ``__dict__``, which is several times
     faster than ``object.__setattr__`` on a frozen class. A Self transition
     may return the very object it was called on, which then stays live. An
@@ -482,7 +484,8 @@ def _source(params: list[str], call: list[str], defaults: int, is_async: bool, l
         "    if _ts_mark is None:",
         "        _ts_mark = _ts_admit(_ts_result)",
         "        if _ts_first is None:",
-        "            _ts_first, _ts_first_mark = _ts_result.__class__, _ts_mark",
+        "            _ts_first_mark = _ts_mark",  # first: a thread seeing the class reads it
+        "            _ts_first = _ts_result.__class__",
     ]
     store = f"{this}.__dict__['__ts_mark__']"
     body: list[str]
