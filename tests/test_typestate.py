@@ -808,3 +808,15 @@ def test_the_wrapper_publishes_the_first_mark_before_the_first_class() -> None:
     ]
     # Another thread that sees _ts_first must find its mark already set.
     assert stores == ["_ts_first_mark", "_ts_first"]
+
+
+def test_var_positional_parameters_pass_the_first_call_but_not_protocol() -> None:
+    class Star(State):
+        @transition
+        def go(self, *args: int) -> Fin:
+            return Fin()
+
+    assert Star().go(1, 2) == Fin()
+    message = "Star.go takes *args; a transition's payload is named parameters, so list them"
+    with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}$"):
+        protocol(Star)
