@@ -578,7 +578,14 @@ def _bare(value: object) -> str:
 
 
 class _Hints:
-    """A stand-in object whose only annotation is a method's return annotation."""
+    """A stand-in object whose only annotation is a method's return annotation.
+
+    It has no type parameters: ``typing.get_type_hints`` on Python 3.12 and
+    3.13 copies ``localns`` into a plain dict when the object has some,
+    which would drop :class:`_Placeholders`' ``__missing__``.
+    """
+
+    __type_params__: ClassVar[tuple[object, ...]] = ()
 
     def __init__(self, annotation: object) -> None:
         self.__annotations__ = {"return": annotation}
