@@ -624,7 +624,9 @@ def resolve_targets(
 
     Names are looked up in ``namespace``, then among the classes at hand
     (``owner``, its bases and ``known``), then in the method's globals; no
-    registry of State classes is consulted. With an ``unresolved`` list, a
+    registry of State classes is consulted. A class at hand whose name is
+    also a global counts only if it is defined in the same function as
+    ``owner`` (it hides the global there, as in Python). With an ``unresolved`` list, a
     name found nowhere is added to it instead of being a problem (the
     run-time check: the object a call returned is the class at hand).
 
