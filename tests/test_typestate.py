@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import linecache
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -665,3 +666,157 @@ def test_is_linear_refuses_what_is_not_a_state() -> None:
         match=r"^typestate.is_linear\(\) takes a State subclass or a state object \(got 3\)$",
     ):
         is_linear(3)  # type: ignore[arg-type]
+
+
+# -- run-time resolution of return annotations -----------------------------------
+
+
+def test_a_local_state_named_like_a_module_level_one_is_the_local_one() -> None:
+    def shadow() -> Any:
+        class Done(State):
+            @transition
+            def again(self) -> Begin:
+                return Begin()
+
+        class Begin(State):
+            @transition
+            def finish(self) -> Done:
+                return Done()
+
+        return Begin, Done
+
+    begin, local_done = shadow()
+    assert type(begin().finish()) is local_done
+    assert [t.event for t in protocol(begin, namespace={"Done": local_done}).transitions] == [
+        "finish",
+        "again",
+    ]
+
+    # Elsewhere the name is the module-level class: another function's Done is refused.
+    class Elsewhere(State):
+        @transition
+        def finish(self) -> Done:
+            return local_done()  # type: ignore[no-any-return]
+
+    with pytest.raises(ProtocolViolation, match=r"^Elsewhere.finish\(\) returned a Done, which is"):
+        Elsewhere().finish()
+
+
+def test_a_generic_local_state_in_a_union_resolves_at_run_time() -> None:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    def gen() -> Any:
+        class Answered(State, Generic[T], final=True):
+            value: T
+
+        class Failed(State, final=True): ...
+
+        class Asking(State):
+            @transition
+            def answer(self, ok: bool) -> Answered[int] | Failed:
+                return Answered(value=1) if ok else Failed()
+
+        return Asking
+
+    asking = gen()
+    assert type(asking().answer(False)).__name__ == "Failed"
+    assert type(asking().answer(True)).__name__ == "Answered"
+
+
+class Fin(State, final=True): ...
+
+
+class Misspelled(State):
+    @transition
+    def go(self) -> Fin | Fni:  # type: ignore[name-defined]  # noqa: F821
+        return Fin()
+
+
+class MisspelledOnly(State):
+    @transition
+    def go(self) -> Fni:  # type: ignore[name-defined]  # noqa: F821
+        return Fin()  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("owner", [Misspelled, MisspelledOnly])
+def test_a_misspelled_target_of_a_module_level_state_fails_at_the_first_call(
+    owner: type[State],
+) -> None:
+    message = (
+        f"{owner.__name__}.go: return annotation "
+        f"'{'Fin | Fni' if owner is Misspelled else 'Fni'}' cannot be resolved "
+        f"(name 'Fni' is not defined); define that state class, or, for classes "
+        f"defined inside a function, pass namespace=locals() to typestate.protocol()"
+    )
+    with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}$"):
+        owner().go()  # type: ignore[attr-defined]
+
+
+def test_a_target_imported_only_for_type_checking_is_checked_at_run_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ts_cyc_a.py").write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "from typestate import State, transition\n"
+        "if TYPE_CHECKING:\n"
+        "    from ts_cyc_b import Done\n"
+        "class Start(State):\n"
+        "    @transition\n"
+        "    def finish(self) -> Done:\n"
+        "        from ts_cyc_b import Done\n"
+        "        return Done()\n"
+        "class Wrong(State):\n"
+        "    @transition\n"
+        "    def finish(self) -> Done:\n"
+        "        from ts_cyc_b import Other\n"
+        "        return Other()\n"
+    )
+    (tmp_path / "ts_cyc_b.py").write_text(
+        "from typestate import State\n"
+        "class Done(State, final=True): ...\n"
+        "class Other(State, final=True): ...\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("ts_cyc_a", "ts_cyc_b"):  # imported by this test only: gone after it
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    import ts_cyc_a  # type: ignore[import-not-found]
+    import ts_cyc_b  # type: ignore[import-not-found]
+
+    assert protocol(ts_cyc_a.Start, namespace={"Done": ts_cyc_b.Done}).states == ("Start", "Done")
+    assert type(ts_cyc_a.Start().finish()) is ts_cyc_b.Done
+    message = "Wrong.finish: return annotation 'Done' cannot be resolved (name 'Done' is not"
+    with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}"):
+        ts_cyc_a.Wrong().finish()
+
+
+def test_the_wrapper_publishes_the_first_mark_before_the_first_class() -> None:
+    import dis
+
+    class Once(State):
+        @transition
+        def go(self) -> Fin:
+            return Fin()
+
+    code = Once.go.__code__
+    stores = [
+        i.argval
+        for i in dis.get_instructions(code)
+        if i.opname == "STORE_DEREF" and i.argval in ("_ts_first", "_ts_first_mark")
+    ]
+    # Another thread that sees _ts_first must find its mark already set.
+    assert stores == ["_ts_first_mark", "_ts_first"]
+
+
+def test_var_positional_parameters_pass_the_first_call_but_not_protocol() -> None:
+    class Star(State):
+        @transition
+        def go(self, *args: int) -> Fin:
+            return Fin()
+
+    assert Star().go(1, 2) == Fin()
+    message = "Star.go takes *args; a transition's payload is named parameters, so list them"
+    with pytest.raises(fsm.DefinitionError, match=f"^{re.escape(message)}$"):
+        protocol(Star)

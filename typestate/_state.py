@@ -338,6 +338,17 @@ class _Targets:
         known = (returned,) if returned.__module__ == cls.__module__ else ()
         unresolved: list[str] = []
         found, problems = resolve_targets(self.info, cls, known=known, unresolved=unresolved)
+        if not problems and returned.__name__ in unresolved and _importable(returned):
+            # A name the method's module cannot resolve at run time, such as one
+            # imported only under TYPE_CHECKING: the returned class, if that name
+            # imports it from its own module.
+            known, unresolved = (returned,), []
+            found, problems = resolve_targets(self.info, cls, known=known, unresolved=unresolved)
+        if not problems and unresolved and _importable(self.info.owner or cls):
+            # Only a class made in a function can name classes the namespaces
+            # lack (its siblings); for a module's own class a name found
+            # nowhere is a mistake.
+            found, problems = resolve_targets(self.info, cls, known=known)
         if problems:
             raise DefinitionError(problems)
         classes = [cls if target == SELF else target for target in found]
@@ -346,6 +357,14 @@ class _Targets:
             raise ProtocolViolation(cls.__name__, name, returned.__name__, expected + unresolved)
         mark = self.marks[returned] = _Mark(cls.__name__, name, returned.__name__)
         return mark
+
+
+def _importable(cls: type) -> bool:
+    """Whether ``cls`` is reached from its module by its qualified name (not made in a function)."""
+    found: object = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return as_state(cls) is not None and found is cls
 
 
 def _specialize(info: TransitionInfo, cls: type[State]) -> Callable[..., Any]:
@@ -438,7 +457,9 @@ def _source(params: list[str], call: list[str], defaults: int, is_async: bool, l
     """The source of a factory returning the wrapper of one transition.
 
     The first class returned is checked by identity, the others through the
-    dict of marks; a class not seen yet goes to ``_ts_admit``. The mark is
+    dict of marks; a class not seen yet goes to ``_ts_admit``. The first
+    class's mark is stored before the class, so that another thread which
+    sees the class also sees its mark. The mark is
     stored straight into the instance ``__dict__``, which is several times
     faster than ``object.__setattr__`` on a frozen class. A Self transition
     may return the very object it was called on, which then stays live. An
@@ -463,7 +484,8 @@ def _source(params: list[str], call: list[str], defaults: int, is_async: bool, l
         "    if _ts_mark is None:",
         "        _ts_mark = _ts_admit(_ts_result)",
         "        if _ts_first is None:",
-        "            _ts_first, _ts_first_mark = _ts_result.__class__, _ts_mark",
+        "            _ts_first_mark = _ts_mark",  # first: a thread seeing the class reads it
+        "            _ts_first = _ts_result.__class__",
     ]
     store = f"{this}.__dict__['__ts_mark__']"
     body: list[str]
@@ -495,13 +517,19 @@ def _scope(owner: type, known: Iterable[type], function: Callable[..., Any]) -> 
     """The State classes an annotation of ``owner`` may name without a namespace.
 
     Only classes at hand: ``owner`` and its State bases, and ``known`` (the
-    states found so far, or the object a transition returned). None of them
-    hides a module-level name: those are looked up in the function's globals.
+    states found so far, or the object a transition returned). A class
+    defined in the same function as ``owner`` hides a module-level name of
+    the same name, as Python's scoping would; the others do not (those names
+    are looked up in the function's globals).
     """
     globalns: Mapping[str, Any] = getattr(function, "__globals__", {})
+    local = owner.__qualname__.rpartition(".")[0] if "<locals>" in owner.__qualname__ else None
     found: dict[str, Any] = {}
     for klass in (*owner.__mro__, *known):
-        if as_state(klass) is not None and klass.__name__ not in globalns:
+        if as_state(klass) is None:
+            continue
+        ours = local is not None and klass.__qualname__.rpartition(".")[0] == local
+        if ours or klass.__name__ not in globalns:
             found.setdefault(klass.__name__, klass)
     return found
 
@@ -550,10 +578,21 @@ def _bare(value: object) -> str:
 
 
 class _Hints:
-    """A stand-in object whose only annotation is a method's return annotation."""
+    """A stand-in object whose only annotation is a method's return annotation.
+
+    It has no type parameters: ``typing.get_type_hints`` on Python 3.12 and
+    3.13 copies ``localns`` into a plain dict when the object has some,
+    which would drop :class:`_Placeholders`' ``__missing__``.
+    """
+
+    __type_params__: ClassVar[tuple[object, ...]] = ()
 
     def __init__(self, annotation: object) -> None:
         self.__annotations__ = {"return": annotation}
+
+
+def _itself(cls: type, item: object) -> type:
+    return cls
 
 
 class _Placeholders(dict[str, Any]):
@@ -567,7 +606,9 @@ class _Placeholders(dict[str, Any]):
     def __missing__(self, key: str) -> Any:
         if key in self.globalns or hasattr(builtins, key):
             raise KeyError(key)  # eval goes on to the globals and the builtins
-        made = self[key] = type(key, (), {})
+        # Subscriptable, standing for itself: a generic state is written
+        # ``Answered[int]``.
+        made = self[key] = type(key, (), {"__class_getitem__": classmethod(_itself)})
         self.made[made] = key
         return made
 
@@ -583,7 +624,9 @@ def resolve_targets(
 
     Names are looked up in ``namespace``, then among the classes at hand
     (``owner``, its bases and ``known``), then in the method's globals; no
-    registry of State classes is consulted. With an ``unresolved`` list, a
+    registry of State classes is consulted. A class at hand whose name is
+    also a global counts only if it is defined in the same function as
+    ``owner`` (it hides the global there, as in Python). With an ``unresolved`` list, a
     name found nowhere is added to it instead of being a problem (the
     run-time check: the object a call returned is the class at hand).
 
