@@ -128,7 +128,10 @@ def test_the_types_directive_is_read_in_linear_time() -> None:
         repeat = max(1, min(10, int(0.02 / max(once, 1e-6))))
         batches = 5 if once < 0.1 else 1
         ratio = _cpu_time(large, repeat, batches) / _cpu_time(small, repeat, batches)
-        assert ratio < 8, f"4x the input took {ratio:.1f}x the time"
+        # Linear is about 4, quadratic about 16; CPU time still moves with a
+        # busy neighbour's cache use (8.6 was seen once in CI), so the line is
+        # drawn at 10.
+        assert ratio < 10, f"4x the input took {ratio:.1f}x the time"
 
 
 def _cpu_time(text: str, repeat: int, batches: int) -> float:

@@ -24,6 +24,10 @@ from typestate import codegen
 
 HEADER = "stateDiagram-v2\n[*] --> A\n"
 LIMIT = fsm.MAX_DEPTH
+#: The most time(4n) / time(n) may be: linear is about 4, quadratic about 16.
+#: CPU time still moves with a busy neighbour's cache use (8.1 and 8.6 were
+#: seen on loaded machines), so the line is drawn at 10.
+MAX_GROWTH = 10
 
 
 def run_time(work: Callable[[], object]) -> float:
@@ -92,14 +96,14 @@ def test_spaces_inside_a_statement_are_linear() -> None:
         "name, 'state X {', or '}'",
     )
     ratio = growth(lambda n: parsing(HEADER + "A" + " " * n + "B"), 50_000)
-    assert ratio < 8, f"4x the spaces took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the spaces took {ratio:.1f}x the time"
 
 
 def test_spaces_around_an_arrow_are_read_and_linear() -> None:
     m = fsm.parse(HEADER + "A" + " \t" * 20 + "-->" + " " * 20 + "B : go")
     assert m.transitions == (Transition("A", "go", "B"),)
     ratio = growth(lambda n: parsing(HEADER + "A" + " " * n + "--> B : go"), 50_000)
-    assert ratio < 8, f"4x the spaces took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the spaces took {ratio:.1f}x the time"
 
 
 def test_many_duplicate_transitions_are_linear() -> None:
@@ -108,7 +112,7 @@ def test_many_duplicate_transitions_are_linear() -> None:
     assert str(error).splitlines()[0] == "299 problems in this definition:"
     assert str(error).splitlines()[-1] == "and 199 more problems"
     ratio = growth(lambda n: parsing(HEADER + "A --> B : go\n" * n), 1_000)
-    assert ratio < 8, f"4x the duplicates took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the duplicates took {ratio:.1f}x the time"
 
 
 def test_a_broken_file_stops_being_read_after_100_problems() -> None:
@@ -128,7 +132,7 @@ def test_a_deep_superstate_chain_is_refused_in_linear_time() -> None:
         return lambda: Machine("M", states=states, initial=states[-1], parents=parents)
 
     ratio = growth(build, 5_000)
-    assert ratio < 8, f"4x the depth took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the depth took {ratio:.1f}x the time"
 
 
 def test_codegen_of_machines_at_the_depth_limit_is_linear() -> None:
@@ -137,7 +141,7 @@ def test_codegen_of_machines_at_the_depth_limit_is_linear() -> None:
         return lambda: codegen(machine)
 
     ratio = growth(make, 2)
-    assert ratio < 8, f"4x the states took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the states took {ratio:.1f}x the time"
 
 
 def test_many_fenced_blocks_in_markdown_are_linear(tmp_path: Path) -> None:
@@ -151,7 +155,7 @@ def test_many_fenced_blocks_in_markdown_are_linear(tmp_path: Path) -> None:
     make(10)
     assert fsm.load(tmp_path / "many10.md").states == ("A",)
     ratio = growth(make, 2_000)
-    assert ratio < 8, f"4x the blocks took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the blocks took {ratio:.1f}x the time"
 
 
 # -- the problem list ----------------------------------------------------------------------
@@ -226,7 +230,7 @@ def test_the_dsl_refuses_a_very_deep_chain_once_and_in_linear_time() -> None:
     error = refused(HEADER + chain(20_000))
     assert len(error.problems) == 1
     ratio = growth(lambda n: parsing(HEADER + chain(n)), 3_000)
-    assert ratio < 8, f"4x the depth took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the depth took {ratio:.1f}x the time"
 
 
 def deep_list(depth: int) -> list[object]:
@@ -340,7 +344,7 @@ def test_drawing_many_superstates_is_linear() -> None:
         return lambda: analysis.to_dot(machine)
 
     ratio = growth(make, 600)
-    assert ratio < 8, f"4x the superstates took {ratio:.1f}x the time"
+    assert ratio < MAX_GROWTH, f"4x the superstates took {ratio:.1f}x the time"
 
 
 def test_a_problem_shows_only_the_part_of_a_long_line_around_its_column() -> None:
