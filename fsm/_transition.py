@@ -60,6 +60,11 @@ class Transition:
         branch: True when this transition is one outcome of a branch: several
             unguarded transitions on one ``(source, event)`` whose outcome the
             implementation decides (a typestate method returning ``A | B``).
+        internal: True for an internal transition: a self-transition
+            (``source == target``) that does not leave its state, so no exit
+            or enter hook runs and the state's timers keep running.
+        after: for a timer, the seconds ``source`` must have been held before
+            the runtime sends ``event`` itself; None for an ordinary event.
     """
 
     source: str
@@ -69,6 +74,8 @@ class Transition:
     actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
     params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
     branch: bool = False
+    internal: bool = False
+    after: float | None = None
 
     def __repr__(self) -> str:
         extra = ""
@@ -80,6 +87,10 @@ class Transition:
             extra += f", params={self.params!r}"
         if self.branch:
             extra += ", branch=True"
+        if self.internal:
+            extra += ", internal=True"
+        if self.after is not None:
+            extra += f", after={self.after!r}"
         return f"Transition({self.source!r}, {self.event!r}, {self.target!r}{extra})"
 
     @property
