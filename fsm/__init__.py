@@ -18,10 +18,14 @@ from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
 from ._names import is_name as is_name
+from ._otel import OpenTelemetryListener as OpenTelemetryListener
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._trace import JsonLinesRecorder as JsonLinesRecorder
+from ._trace import LoggingListener as LoggingListener
+from ._trace import TraceEvent as TraceEvent
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
@@ -35,10 +39,14 @@ __all__ = [
     "FSMError",
     "Instance",
     "InvalidTransition",
+    "JsonLinesRecorder",
+    "LoggingListener",
     "Machine",
+    "OpenTelemetryListener",
     "Problem",
     "SnapshotError",
     "Step",
+    "TraceEvent",
     "Transition",
     "TransitionFailed",
     "canonical_annotation",

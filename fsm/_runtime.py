@@ -21,6 +21,9 @@ enter hook          ``on_enter_<State>``       ``hook(context)``
 branch decider      ``decide_<event>``         ``decider(context, **payload)``,
                                                returns the target's name
 listener            ``listeners=`` (bind)      ``listener(instance, step, payload)``
+listener's          ``on_error`` attribute     ``on_error(instance, event, payload,
+``on_error``        of a listener, optional    error)`` when a send raised
+                                               InvalidTransition or TransitionFailed
 ==================  =========================  ===================================
 
 A method of the context's class is called as ``context.method(**payload)``.
@@ -1089,9 +1092,13 @@ class Instance:
                 log.append(route.step)
             self._state = route.target
             return route.name
-        if route is None or route.async_label is not None:
-            raise self._refusal(event, route)
-        return _transition(self, self._state, event, route, payload)
+        try:
+            if route is None or route.async_label is not None:
+                raise self._refusal(event, route)
+            return _transition(self, self._state, event, route, payload)
+        except (InvalidTransition, TransitionFailed) as error:
+            _tell_not_taken(self, event, payload, error)
+            raise
 
     def _invalid(self, leaf: _Leaf, event: str, reason: str | None) -> InvalidTransition:
         if reason is None and event not in leaf.bound.machine.compiled.event_index:
@@ -1257,9 +1264,13 @@ class Instance:
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
         leaf = self._state
         route = leaf.routes.get(event)
-        if route is None:
-            raise self._invalid(leaf, event, None)
-        return await self._atransition(leaf, event, route, payload)
+        try:
+            if route is None:
+                raise self._invalid(leaf, event, None)
+            return await self._atransition(leaf, event, route, payload)
+        except (InvalidTransition, TransitionFailed) as error:
+            _tell_not_taken(self, event, payload, error)
+            raise
 
 
 def _sync_variant(
@@ -1342,6 +1353,20 @@ def _asyncio_loaded() -> Callable[[], object]:
     running: Callable[[], object] = _asyncio().get_running_loop
     _running_loop = running
     return running
+
+
+def _tell_not_taken(
+    instance: Instance, event: str, payload: dict[str, Any], error: FSMError
+) -> None:
+    """Call ``on_error`` of each listener that has one: ``event`` was not taken.
+
+    Only on the error path, so a send that succeeds pays nothing for it. The
+    state is the one before the send (a failed transition was undone).
+    """
+    for listener in instance._state.bound._listeners:
+        on_error = getattr(listener, "on_error", None)
+        if on_error is not None:
+            on_error(instance, event, payload, error)
 
 
 def _guards_false(route: _Route) -> str:
