@@ -17,11 +17,12 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn
 
 import fsm
 
 from ._check import KINDS
+from ._recording import Recorded, read_recording
 from ._target import TargetError, load_target
 
 if TYPE_CHECKING:
@@ -218,9 +219,14 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
         help="check a recorded run (one event per line, or JSON lines) against a machine",
         description="Check that the events of LOGFILE, in order, form a run the machine "
         "allows from its initial state. LOGFILE has one event name per line, or JSON "
-        "lines with an 'event' field (other fields, such as a payload, are ignored); "
-        "blank lines and lines starting with # are skipped. Exit 0 when the run "
-        "conforms, 1 at the first event the machine does not allow, 2 on bad input.",
+        "lines with an 'event' field, as fsm.JsonLinesRecorder writes them: their "
+        "'instance' field splits the file into one run per instance (each starting in "
+        "the 'source' of its first line), 'source' and 'target' must agree with the "
+        "machine, and an event with 'outcome' rejected that the machine does not allow "
+        "is reported; other fields are ignored. Blank lines and lines starting with # "
+        "are skipped. Exit 0 when every run conforms, 1 when one does not (each "
+        "instance's first disagreement and every such rejected event are listed), 2 on "
+        "bad input.",
     )
     check_trace.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
     check_trace.add_argument("logfile", metavar="LOGFILE", help="the recorded events")
@@ -475,61 +481,50 @@ def _report_drift(
     return EXIT_FINDINGS
 
 
-def _read_events(name: str) -> tuple[list[str], list[int]]:
-    """The events of a log file and the line number of each."""
+def _read_events(name: str) -> list[Recorded]:
+    """The events of a log file, each with its line number (and what else it records)."""
     try:
         text = Path(name).read_text(encoding="utf-8")
     except OSError as exc:
         raise TargetError(f"cannot read {name!r}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise TargetError(f"{name!r} is not UTF-8 text") from None
-    events: list[str] = []
-    lines: list[int] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        event: object = line
-        if line.startswith("{"):
-            try:
-                record: object = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TargetError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
-            fields = cast("dict[str, object]", record) if isinstance(record, dict) else {}
-            event = fields.get("event")
-            if not isinstance(event, str):
-                raise TargetError(
-                    f"{name}:{number}: a JSON line needs an 'event' field holding the "
-                    f'event\'s name, as in {{"event": "assign"}}'
-                )
-        elif not fsm.is_name(line):
-            raise TargetError(
-                f"{name}:{number}: {line!r} is not an event name; write one event per "
-                f"line, or JSON lines with an 'event' field"
-            )
-        events.append(str(event))
-        lines.append(number)
-    return events, lines
+    try:
+        return read_recording(text.splitlines(), name)
+    except ValueError as exc:
+        raise TargetError(str(exc)) from None
 
 
 def _check_trace(args: argparse.Namespace) -> int:
-    from .testing import check_trace
+    from .testing import check_recording
 
     machine = load_target(args.target)
-    events, lines = _read_events(args.logfile)
-    result = check_trace(machine, events)
-    where = " or ".join(repr(s) for s in result.states)
-    if result.ok:
-        print(
-            f"{args.logfile}: conforms to {machine.name} ({result.length} events, ends in {where})"
+    records = _read_events(args.logfile)
+    try:
+        result = check_recording(machine, records)
+    except ValueError as exc:
+        raise TargetError(f"{args.logfile}: {exc}") from None
+    for finding in result.findings:
+        print(f"{args.logfile}:{finding.line}: {finding.message}")
+    if result.findings:
+        return EXIT_FINDINGS
+    if result.instances == (None,):
+        where = " or ".join(repr(s) for s in result.ends[None])
+        summary = f"{result.events} events, ends in {where}"
+    else:
+        summary = f"{result.events} events, {len(result.instances)} instances"
+    notes = [
+        f"{count} {what}"
+        for count, what in (
+            (result.rejected_by_guards, "rejected by guards"),
+            (result.failed, "failed"),
         )
-        return EXIT_OK
-    assert result.index is not None
-    print(
-        f"{args.logfile}:{lines[result.index]}: can't send {result.event!r} in state {where} "
-        f"(event {result.index + 1}); allowed here: {', '.join(result.allowed) or 'nothing'}"
-    )
-    return EXIT_FINDINGS
+        if count
+    ]
+    if notes:
+        summary += "; " + ", ".join(notes) + " (state unchanged)"
+    print(f"{args.logfile}: conforms to {machine.name} ({summary})")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

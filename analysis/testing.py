@@ -5,7 +5,9 @@ implementation (an :class:`fsm.Instance`, a typestate protocol, or any object
 behind an :class:`Adapter`) with the events the :class:`fsm.Machine` allows
 and with events it refuses, and checks after every step that the
 implementation is in a state the Machine allows. :func:`check_trace` checks a
-recorded run (a list of event names) without running anything.
+recorded run (a list of event names) without running anything;
+:func:`check_recording` checks a whole recording (as ``fsm.JsonLinesRecorder``
+writes it) instance by instance.
 
 Import this module explicitly (``from analysis import testing``); it needs
 Hypothesis (``pip install 'typestate[testing]'``) for :func:`conformance`.
@@ -25,6 +27,7 @@ import attrs
 import fsm
 
 from ._conformance_types import Adapter, ConformanceFailure, Coverage
+from ._recording import Recorded, RecordingCheck, RecordingFinding, check_recording
 from ._walk import Walker
 
 if TYPE_CHECKING:
@@ -37,7 +40,11 @@ __all__ = [
     "Coverage",
     "InstanceAdapter",
     "ProtocolAdapter",
+    "Recorded",
+    "RecordingCheck",
+    "RecordingFinding",
     "TraceCheck",
+    "check_recording",
     "check_trace",
     "conformance",
 ]

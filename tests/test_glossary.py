@@ -12,7 +12,7 @@ import analysis
 import fsm
 import typestate
 from analysis._check import KINDS
-from analysis.testing import check_trace
+from analysis.testing import check_recording, check_trace
 
 GLOSSARY = (Path(__file__).parent.parent / "docs" / "reference" / "glossary.md").read_text()
 
@@ -35,6 +35,8 @@ def test_every_finding_kind_is_in_the_glossary_and_no_other() -> None:
         (analysis.equivalent(OK, STUCK), False),
         (check_trace(OK, ["go"]), True),
         (check_trace(OK, ["stop"]), False),
+        (check_recording(OK, ['{"event": "go"}']), True),
+        (check_recording(OK, ['{"event": "stop", "outcome": "rejected"}']), False),
     ],
 )
 def test_results_are_truthy_when_they_are_good_news(value: object, good: bool) -> None:
