@@ -29,6 +29,10 @@ from ._render import to_plantuml as to_plantuml
 
 # (end of diagrams section)
 
+# -- notebook views (analysis/_notebook.py) --
+# isort: split
+from . import _notebook
+
 __all__: list[str] = [
     "Cover",
     "Equivalence",
@@ -63,3 +67,7 @@ def _show_public_paths() -> None:
 
 _show_public_paths()
 del _show_public_paths
+
+# Machines, instances and reports show themselves as diagrams in Jupyter,
+# as SVG once analysis is imported (see analysis/_notebook.py).
+_notebook.install()

@@ -100,11 +100,16 @@ class Report:
         name: the name of the machine checked (``A x B`` for a product).
         findings: the findings, in the order of :data:`KINDS`.
         ignored: the kinds left out on request.
+        machine: the machine checked, when :func:`check` made the report
+            (None for :func:`analysis.deadlocks`); a notebook draws it with
+            the findings marked. Not compared: reports of equal machines
+            with the same findings are equal.
     """
 
     name: str
     findings: tuple[Finding, ...]
     ignored: tuple[str, ...] = ()
+    machine: fsm.Machine | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -150,6 +155,17 @@ class Report:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """For Jupyter: the text, and the machine's diagram with the findings marked."""
+        if not NOTEBOOK_VIEW:
+            return {"text/plain": self.to_text()}
+        return NOTEBOOK_VIEW[0](self)
+
+
+#: Writes a report's notebook view: set by the package from analysis/_notebook.py,
+#: which draws with _render, which imports this module.
+NOTEBOOK_VIEW: list[Callable[[Report], dict[str, str]]] = []
 
 
 def _names(machine: fsm.Machine, numbers: Iterable[int]) -> tuple[str, ...]:
@@ -206,7 +222,7 @@ def check(machine: fsm.Machine, *, ignore: Iterable[Kind] = ()) -> Report:
             f"unknown finding kind {unknown[0]!r} in ignore=; kinds are: {', '.join(KINDS)}"
         )
     found = _Checker(machine, Graph(machine)).run(frozenset(skip))
-    return Report(machine.name, tuple(found), skip)
+    return Report(machine.name, tuple(found), skip, machine)
 
 
 class _Checker:

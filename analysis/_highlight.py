@@ -104,7 +104,7 @@ class Highlights:
         return tuple(kind for kind in KIND_ORDER if kind in present)
 
 
-def resolve_highlight(machine: fsm.Machine, highlight: Highlight) -> Highlights:
+def resolve_highlight(machine: fsm.Machine, highlight: Highlight | Highlights) -> Highlights:
     """Resolve ``highlight`` against ``machine``.
 
     A trace is replayed from the initial state. A step is an event name, or an
@@ -123,6 +123,8 @@ def resolve_highlight(machine: fsm.Machine, highlight: Highlight) -> Highlights:
     """
     if highlight is None:
         return Highlights()
+    if isinstance(highlight, Highlights):  # resolved already (an instance's last steps)
+        return highlight
     if isinstance(highlight, ReportLike):
         return _report(machine, highlight)
     if isinstance(highlight, str):

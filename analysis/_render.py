@@ -146,7 +146,9 @@ def to_dot(
     return source
 
 
-def _digraph(machine: fsm.Machine, highlight: Highlight, direction: Direction) -> graphviz.Digraph:
+def _digraph(
+    machine: fsm.Machine, highlight: Highlight | Highlights, direction: Direction
+) -> graphviz.Digraph:
     """The ``graphviz.Digraph`` :func:`to_dot` writes and :func:`render` lays out."""
     _check_direction(direction)
     marks = resolve_highlight(machine, highlight)
@@ -703,7 +705,11 @@ def _check_layout_size(machine: fsm.Machine, path: Path) -> None:
 
 
 def _lay_out(
-    machine: fsm.Machine, highlight: Highlight, direction: Direction, format: str, path: Path
+    machine: fsm.Machine,
+    highlight: Highlight | Highlights,
+    direction: Direction,
+    format: str,
+    path: Path,
 ) -> bytes:
     """Run ``dot``; when its layout fails, retry with Graphviz's other ranking.
 

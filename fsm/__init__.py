@@ -4,8 +4,11 @@ One immutable :class:`Machine`, built from Python calls, from the text DSL (a
 strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 """
 
+from . import _display
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
+from ._display import DiagramRenderer as DiagramRenderer
+from ._display import set_diagram_renderer as set_diagram_renderer
 from ._dsl import dumps as dumps
 from ._dsl import load as load
 from ._dsl import parse as parse
@@ -36,6 +39,7 @@ __all__ = [
     "BoundMachine",
     "Compiled",
     "DefinitionError",
+    "DiagramRenderer",
     "FSMError",
     "Instance",
     "InvalidTransition",
@@ -54,6 +58,7 @@ __all__ = [
     "is_name",
     "load",
     "parse",
+    "set_diagram_renderer",
 ]
 
 
@@ -70,3 +75,7 @@ def _show_public_paths() -> None:
 
 _show_public_paths()
 del _show_public_paths
+
+# The notebook view writes Mermaid with dumps, from a module below _dsl
+# (see fsm/_display.py): the package hands it over.
+_display.set_mermaid_writer(dumps)

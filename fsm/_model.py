@@ -16,6 +16,7 @@ import attrs
 
 from . import _json
 from ._arguments import bad_argument, type_problems
+from ._display import mimebundle
 from ._errors import DefinitionError
 from ._frozen import FrozenMap
 from ._runtime import bind
@@ -182,6 +183,10 @@ class Machine:
             f"<fsm.Machine {self.name!r}: {len(self.states)} states, "
             f"{len(self.transitions)} transitions>"
         )
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Its diagram, for Jupyter: Mermaid, and SVG with ``analysis`` and Graphviz."""
+        return mimebundle(repr(self), self)
 
     # -- derived, read-only views -------------------------------------------------
 

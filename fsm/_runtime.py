@@ -85,6 +85,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, cast
 
+from . import _display
 from ._errors import (
     DefinitionError,
     FSMError,
@@ -949,6 +950,12 @@ class Instance:
 
     def __repr__(self) -> str:
         return f"<fsm.Instance of {self.machine.name!r} in {self._state.name!r}>"
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """Its machine's diagram, for Jupyter, with the state and the last steps marked."""
+        log = self._history
+        recent = tuple(log)[-_display.RECENT :] if log is not None else ()
+        return _display.mimebundle(repr(self), self.machine, self._state.name, recent)
 
     def __getstate__(self) -> dict[str, object]:
         # The asyncio lock serves one event loop, which does not pickle: a
