@@ -146,7 +146,9 @@ class LoggingListener(Tracer):
     Each record carries the fields of :class:`TraceEvent` as attributes (the
     ``extra=`` of :meth:`logging.Logger.log`): ``typestate_machine``,
     ``typestate_instance``, ``typestate_source``, ``typestate_event``,
-    ``typestate_target``, ``typestate_outcome`` and ``typestate_payload``.
+    ``typestate_target``, ``typestate_outcome``, ``typestate_payload`` and
+    ``typestate_error``. A failed transition's record carries the traceback
+    (``exc_info``).
 
     Args:
         logger: the logger to use (a name or a :class:`logging.Logger`), or

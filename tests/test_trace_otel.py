@@ -133,3 +133,21 @@ def test_opentelemetry_is_imported_only_when_a_listener_is_made() -> None:
         "assert 'opentelemetry.trace' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_opentelemetry_the_error_names_the_extra() -> None:
+    code = (
+        "import sys, fsm\n"
+        "sys.modules['opentelemetry.trace'] = None\n"
+        "try:\n"
+        "    fsm.OpenTelemetryListener()\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == (
+        "fsm.OpenTelemetryListener needs the OpenTelemetry API; install it with: "
+        "pip install 'typestate[otel]'\n"
+    )
