@@ -21,8 +21,8 @@ enter hook          ``on_enter_<State>``       ``hook(context)``
 branch decider      ``decide_<event>``         ``decider(context, **payload)``,
                                                returns the target's name
 listener            ``listeners=`` (bind)      ``listener(instance, step, payload)``
-listener's          ``on_error`` attribute     ``on_error(instance, event, payload,
-``on_error``        of a listener, optional    error)`` when a send raised
+on_error            a listener's method,       ``on_error(instance, event, payload,
+                    optional                   error)`` after a send raised
                                                InvalidTransition or TransitionFailed
 ==================  =========================  ===================================
 
