@@ -4,8 +4,9 @@ The three writers share the conventions of ``docs/diagrams.md``: the initial
 state is marked by an arrow from a point, final states are double circles (in
 Graphviz; Mermaid and PlantUML draw an arrow to an end point), superstates are
 clusters or composite states, and an edge reads ``event(params) [guard] /
-actions``. The output is stable: the same Machine always gives the same text,
-so diagrams can be committed and diffed.
+actions``; a timer's edge adds its delay (``timeout after 30s``). The output is
+stable: the same Machine always gives the same text, so diagrams can be
+committed and diffed.
 
 ``graphviz`` (the ``diagrams`` extra) is imported only by :func:`to_dot` and by
 :func:`render` for the formats that need it.

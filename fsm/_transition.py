@@ -12,6 +12,7 @@ from typing import Final
 import attrs
 
 from ._arguments import bad_argument, pairs
+from ._duration import format_delay
 
 __all__ = ["ELSE", "Transition", "strings"]
 
@@ -95,10 +96,15 @@ class Transition:
 
     @property
     def label(self) -> str:
-        """The transition's label as the DSL writes it: ``event(p) [guard] / a``."""
+        """The transition's label as the DSL writes it: ``event(p) [guard] / a``.
+
+        A timer's event is followed by its delay: ``tick after 30s / log``.
+        """
         text = self.event
         if self.params:
             text += "(" + ", ".join(name for name, _ in self.params) + ")"
+        if self.after is not None:
+            text += " after " + format_delay(self.after)
         if self.branch:
             text += " [branch]"
         elif self.guard is not None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from ._annotation import annotation_problem
 from ._arguments import shown as _shown_value
+from ._duration import delay_problem, format_delay
 from ._errors import Problem, short_repr
 from ._limits import MAX_DEPTH
 from ._names import NAME, is_name, keyword_problem, title_problem
@@ -249,6 +250,8 @@ def _check_transitions(
             _check_guard_and_actions(n, t, name_problem, add)
         if t.params:
             _check_payload(n, t, name_problem, add)
+        if t.after is not None:
+            _check_timer(n, t, t.after, add)
         branch = cast("object", t.branch)  # checked as an object: callers may not be typed
         if branch is not False and branch is not True:
             message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
@@ -308,6 +311,37 @@ def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, ad
             add(Problem(f"{problem} (in {t.describe()})", transition=n))
 
 
+def _check_timer(n: int, t: Transition, after: float, add: _Add) -> None:
+    """Check the delay of a timer: a positive number of seconds, with no payload or branch."""
+    problem = delay_problem(after)
+    if problem is not None:
+        add(
+            Problem(
+                f"transitions[{n}].after {problem} in {t.describe()}; a timer's delay "
+                f"is a positive number of seconds, such as after=30.0",
+                transition=n,
+            )
+        )
+    if t.params:
+        add(
+            Problem(
+                f"{t.describe()} is a timer (after {format_delay(after)}) but its "
+                f"event {t.event!r} carries a payload {_show_params(t.params)}; the "
+                f"runtime sends a timer's event with no payload, so drop the payload "
+                f"or use another event",
+                transition=n,
+            )
+        )
+    if t.branch is True:
+        add(
+            Problem(
+                f"{t.describe()} is a timer and a branch outcome; a timer fires "
+                f"with no one to decide the branch, so use guards instead of [branch]",
+                transition=n,
+            )
+        )
+
+
 def _check_payload(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
     """Check the payload names and types of the transition number ``n``."""
     seen_params: set[str] = set()
@@ -352,6 +386,19 @@ def _check_group(
 ) -> None:
     """Check the transitions on one ``(source, event)``: a branch, or guards and [else]."""
     group = [m.transitions[n] for n in numbers]
+    delays = {t.after for t in group}
+    if len(delays) > 1:
+        shown = ", ".join(
+            f"{t.describe()} {'no delay' if t.after is None else f'after {t.after!r}s'}"
+            for t in group
+        )
+        add(
+            Problem(
+                f"the transitions on {event!r} from {source!r} disagree on the timer's "
+                f"delay ({shown}); give every one of them the same delay",
+                transition=numbers[0],
+            )
+        )
     if len(numbers) == 1:
         if group[0].guard == ELSE:
             add(_lone_else(group[0], numbers[0], event))

@@ -20,6 +20,10 @@ names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(
 )
 # A spec may not name private code: guard and action names never start with "_".
 handler_names = names.filter(lambda s: not s.startswith("_"))
+delays = st.one_of(
+    st.sampled_from([0.5, 1.0, 30.0, 90.0, 3600.0, 86400.0]),
+    st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False),
+)
 param_names = names.filter(
     lambda s: (
         s not in {"and", "as", "if", "in", "is", "or", "for", "def", "del", "not", "try"}
@@ -139,9 +143,14 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
             continue
         used.add((source, event))
         params = payloads[event]
-        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch"]))
+        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch", "timer"]))
         actions = draw(st.lists(handler_names, max_size=2))
-        if kind == "plain":
+        if kind == "timer" and not params:
+            target = draw(st.sampled_from(enterable))
+            transitions.append(
+                fsm.Transition(source, event, target, actions=actions, after=draw(delays))
+            )
+        elif kind in ("plain", "timer"):
             target = draw(st.sampled_from(enterable))
             transitions.append(
                 fsm.Transition(source, event, target, actions=actions, params=params)
