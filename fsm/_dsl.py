@@ -11,6 +11,7 @@ line by line (blank lines and ``%%`` comments may stand anywhere)::
     [*] --> Idle                        the initial state (top level, once)
     Idle --> Busy : assign(task) [ok] / log, notify
     Busy --> Stuck : timeout after 30s  a timer: units ms, s, m, h, d
+    Busy --> Busy : internal ping       internal: no exit or enter hook
     Busy --> [*]                        Busy is final
     state Connected {                   a superstate; its substates inside
         [*] --> Busy                    the substate entered when targeted
@@ -528,6 +529,7 @@ class _Parser:
                 actions=parsed.actions,
                 params=tuple((p, None) for p in parsed.names or ()),
                 branch=parsed.branch,
+                internal=parsed.internal,
                 after=parsed.after,
             )
         )
@@ -684,6 +686,7 @@ def _split_top(text: str, column: int) -> list[tuple[int, str]]:
 
 _LABEL = re.compile(
     rf"""
+    (?:(?P<internal>internal)\s+(?=[A-Za-z_]))?
     (?P<event>{_IDENT})
     (?P<params>\s*\((?P<names>[^()]*)\))?
     (?P<after>\s+after\s+(?P<delay>[^\s\[/]*))?
@@ -704,6 +707,7 @@ class _Label:
     guard: str | None
     actions: tuple[str, ...]
     branch: bool
+    internal: bool
     after: float | None
 
 
@@ -759,6 +763,7 @@ def _parse_label(
         guard,
         actions,
         branch,
+        internal=match.group("internal") is not None,
         after=after,
     )
 

@@ -22,6 +22,7 @@ The document (schema version 1) is::
          "actions": ["log"],              # optional
          "params": [["task", "str"]],     # optional; annotation may be null
          "branch": true,                  # optional, default false
+         "internal": true,                # optional, default false
          "after": 30.0}                   # optional: a timer's delay in seconds
       ]
     }
@@ -82,6 +83,7 @@ _TRANSITION_KEYS = (
     "actions",
     "params",
     "branch",
+    "internal",
     "after",
 )
 
@@ -107,6 +109,8 @@ def document(machine: Machine) -> dict[str, Any]:
             item["params"] = [[name, ann] for name, ann in t.params]
         if t.branch:
             item["branch"] = True
+        if t.internal:
+            item["internal"] = True
         if t.after is not None:
             # Always a float, so that after=30 and after=30.0 (equal machines)
             # have one fingerprint.
@@ -409,6 +413,8 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
             params.append((pair[0], annotation))  # pyright: ignore[reportUnknownArgumentType]
     branch = doc.get("branch", False)
     reader.expect(f"{path}.branch", branch, bool, "true or false")
+    internal = doc.get("internal", False)
+    reader.expect(f"{path}.internal", internal, bool, "true or false")
     after = doc.get("after")
     if after is not None and (problem := delay_problem(after)) is not None:
         reader.fail(
@@ -425,5 +431,6 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
         actions=tuple(actions),
         params=tuple(params),
         branch=bool(branch),
+        internal=bool(internal),
         after=None if after is None else float(after),
     )

@@ -98,9 +98,12 @@ class Transition:
     def label(self) -> str:
         """The transition's label as the DSL writes it: ``event(p) [guard] / a``.
 
-        A timer's event is followed by its delay: ``tick after 30s / log``.
+        An internal transition's label starts with ``internal``, and a timer's
+        event is followed by its delay: ``internal tick after 30s / log``.
         """
         text = self.event
+        if self.internal:
+            text = "internal " + text
         if self.params:
             text += "(" + ", ".join(name for name, _ in self.params) + ")"
         if self.after is not None:

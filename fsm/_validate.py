@@ -250,8 +250,8 @@ def _check_transitions(
             _check_guard_and_actions(n, t, name_problem, add)
         if t.params:
             _check_payload(n, t, name_problem, add)
-        if t.after is not None:
-            _check_timer(n, t, t.after, add)
+        if t.after is not None or t.internal is not False:
+            _check_timer_and_internal(n, t, children, add)
         branch = cast("object", t.branch)  # checked as an object: callers may not be typed
         if branch is not False and branch is not True:
             message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
@@ -311,35 +311,62 @@ def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, ad
             add(Problem(f"{problem} (in {t.describe()})", transition=n))
 
 
-def _check_timer(n: int, t: Transition, after: float, add: _Add) -> None:
-    """Check the delay of a timer: a positive number of seconds, with no payload or branch."""
-    problem = delay_problem(after)
-    if problem is not None:
-        add(
-            Problem(
-                f"transitions[{n}].after {problem} in {t.describe()}; a timer's delay "
-                f"is a positive number of seconds, such as after=30.0",
-                transition=n,
+def _check_timer_and_internal(
+    n: int, t: Transition, children: Mapping[str, list[str]], add: _Add
+) -> None:
+    """Check the delay of a timer and the ends of an internal transition."""
+    after = t.after
+    if after is not None:
+        problem = delay_problem(after)
+        if problem is not None:
+            add(
+                Problem(
+                    f"transitions[{n}].after {problem} in {t.describe()}; a timer's delay "
+                    f"is a positive number of seconds, such as after=30.0",
+                    transition=n,
+                )
             )
-        )
-    if t.params:
-        add(
-            Problem(
-                f"{t.describe()} is a timer (after {format_delay(after)}) but its "
-                f"event {t.event!r} carries a payload {_show_params(t.params)}; the "
-                f"runtime sends a timer's event with no payload, so drop the payload "
-                f"or use another event",
-                transition=n,
+        if t.params:
+            add(
+                Problem(
+                    f"{t.describe()} is a timer (after {format_delay(after)}) but its "
+                    f"event {t.event!r} carries a payload {_show_params(t.params)}; the "
+                    f"runtime sends a timer's event with no payload, so drop the payload "
+                    f"or use another event",
+                    transition=n,
+                )
             )
-        )
-    if t.branch is True:
-        add(
-            Problem(
-                f"{t.describe()} is a timer and a branch outcome; a timer fires "
-                f"with no one to decide the branch, so use guards instead of [branch]",
-                transition=n,
+        if t.branch is True:
+            add(
+                Problem(
+                    f"{t.describe()} is a timer and a branch outcome; a timer fires "
+                    f"with no one to decide the branch, so use guards instead of [branch]",
+                    transition=n,
+                )
             )
-        )
+    internal = cast("object", t.internal)  # checked as an object: callers may not be typed
+    if internal is not False and internal is not True:
+        message = f"transitions[{n}].internal must be True or False, got {_shown_value(internal)}"
+        add(Problem(message, transition=n))
+    elif internal:
+        if t.source != t.target:
+            add(
+                Problem(
+                    f"{t.describe()} is marked internal but leaves {t.source!r} for "
+                    f"{t.target!r}; an internal transition stays in its state, so make "
+                    f"the target {t.source!r} or drop internal",
+                    transition=n,
+                )
+            )
+        elif t.source in children:
+            add(
+                Problem(
+                    f"{t.describe()} is an internal transition of superstate "
+                    f"{t.source!r}, which is not supported; put it on each substate "
+                    f"that needs it",
+                    transition=n,
+                )
+            )
 
 
 def _check_payload(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:

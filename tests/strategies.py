@@ -143,14 +143,27 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
             continue
         used.add((source, event))
         params = payloads[event]
-        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch", "timer"]))
+        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch", "timer", "internal"]))
         actions = draw(st.lists(handler_names, max_size=2))
         if kind == "timer" and not params:
             target = draw(st.sampled_from(enterable))
             transitions.append(
                 fsm.Transition(source, event, target, actions=actions, after=draw(delays))
             )
-        elif kind in ("plain", "timer"):
+        elif kind == "internal" and source not in children:
+            after = draw(st.none() | delays) if not params else None
+            transitions.append(
+                fsm.Transition(
+                    source,
+                    event,
+                    source,
+                    actions=actions,
+                    params=params,
+                    internal=True,
+                    after=after,
+                )
+            )
+        elif kind in ("plain", "timer", "internal"):
             target = draw(st.sampled_from(enterable))
             transitions.append(
                 fsm.Transition(source, event, target, actions=actions, params=params)
