@@ -12,6 +12,7 @@ line by line (blank lines and ``%%`` comments may stand anywhere)::
     Idle --> Busy : assign(task) [ok] / log, notify
     Busy --> Stuck : timeout after 30s  a timer: units ms, s, m, h, d
     Busy --> Busy : internal ping       internal: no exit or enter hook
+    Busy --> Idle : done [ok and not busy]   a guard combination
     Busy --> [*]                        Busy is final
     state Connected {                   a superstate; its substates inside
         [*] --> Busy                    the substate entered when targeted
@@ -40,6 +41,7 @@ from . import _json
 from ._annotation import parse_types
 from ._duration import DURATION, delay_problem, read_delay
 from ._errors import MAX_PROBLEMS, SHOWN, SHOWN_WORD, DefinitionError, Problem, short_repr
+from ._guard import GuardError, is_combination, read_guard
 from ._limits import MAX_DEPTH
 from ._model import Machine
 from ._names import is_name, mermaid_lines
@@ -840,6 +842,21 @@ def _label_guard(text: str, at: int, report: Callable[[int, str], None]) -> tupl
     """The guard and whether the label is a branch outcome (``[branch]``)."""
     if text == "branch":
         return None, True
+    if is_combination(text):
+        try:
+            return str(read_guard(text)), False
+        except GuardError as problem:
+            report(
+                at + problem.offset,
+                f"cannot read the guard {text[:SHOWN]!r}: {problem.message}"
+                + (
+                    ""
+                    if "; write" in problem.message
+                    else "; combine guard names with and, or, not and parentheses, like "
+                    "[ok and not busy]"
+                ),
+            )
+            return None, False
     if not is_name(text):
         report(
             at,

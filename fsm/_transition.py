@@ -13,6 +13,7 @@ import attrs
 
 from ._arguments import bad_argument, pairs
 from ._duration import format_delay
+from ._guard import canonical_guard
 
 __all__ = ["ELSE", "Transition", "strings"]
 
@@ -54,7 +55,10 @@ class Transition:
         event: the event's name.
         target: the state entered (a superstate means its entry substate).
         guard: the name of a predicate that must hold for this transition to
-            be taken, ``"else"`` for the fallback of a guarded group, or None.
+            be taken, a combination of such names with ``and``, ``or``,
+            ``not`` and parentheses (``"ok and not busy"``, kept in its
+            canonical spelling), ``"else"`` for the fallback of a guarded
+            group, or None.
         actions: names of the actions run when the transition is taken.
         params: the event's payload as ``(name, annotation)`` pairs; the
             annotation is a Python type written as a string, or None.
@@ -71,7 +75,7 @@ class Transition:
     source: str
     event: str
     target: str
-    guard: str | None = None
+    guard: str | None = attrs.field(default=None, converter=canonical_guard)
     actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
     params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
     branch: bool = False

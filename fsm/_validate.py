@@ -16,6 +16,7 @@ from ._annotation import annotation_problem
 from ._arguments import shown as _shown_value
 from ._duration import delay_problem, format_delay
 from ._errors import Problem, short_repr
+from ._guard import GuardError, is_combination, read_guard
 from ._limits import MAX_DEPTH
 from ._names import NAME, is_name, keyword_problem, title_problem
 from ._transition import ELSE, Transition
@@ -294,9 +295,12 @@ def _check_ends(
 def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
     """Check the guard and action names of the transition number ``n``."""
     if t.guard is not None:
-        problem = name_problem("guard", t.guard)
-        if problem is not None:
-            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+        if isinstance(cast("object", t.guard), str) and is_combination(t.guard):
+            _check_combination(n, t, t.guard, name_problem, add)
+        else:
+            problem = name_problem("guard", t.guard)
+            if problem is not None:
+                add(Problem(f"{problem} (in {t.describe()})", transition=n))
         if t.branch:
             add(
                 Problem(
@@ -307,6 +311,28 @@ def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, ad
             )
     for action in t.actions:
         problem = name_problem("action", action)
+        if problem is not None:
+            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+
+
+def _check_combination(
+    n: int, t: Transition, text: str, name_problem: _NameCheck, add: _Add
+) -> None:
+    """Check a guard combination (``ok and not busy``): its grammar, then each name."""
+    try:
+        names = read_guard(text).names
+    except GuardError as error:
+        add(
+            Problem(
+                f"guard {text!r} is not a guard name nor a combination of guard names: "
+                f"{error.message} (at offset {error.offset}); combine names with and, or, "
+                f"not and parentheses, like 'ok and not busy' (in {t.describe()})",
+                transition=n,
+            )
+        )
+        return
+    for name in names:
+        problem = name_problem("guard", name)
         if problem is not None:
             add(Problem(f"{problem} (in {t.describe()})", transition=n))
 

@@ -19,7 +19,8 @@ names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(
     lambda s: s not in {"else", "branch"}
 )
 # A spec may not name private code: guard and action names never start with "_".
-handler_names = names.filter(lambda s: not s.startswith("_"))
+# "and", "or" and "not" join guard names in a guard combination.
+handler_names = names.filter(lambda s: not s.startswith("_") and s not in {"and", "or", "not"})
 delays = st.one_of(
     st.sampled_from([0.5, 1.0, 30.0, 90.0, 3600.0, 86400.0]),
     st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False),
@@ -171,6 +172,13 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
         elif kind == "guarded":
             guards = draw(st.lists(handler_names, min_size=1, max_size=3, unique=True))
             with_else = draw(st.booleans())
+            if draw(st.booleans()):
+                # A combination: "g and not h", or "(g or h) and k", each unique by g.
+                other = draw(handler_names)
+                guards = [
+                    draw(st.sampled_from([f"{g} and not {other}", f"({g} or {other}) and {g}"]))
+                    for g in guards
+                ]
             for guard in [*guards, *(["else"] if with_else else [])]:
                 target = draw(st.sampled_from(enterable))
                 transitions.append(
