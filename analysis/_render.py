@@ -4,8 +4,10 @@ The three writers share the conventions of ``docs/diagrams.md``: the initial
 state is marked by an arrow from a point, final states are double circles (in
 Graphviz; Mermaid and PlantUML draw an arrow to an end point), superstates are
 clusters or composite states, and an edge reads ``event(params) [guard] /
-actions``. The output is stable: the same Machine always gives the same text,
-so diagrams can be committed and diffed.
+actions``; a timer's edge adds its delay (``timeout after 30s``), and an internal
+transition's edge starts with ``internal`` and is dotted in Graphviz and
+PlantUML (Mermaid cannot style an edge). The output is stable: the same
+Machine always gives the same text, so diagrams can be committed and diffed.
 
 ``graphviz`` (the ``diagrams`` extra) is imported only by :func:`to_dot` and by
 :func:`render` for the formats that need it.
@@ -243,6 +245,8 @@ def _dot_transitions(graph: _Graph, machine: fsm.Machine, marks: Highlights) -> 
     for number, t in enumerate(machine.transitions):
         style: dict[str, str] = {"label": t.label}
         style.update(_compound(machine, t))
+        if t.internal:
+            style["style"] = "dotted"  # it does not leave its state: no exit or enter
         steps = marks.steps.get(number)
         if steps:
             style["label"] = ", ".join(str(s) for s in steps) + ": " + t.label
@@ -567,7 +571,10 @@ def to_plantuml(
         label = _plantuml_creole(t.label)
         if steps:
             label = ", ".join(str(step) for step in steps) + ": " + label
-        lines.append(f"{t.source} {_plantuml_arrow(bool(steps))} {t.target} : {label}")
+        arrow = _plantuml_arrow(bool(steps))
+        if t.internal:
+            arrow = arrow.replace("]->", ",dotted]->") if steps else "-[dotted]->"
+        lines.append(f"{t.source} {arrow} {t.target} : {label}")
     lines.extend(f"{state} --> [*]" for state in machine.states if state in machine.final)
     lines.extend(_plantuml_comment(machine, marks))
     lines.append("@enduml")

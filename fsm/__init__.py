@@ -17,6 +17,8 @@ from ._errors import FSMError as FSMError
 from ._errors import InvalidTransition as InvalidTransition
 from ._errors import Problem as Problem
 from ._errors import SnapshotError as SnapshotError
+from ._guard import Guard as Guard
+from ._guard import parse_guard as parse_guard
 from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
@@ -41,6 +43,7 @@ __all__ = [
     "DefinitionError",
     "DiagramRenderer",
     "FSMError",
+    "Guard",
     "Instance",
     "InvalidTransition",
     "JsonLinesRecorder",
@@ -58,6 +61,7 @@ __all__ = [
     "is_name",
     "load",
     "parse",
+    "parse_guard",
     "set_diagram_renderer",
 ]
 

@@ -10,6 +10,9 @@ line by line (blank lines and ``%%`` comments may stand anywhere)::
     %% types: assign(task: str)         payload types, one or more events a line
     [*] --> Idle                        the initial state (top level, once)
     Idle --> Busy : assign(task) [ok] / log, notify
+    Busy --> Stuck : timeout after 30s  a timer: units ms, s, m, h, d
+    Busy --> Busy : internal ping       internal: no exit or enter hook
+    Busy --> Idle : done [ok and not busy]   a guard combination
     Busy --> [*]                        Busy is final
     state Connected {                   a superstate; its substates inside
         [*] --> Busy                    the substate entered when targeted
@@ -36,7 +39,9 @@ import attrs
 
 from . import _json
 from ._annotation import parse_types
+from ._duration import DURATION, delay_problem, read_delay
 from ._errors import MAX_PROBLEMS, SHOWN, SHOWN_WORD, DefinitionError, Problem, short_repr
+from ._guard import GuardError, is_combination, read_guard
 from ._limits import MAX_DEPTH
 from ._model import Machine
 from ._names import is_name, mermaid_lines
@@ -517,19 +522,20 @@ class _Parser:
         parsed = _parse_label(label, label_col, line, error)
         if parsed is None:
             return
-        event, params, guard, actions, branch = parsed
         self.transitions.append(
             Transition(
                 source,
                 target=target,
-                event=event,
-                guard=guard,
-                actions=actions,
-                params=tuple((p, None) for p in params or ()),
-                branch=branch,
+                event=parsed.event,
+                guard=parsed.guard,
+                actions=parsed.actions,
+                params=tuple((p, None) for p in parsed.names or ()),
+                branch=parsed.branch,
+                internal=parsed.internal,
+                after=parsed.after,
             )
         )
-        self.raw_params.append(params)
+        self.raw_params.append(parsed.names)
         self.positions.append((line, label_col + (len(label) - len(label.lstrip()))))
 
     def _initial_marker(self, target: str, block: _Block, line: int, column: int) -> None:
@@ -682,8 +688,10 @@ def _split_top(text: str, column: int) -> list[tuple[int, str]]:
 
 _LABEL = re.compile(
     rf"""
+    (?:(?P<internal>internal)\s+(?=[A-Za-z_]))?
     (?P<event>{_IDENT})
     (?P<params>\s*\((?P<names>[^()]*)\))?
+    (?P<after>\s+after\s+(?P<delay>[^\s\[/]*))?
     (?P<guard>\s*\[(?P<guard_name>[^\[\]]*)\])?
     (?P<actions>\s*/(?P<action_names>.*))?
     \s*\Z
@@ -692,12 +700,25 @@ _LABEL = re.compile(
 )
 
 
+@attrs.frozen
+class _Label:
+    """What a transition's label says."""
+
+    event: str
+    names: tuple[str, ...] | None
+    guard: str | None
+    actions: tuple[str, ...]
+    branch: bool
+    internal: bool
+    after: float | None
+
+
 def _parse_label(
     label: str,
     column: int,
     line: int,
     error: Callable[[int, int, str], None],
-) -> tuple[str, tuple[str, ...] | None, str | None, tuple[str, ...], bool] | None:
+) -> _Label | None:
     text = label.strip()
     col = column + (len(label) - len(label.lstrip()))
     match = _LABEL.match(text)
@@ -733,9 +754,38 @@ def _parse_label(
             report,
             lambda piece: f"action {piece!r} is not a name; list actions as 'a, b'",
         )
+    after: float | None = None
+    if match.group("after") is not None:
+        after = _label_delay(match.group("delay"), col + match.start("delay"), report)
     if failed:
         return None
-    return match.group("event"), names, guard, actions, branch
+    return _Label(
+        match.group("event"),
+        names,
+        guard,
+        actions,
+        branch,
+        internal=match.group("internal") is not None,
+        after=after,
+    )
+
+
+def _label_delay(text: str, at: int, report: Callable[[int, str], None]) -> float | None:
+    """The seconds of a timer's delay written ``30s`` (units ms, s, m, h, d)."""
+    match = DURATION.match(text)
+    if match is None:
+        report(
+            at,
+            f"cannot read the delay {text[:SHOWN_WORD]!r}; write a number and a unit with "
+            f"no space, like 'after 30s' (units: ms, s, m, h, d)",
+        )
+        return None
+    seconds = read_delay(match.group("number"), match.group("unit"))
+    problem = delay_problem(seconds)
+    if problem is not None:
+        report(at, f"the delay {text[:SHOWN_WORD]!r} {problem.replace('must be', 'is not')}")
+        return None
+    return seconds
 
 
 def _unreadable_label(text: str, col: int) -> tuple[int, str]:
@@ -744,6 +794,13 @@ def _unreadable_label(text: str, col: int) -> tuple[int, str]:
         return (
             col,
             f"the label must start with an event name (an identifier), got {text[:SHOWN_WORD]!r}",
+        )
+    after = re.search(r"\safter\s+[0-9.]+\s+\S", text)
+    if after is not None:
+        return (
+            col + after.start() + 1,
+            "a timer's delay is a number and a unit with no space between, like "
+            "'timeout after 30s' (units: ms, s, m, h, d)",
         )
     if ":" in text or ";" in text:
         bad = min(i for i in (text.find(":"), text.find(";")) if i >= 0)
@@ -785,6 +842,21 @@ def _label_guard(text: str, at: int, report: Callable[[int, str], None]) -> tupl
     """The guard and whether the label is a branch outcome (``[branch]``)."""
     if text == "branch":
         return None, True
+    if is_combination(text):
+        try:
+            return str(read_guard(text)), False
+        except GuardError as problem:
+            report(
+                at + problem.offset,
+                f"cannot read the guard {text[:SHOWN]!r}: {problem.message}"
+                + (
+                    ""
+                    if "; write" in problem.message
+                    else "; combine guard names with and, or, not and parentheses, like "
+                    "[ok and not busy]"
+                ),
+            )
+            return None, False
     if not is_name(text):
         report(
             at,

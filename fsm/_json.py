@@ -21,7 +21,9 @@ The document (schema version 1) is::
          "guard": "ok",                   # optional
          "actions": ["log"],              # optional
          "params": [["task", "str"]],     # optional; annotation may be null
-         "branch": true}                  # optional, default false
+         "branch": true,                  # optional, default false
+         "internal": true,                # optional, default false
+         "after": 30.0}                   # optional: a timer's delay in seconds
       ]
     }
 
@@ -37,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import attrs
 
 from ._annotation import AnnotationError, canonical
+from ._duration import delay_problem
 from ._errors import SHOWN, SHOWN_TYPE, DefinitionError, Problem, short_repr
 from ._limits import check_document_depth, check_json_text_depth
 from ._transition import Transition
@@ -72,7 +75,17 @@ _TOP_KEYS = (
     "entries",
     "transitions",
 )
-_TRANSITION_KEYS = ("source", "event", "target", "guard", "actions", "params", "branch")
+_TRANSITION_KEYS = (
+    "source",
+    "event",
+    "target",
+    "guard",
+    "actions",
+    "params",
+    "branch",
+    "internal",
+    "after",
+)
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -96,6 +109,12 @@ def document(machine: Machine) -> dict[str, Any]:
             item["params"] = [[name, ann] for name, ann in t.params]
         if t.branch:
             item["branch"] = True
+        if t.internal:
+            item["internal"] = True
+        if t.after is not None:
+            # Always a float, so that after=30 and after=30.0 (equal machines)
+            # have one fingerprint.
+            item["after"] = float(t.after)
         transitions.append(item)
     parents = machine.parents
     entries = machine.entries
@@ -394,6 +413,14 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
             params.append((pair[0], annotation))  # pyright: ignore[reportUnknownArgumentType]
     branch = doc.get("branch", False)
     reader.expect(f"{path}.branch", branch, bool, "true or false")
+    internal = doc.get("internal", False)
+    reader.expect(f"{path}.internal", internal, bool, "true or false")
+    after = doc.get("after")
+    if after is not None and (problem := delay_problem(after)) is not None:
+        reader.fail(
+            f"{path}.after",
+            f"a timer's delay {problem}; write a positive number of seconds, such as 30.0",
+        )
     if len(reader.problems) != before:
         return None
     return Transition(
@@ -404,4 +431,6 @@ def _transition(reader: _Reader, path: str, item: object) -> Transition | None:
         actions=tuple(actions),
         params=tuple(params),
         branch=bool(branch),
+        internal=bool(internal),
+        after=None if after is None else float(after),
     )

@@ -165,6 +165,9 @@ class Machine:
     _payload_types: dict[str, tuple[tuple[str, str | None], ...]] | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False, alias="_payload_types"
     )
+    _timers: Mapping[str, Mapping[str, float]] | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_timers"
+    )
 
     def __attrs_post_init__(self) -> None:
         try:
@@ -246,6 +249,37 @@ class Machine:
                 table.setdefault(t.event, t.params)
             object.__setattr__(self, "_payload_types", table)
         return table[event]
+
+    @property
+    def timers(self) -> Mapping[str, Mapping[str, float]]:
+        """The timers: for each state that declares one, its timer events and delays.
+
+        ``machine.timers["Waiting"]["timeout"] == 30.0`` for
+        ``Waiting --> Escalated : timeout after 30s``. The states are the
+        sources as written (a superstate's timer applies while any of its
+        substates is held), in definition order; delays are seconds. Empty
+        when the machine has no timer. A timer's event is an ordinary event
+        otherwise: it may also be sent, and other states may take it with no
+        delay.
+
+        Examples:
+            >>> import fsm
+            >>> m = fsm.parse(
+            ...     "stateDiagram-v2\\n[*] --> Waiting\\n"
+            ...     "Waiting --> Escalated : timeout after 30s\\nEscalated --> [*]"
+            ... )
+            >>> {state: dict(events) for state, events in m.timers.items()}
+            {'Waiting': {'timeout': 30.0}}
+        """
+        table = self._timers
+        if table is None:
+            found: dict[str, dict[str, float]] = {}
+            for t in self.transitions:
+                if t.after is not None:
+                    found.setdefault(t.source, {}).setdefault(t.event, float(t.after))
+            table = FrozenMap({state: FrozenMap(events) for state, events in found.items()})
+            object.__setattr__(self, "_timers", table)
+        return table
 
     def transitions_from(self, state: str, event: str) -> tuple[Transition, ...]:
         """The transitions that may fire for ``event`` in ``state``.

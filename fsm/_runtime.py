@@ -94,6 +94,7 @@ from ._errors import (
     SnapshotError,
     short_repr,
 )
+from ._guard import combined_handler, is_combination
 from ._transition import ELSE, Transition
 
 if TYPE_CHECKING:
@@ -388,6 +389,22 @@ class _Resolver:
         return call_method
 
 
+def _guard_handler(resolver: _Resolver, guard: str, what: str) -> Handler | None:
+    """The handler of a guard: one name's handler, or one made for a combination.
+
+    A combination (``ok and not busy``) resolves each of its names like a
+    single guard, so a missing one is reported by name; one handler per
+    combination text is made, once, at bind time.
+    """
+    if not is_combination(guard):
+        return resolver.lookup(guard, what, required=True)  # the common case, as fast as ever
+    key = f"({guard})"  # never a name, so never mixed up with one in the cache
+    if key not in resolver.cache:
+        found = combined_handler(guard, lambda name: resolver.lookup(name, what, required=True))
+        resolver.cache[key] = found
+    return resolver.cache[key]
+
+
 def _method_of(raw: object) -> object | None:
     """The function behind a method-like class attribute, or None if it is no method."""
     if isinstance(raw, classmethod):
@@ -559,7 +576,7 @@ class BoundMachine:
         branches: dict[tuple[str, str], list[str]] = {}
         for t in machine.transitions:
             if t.guard is not None and t.guard != ELSE:
-                resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
+                _guard_handler(resolver, t.guard, f"guard of {t.describe()}")
             for action in t.actions:
                 resolver.lookup(action, f"action of {t.describe()}", required=True)
             if t.branch:
@@ -623,7 +640,7 @@ class BoundMachine:
         target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
         guard: Handler | None = None
         if t.guard is not None and t.guard != ELSE:
-            guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
+            guard = _guard_handler(resolver, t.guard, f"guard of {t.describe()}")
         left, entered = _hook_states(machine, leaf.name, target.name)
         calls: list[_Call] = []
         for state in left:

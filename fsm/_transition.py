@@ -12,6 +12,8 @@ from typing import Final
 import attrs
 
 from ._arguments import bad_argument, pairs
+from ._duration import format_delay
+from ._guard import canonical_guard
 
 __all__ = ["ELSE", "Transition", "strings"]
 
@@ -53,7 +55,10 @@ class Transition:
         event: the event's name.
         target: the state entered (a superstate means its entry substate).
         guard: the name of a predicate that must hold for this transition to
-            be taken, ``"else"`` for the fallback of a guarded group, or None.
+            be taken, a combination of such names with ``and``, ``or``,
+            ``not`` and parentheses (``"ok and not busy"``, kept in its
+            canonical spelling), ``"else"`` for the fallback of a guarded
+            group, or None.
         actions: names of the actions run when the transition is taken.
         params: the event's payload as ``(name, annotation)`` pairs; the
             annotation is a Python type written as a string, or None.
@@ -70,7 +75,7 @@ class Transition:
     source: str
     event: str
     target: str
-    guard: str | None = None
+    guard: str | None = attrs.field(default=None, converter=canonical_guard)
     actions: tuple[str, ...] = attrs.field(default=(), converter=_actions)
     params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
     branch: bool = False
@@ -95,10 +100,18 @@ class Transition:
 
     @property
     def label(self) -> str:
-        """The transition's label as the DSL writes it: ``event(p) [guard] / a``."""
+        """The transition's label as the DSL writes it: ``event(p) [guard] / a``.
+
+        An internal transition's label starts with ``internal``, and a timer's
+        event is followed by its delay: ``internal tick after 30s / log``.
+        """
         text = self.event
+        if self.internal:
+            text = "internal " + text
         if self.params:
             text += "(" + ", ".join(name for name, _ in self.params) + ")"
+        if self.after is not None:
+            text += " after " + format_delay(self.after)
         if self.branch:
             text += " [branch]"
         elif self.guard is not None:

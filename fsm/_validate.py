@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, cast
 
 from ._annotation import annotation_problem
 from ._arguments import shown as _shown_value
+from ._duration import delay_problem, format_delay
 from ._errors import Problem, short_repr
+from ._guard import GuardError, is_combination, read_guard
 from ._limits import MAX_DEPTH
 from ._names import NAME, is_name, keyword_problem, title_problem
 from ._transition import ELSE, Transition
@@ -249,6 +251,8 @@ def _check_transitions(
             _check_guard_and_actions(n, t, name_problem, add)
         if t.params:
             _check_payload(n, t, name_problem, add)
+        if t.after is not None or t.internal is not False:
+            _check_timer_and_internal(n, t, children, add)
         branch = cast("object", t.branch)  # checked as an object: callers may not be typed
         if branch is not False and branch is not True:
             message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
@@ -291,9 +295,12 @@ def _check_ends(
 def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
     """Check the guard and action names of the transition number ``n``."""
     if t.guard is not None:
-        problem = name_problem("guard", t.guard)
-        if problem is not None:
-            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+        if isinstance(cast("object", t.guard), str) and is_combination(t.guard):
+            _check_combination(n, t, t.guard, name_problem, add)
+        else:
+            problem = name_problem("guard", t.guard)
+            if problem is not None:
+                add(Problem(f"{problem} (in {t.describe()})", transition=n))
         if t.branch:
             add(
                 Problem(
@@ -306,6 +313,86 @@ def _check_guard_and_actions(n: int, t: Transition, name_problem: _NameCheck, ad
         problem = name_problem("action", action)
         if problem is not None:
             add(Problem(f"{problem} (in {t.describe()})", transition=n))
+
+
+def _check_combination(
+    n: int, t: Transition, text: str, name_problem: _NameCheck, add: _Add
+) -> None:
+    """Check a guard combination (``ok and not busy``): its grammar, then each name."""
+    try:
+        names = read_guard(text).names
+    except GuardError as error:
+        add(
+            Problem(
+                f"guard {text!r} is not a guard name nor a combination of guard names: "
+                f"{error.message} (at offset {error.offset}); combine names with and, or, "
+                f"not and parentheses, like 'ok and not busy' (in {t.describe()})",
+                transition=n,
+            )
+        )
+        return
+    for name in names:
+        problem = name_problem("guard", name)
+        if problem is not None:
+            add(Problem(f"{problem} (in {t.describe()})", transition=n))
+
+
+def _check_timer_and_internal(
+    n: int, t: Transition, children: Mapping[str, list[str]], add: _Add
+) -> None:
+    """Check the delay of a timer and the ends of an internal transition."""
+    after = t.after
+    if after is not None:
+        problem = delay_problem(after)
+        if problem is not None:
+            add(
+                Problem(
+                    f"transitions[{n}].after {problem} in {t.describe()}; a timer's delay "
+                    f"is a positive number of seconds, such as after=30.0",
+                    transition=n,
+                )
+            )
+        if t.params:
+            add(
+                Problem(
+                    f"{t.describe()} is a timer (after {format_delay(after)}) but its "
+                    f"event {t.event!r} carries a payload {_show_params(t.params)}; the "
+                    f"runtime sends a timer's event with no payload, so drop the payload "
+                    f"or use another event",
+                    transition=n,
+                )
+            )
+        if t.branch is True:
+            add(
+                Problem(
+                    f"{t.describe()} is a timer and a branch outcome; a timer fires "
+                    f"with no one to decide the branch, so use guards instead of [branch]",
+                    transition=n,
+                )
+            )
+    internal = cast("object", t.internal)  # checked as an object: callers may not be typed
+    if internal is not False and internal is not True:
+        message = f"transitions[{n}].internal must be True or False, got {_shown_value(internal)}"
+        add(Problem(message, transition=n))
+    elif internal:
+        if t.source != t.target:
+            add(
+                Problem(
+                    f"{t.describe()} is marked internal but leaves {t.source!r} for "
+                    f"{t.target!r}; an internal transition stays in its state, so make "
+                    f"the target {t.source!r} or drop internal",
+                    transition=n,
+                )
+            )
+        elif t.source in children:
+            add(
+                Problem(
+                    f"{t.describe()} is an internal transition of superstate "
+                    f"{t.source!r}, which is not supported; put it on each substate "
+                    f"that needs it",
+                    transition=n,
+                )
+            )
 
 
 def _check_payload(n: int, t: Transition, name_problem: _NameCheck, add: _Add) -> None:
@@ -352,6 +439,19 @@ def _check_group(
 ) -> None:
     """Check the transitions on one ``(source, event)``: a branch, or guards and [else]."""
     group = [m.transitions[n] for n in numbers]
+    delays = {t.after for t in group}
+    if len(delays) > 1:
+        shown = ", ".join(
+            f"{t.describe()} {'no delay' if t.after is None else f'after {t.after!r}s'}"
+            for t in group
+        )
+        add(
+            Problem(
+                f"the transitions on {event!r} from {source!r} disagree on the timer's "
+                f"delay ({shown}); give every one of them the same delay",
+                transition=numbers[0],
+            )
+        )
     if len(numbers) == 1:
         if group[0].guard == ELSE:
             add(_lone_else(group[0], numbers[0], event))

@@ -19,7 +19,12 @@ names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(
     lambda s: s not in {"else", "branch"}
 )
 # A spec may not name private code: guard and action names never start with "_".
-handler_names = names.filter(lambda s: not s.startswith("_"))
+# "and", "or" and "not" join guard names in a guard combination.
+handler_names = names.filter(lambda s: not s.startswith("_") and s not in {"and", "or", "not"})
+delays = st.one_of(
+    st.sampled_from([0.5, 1.0, 30.0, 90.0, 3600.0, 86400.0]),
+    st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False),
+)
 param_names = names.filter(
     lambda s: (
         s not in {"and", "as", "if", "in", "is", "or", "for", "def", "del", "not", "try"}
@@ -139,9 +144,27 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
             continue
         used.add((source, event))
         params = payloads[event]
-        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch"]))
+        kind = draw(st.sampled_from(["plain", "plain", "guarded", "branch", "timer", "internal"]))
         actions = draw(st.lists(handler_names, max_size=2))
-        if kind == "plain":
+        if kind == "timer" and not params:
+            target = draw(st.sampled_from(enterable))
+            transitions.append(
+                fsm.Transition(source, event, target, actions=actions, after=draw(delays))
+            )
+        elif kind == "internal" and source not in children:
+            after = draw(st.none() | delays) if not params else None
+            transitions.append(
+                fsm.Transition(
+                    source,
+                    event,
+                    source,
+                    actions=actions,
+                    params=params,
+                    internal=True,
+                    after=after,
+                )
+            )
+        elif kind in ("plain", "timer", "internal"):
             target = draw(st.sampled_from(enterable))
             transitions.append(
                 fsm.Transition(source, event, target, actions=actions, params=params)
@@ -149,6 +172,13 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
         elif kind == "guarded":
             guards = draw(st.lists(handler_names, min_size=1, max_size=3, unique=True))
             with_else = draw(st.booleans())
+            if draw(st.booleans()):
+                # A combination: "g and not h", or "(g or h) and k", each unique by g.
+                other = draw(handler_names)
+                guards = [
+                    draw(st.sampled_from([f"{g} and not {other}", f"({g} or {other}) and {g}"]))
+                    for g in guards
+                ]
             for guard in [*guards, *(["else"] if with_else else [])]:
                 target = draw(st.sampled_from(enterable))
                 transitions.append(

@@ -352,9 +352,13 @@ def test_label_problems() -> None:
     assert error("stateDiagram-v2", "    [*] --> A", "    A --> B : go(x: int)").messages == (
         "payload name 'x: int' is not an identifier; payload types go in a '%% types:' directive",
     )
-    assert error("stateDiagram-v2", "    [*] --> A", "    A --> B : go [is ok]").messages == (
-        "guard 'is ok' is not a name; a guard names a predicate, like [ok], or is [else] or "
+    assert error("stateDiagram-v2", "    [*] --> A", "    A --> B : go [is-ok]").messages == (
+        "guard 'is-ok' is not a name; a guard names a predicate, like [ok], or is [else] or "
         "[branch]",
+    )
+    assert error("stateDiagram-v2", "    [*] --> A", "    A --> B : go [is ok]").messages == (
+        "cannot read the guard 'is ok': expected 'and' or 'or' before the guard name 'ok'; "
+        "combine guard names with and, or, not and parentheses, like [ok and not busy]",
     )
     assert error("stateDiagram-v2", "    [*] --> A", "    A --> B : go / a b").messages == (
         "action 'a b' is not a name; list actions as 'a, b'",

@@ -136,7 +136,7 @@ def test_unknown_keys_are_refused() -> None:
         "$.colour: unknown key 'colour'; the keys allowed here are: kind, version, name, "
         "states, initial, final, parents, entries, transitions",
         "$.transitions[0].evnt: unknown key 'evnt'; the keys allowed here are: source, "
-        "event, target, guard, actions, params, branch",
+        "event, target, guard, actions, params, branch, internal, after",
     ]
 
 
