@@ -528,6 +528,10 @@ class _WellFormed:
             if problem is not None:
                 self.confused(point, before, role, decider, seen_by[merged], branches, *problem)
                 return
+            race = self.two_senders(role, branches)
+            if race is not None:
+                self.raced(point, before, role, seen_by[merged], *race)
+                return
             moves: dict[str, set[_Position]] = {}
             for n, node in merged:
                 message = g.message[node]
@@ -562,6 +566,56 @@ class _WellFormed:
                     if message.event not in events[other]:
                         return n, node, other
         return None
+
+    def two_senders(
+        self, role: str, branches: dict[int, set[int]]
+    ) -> tuple[int, int, int, int] | None:
+        """Receives of ``role`` from two senders in two branches: (branch, node, branch, node).
+
+        The role cannot tell which to wait for, and the two senders, who do
+        not see each other, may send in either order (one may already be past
+        the choice while the other has not sent yet), so the role's branches
+        do not merge; the standard projection merges receives from one sender
+        only.
+        """
+        g = self.g
+        first: tuple[int, int, str] | None = None
+        for n in sorted(branches):
+            for node in sorted(branches[n], key=lambda x: (g.rank[x], x)):
+                message = g.message[node]
+                if message is None or message.receiver != role:
+                    continue
+                if first is None:
+                    first = (n, node, message.sender)
+                elif message.sender != first[2] and n != first[0]:
+                    return first[0], first[1], n, node
+        return None
+
+    def raced(
+        self,
+        point: _Point,
+        before: list[str],
+        role: str,
+        seen: tuple[str, ...],
+        n: int,
+        node: int,
+        other: int,
+        other_node: int,
+    ) -> None:
+        one, two = self.g.message[node], self.g.message[other_node]
+        assert one is not None
+        assert two is not None
+        trace = [*before, *self.run_in(point.branches[n], role, seen, one.event)]
+        self.add(
+            "indistinguishable-branches",
+            f"{role!r} cannot tell {_branch(point, n)} of {self.where(point)} from "
+            f"{_branch(point, other)}: it waits for {one.event!r} from {one.sender!r} in one "
+            f"and for {two.event!r} from {two.sender!r} in the other, and two senders that "
+            f"do not see each other may send in either order; let one role send {role!r} "
+            f"the message that tells the branch",
+            before,
+            trace,
+        )
 
     def confused(
         self,
@@ -615,8 +669,10 @@ def check_conversation(
     - ``uninformed-role``: a role must send something that differs between
       branches before any message has told it which branch was taken;
     - ``indistinguishable-branches``: a role receives the same messages in two
-      branches and must then act differently in them (the branches cannot be
-      merged for it).
+      branches and must then act differently in them, or waits in two
+      branches for messages from two different roles (who may send in either
+      order): the branches cannot be merged for it. Receives merge only when
+      one role sends them all, as in the standard projection.
 
     Each finding's ``trace`` is a witness: a run of
     :func:`conversation_machine` from its initial state that reaches the

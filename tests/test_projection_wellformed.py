@@ -150,6 +150,34 @@ def test_an_unrealisable_conversation_is_refused_with_a_witness(
     replay(conversation, trace)  # the witness runs on the global machine
 
 
+RACE = """\
+sequenceDiagram
+    loop
+        C->>A: x
+        A->>B: y
+    end
+    C->>B: z
+"""
+
+
+def test_receives_from_two_senders_do_not_merge() -> None:
+    # C may leave the loop (z) before A has sent y of the round before: B,
+    # ready for either, takes z, and A is stuck with y.
+    conversation = fsm.parse_conversation(RACE)
+    [finding] = analysis.check_conversation(conversation)
+    assert (finding.kind, finding.message, finding.trace) == (
+        "indistinguishable-branches",
+        "'B' cannot tell another round of loop 1 from leaving the loop: it waits for "
+        "'A_y_B' from 'A' in one and for 'C_z_B' from 'C' in the other, and two senders "
+        "that do not see each other may send in either order; let one role send 'B' the "
+        "message that tells the branch",
+        ("C_x_A", "A_y_B"),
+    )
+    replay(conversation, finding.trace)
+    stuck = analysis.deadlocks(*analysis.projections(conversation).values())
+    assert [f.trace for f in stuck] == [("C_x_A", "C_z_B")]
+
+
 def test_the_state_of_a_finding_is_where_the_choice_is() -> None:
     conversation = fsm.parse_conversation(UNMERGEABLE)
     [finding] = analysis.check_conversation(conversation)
