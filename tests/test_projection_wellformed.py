@@ -7,6 +7,7 @@ import pytest
 import analysis
 import fsm
 
+from .mermaid_parser import assert_mermaid_accepts
 from .test_projection import REQUESTS, TWO_BUYERS
 
 UNMERGEABLE = """\
@@ -68,6 +69,30 @@ sequenceDiagram
         A->>B: more
         C->>B: extra
     end
+"""
+
+
+TOLD_BY_A_MESSAGE = """\
+sequenceDiagram
+    alt
+        A->>B: left
+        B->>C: go
+        C->>A: yes
+    else
+        A->>B: right
+        B->>C: stop
+        C->>A: no
+    end
+"""
+
+LOOP_LEFT_BY_ITS_DECIDER = """\
+sequenceDiagram
+    A->>C: start
+    loop
+        A->>B: ping
+        B->>A: pong
+    end
+    A->>C: done
 """
 
 
@@ -207,31 +232,12 @@ def test_the_textbook_conversations_are_well_formed(conversation: fsm.Conversati
 
 
 def test_a_third_role_told_by_a_message_is_well_formed() -> None:
-    conversation = fsm.parse_conversation("""\
-sequenceDiagram
-    alt
-        A->>B: left
-        B->>C: go
-        C->>A: yes
-    else
-        A->>B: right
-        B->>C: stop
-        C->>A: no
-    end
-""")
+    conversation = fsm.parse_conversation(TOLD_BY_A_MESSAGE)
     assert analysis.check_conversation(conversation).ok
 
 
 def test_a_role_outside_a_loop_and_a_loop_left_by_its_decider_are_well_formed() -> None:
-    conversation = fsm.parse_conversation("""\
-sequenceDiagram
-    A->>C: start
-    loop
-        A->>B: ping
-        B->>A: pong
-    end
-    A->>C: done
-""")
+    conversation = fsm.parse_conversation(LOOP_LEFT_BY_ITS_DECIDER)
     assert analysis.check_conversation(conversation).ok
 
 
@@ -256,3 +262,13 @@ def test_the_report_is_text_and_json() -> None:
 def test_check_conversation_refuses_a_machine() -> None:
     with pytest.raises(TypeError, match=r"^expected an fsm.Conversation, got Machine$"):
         analysis.check_conversation(analysis.conversation_machine(REQUESTS))  # type: ignore[arg-type]
+
+
+def test_every_conversation_these_tests_write_is_accepted_by_mermaid(mermaid: None) -> None:
+    from . import test_projection
+
+    texts = [UNMERGEABLE, NOT_ONE_ROLE, SAME_FIRST_LABEL, LOOP_LEFT_BY_ANOTHER, UNINFORMED]
+    texts += [UNINFORMED_AT_THE_END, RACE, TOLD_BY_A_MESSAGE, LOOP_LEFT_BY_ITS_DECIDER]
+    texts += [fsm.dumps_conversation(c) for c in (test_projection.TWO_BUYERS, REQUESTS)]
+    texts += test_projection.WRITTEN
+    assert_mermaid_accepts(texts)
