@@ -8,6 +8,7 @@ import analysis
 import fsm
 
 from .mermaid_parser import assert_mermaid_accepts
+from .test_limits import MAX_GROWTH, growth
 from .test_projection import REQUESTS, TWO_BUYERS
 
 UNMERGEABLE = """\
@@ -272,3 +273,15 @@ def test_every_conversation_these_tests_write_is_accepted_by_mermaid(mermaid: No
     texts += [fsm.dumps_conversation(c) for c in (test_projection.TWO_BUYERS, REQUESTS)]
     texts += test_projection.WRITTEN
     assert_mermaid_accepts(texts)
+
+
+def test_checking_many_choices_is_linear() -> None:
+    # Each choice's check stops where the roles it concerns have nothing left
+    # to do, instead of walking the rest of the conversation once per role.
+    def opts(n: int) -> fsm.Conversation:
+        roles = "".join(f"participant R{i}\n" for i in range(8))
+        body = "".join(f"opt\nA->>B: m{i}\nend\nA->>B: s{i}\n" for i in range(n))
+        return fsm.parse_conversation("sequenceDiagram\n" + roles + body)
+
+    ratio = growth(lambda n: lambda: analysis.check_conversation(opts(n)), 150)
+    assert ratio < MAX_GROWTH, f"4x the choices took {ratio:.1f}x the time"
