@@ -7,6 +7,10 @@ strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 from . import _display
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
+from ._conversation import Choice as Choice
+from ._conversation import Conversation as Conversation
+from ._conversation import Loop as Loop
+from ._conversation import Message as Message
 from ._display import DiagramRenderer as DiagramRenderer
 from ._display import set_diagram_renderer as set_diagram_renderer
 from ._dsl import dumps as dumps
@@ -28,6 +32,9 @@ from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._sequence import dumps_conversation as dumps_conversation
+from ._sequence import load_conversation as load_conversation
+from ._sequence import parse_conversation as parse_conversation
 from ._trace import JsonLinesRecorder as JsonLinesRecorder
 from ._trace import LoggingListener as LoggingListener
 from ._trace import TraceEvent as TraceEvent
@@ -39,7 +46,9 @@ __all__ = [
     "MAX_DEPTH",
     "AnnotationError",
     "BoundMachine",
+    "Choice",
     "Compiled",
+    "Conversation",
     "DefinitionError",
     "DiagramRenderer",
     "FSMError",
@@ -48,7 +57,9 @@ __all__ = [
     "InvalidTransition",
     "JsonLinesRecorder",
     "LoggingListener",
+    "Loop",
     "Machine",
+    "Message",
     "OpenTelemetryListener",
     "Problem",
     "SnapshotError",
@@ -58,9 +69,12 @@ __all__ = [
     "TransitionFailed",
     "canonical_annotation",
     "dumps",
+    "dumps_conversation",
     "is_name",
     "load",
+    "load_conversation",
     "parse",
+    "parse_conversation",
     "parse_guard",
     "set_diagram_renderer",
 ]
