@@ -22,6 +22,13 @@ from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._store import Conflict as Conflict
+from ._store import MachineMismatch as MachineMismatch
+from ._store import NotStored as NotStored
+from ._store import SQLiteStore as SQLiteStore
+from ._store import Store as Store
+from ._store import StoredInstance as StoredInstance
+from ._store import StoreError as StoreError
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
@@ -31,14 +38,21 @@ __all__ = [
     "AnnotationError",
     "BoundMachine",
     "Compiled",
+    "Conflict",
     "DefinitionError",
     "FSMError",
     "Instance",
     "InvalidTransition",
     "Machine",
+    "MachineMismatch",
+    "NotStored",
     "Problem",
+    "SQLiteStore",
     "SnapshotError",
     "Step",
+    "Store",
+    "StoreError",
+    "StoredInstance",
     "Transition",
     "TransitionFailed",
     "canonical_annotation",
