@@ -18,6 +18,7 @@ from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
 from ._names import is_name as is_name
+from ._postgres import PostgresStore as PostgresStore
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
@@ -46,6 +47,7 @@ __all__ = [
     "Machine",
     "MachineMismatch",
     "NotStored",
+    "PostgresStore",
     "Problem",
     "SQLiteStore",
     "SnapshotError",
