@@ -118,31 +118,46 @@ class NotStored(StoreError, KeyError):
 
 
 class MachineMismatch(StoreError):
-    """An instance was stored by another machine, or another version of it.
+    """An instance was stored by another machine, or by another version of it.
 
     Attributes:
         id: the instance's id.
         stored: the fingerprint stored with the instance.
         expected: the fingerprint of the machine it was loaded with.
+        stored_machine: the name of the machine that stored it.
+        machine: the name of the machine it was loaded with.
     """
 
     id: str
     stored: str
     expected: str
+    stored_machine: str
+    machine: str
 
-    def __init__(self, id: str, stored: str, expected: str, detail: str = "") -> None:
+    def __init__(
+        self, id: str, stored: str, expected: str, stored_machine: str, machine: str
+    ) -> None:
         self.id = id
         self.stored = stored
         self.expected = expected
+        self.stored_machine = stored_machine
+        self.machine = machine
+        if stored_machine == machine:
+            by = f"another version of machine {machine!r} (fingerprint {stored})"
+        else:
+            by = f"machine {short_repr(stored_machine)} (fingerprint {stored})"
         super().__init__(
-            f"instance {id!r} was stored by machine fingerprint {stored}, not {expected}"
-            f"{detail}: the definition changed since; load it with the machine it was "
-            f"stored by, or move the stored instances to this one with "
-            f"store.migrate({stored[:12]!r}..., new_machine, states={{...}})"
+            f"instance {id!r} was stored by {by}, not by the machine {machine!r} loading it "
+            f"(fingerprint {expected}); nothing was changed; load it with the machine it was "
+            f"stored by, or move the instances stored by the old one with "
+            f"store.migrate(old_fingerprint, new_machine, states={{old_state: new_state}})"
         )
 
-    def __reduce__(self) -> tuple[type[MachineMismatch], tuple[str, str, str], object]:
-        return (type(self), (self.id, self.stored, self.expected), self.__dict__)
+    def __reduce__(
+        self,
+    ) -> tuple[type[MachineMismatch], tuple[str, str, str, str, str], object]:
+        args = (self.id, self.stored, self.expected, self.stored_machine, self.machine)
+        return (type(self), args, self.__dict__)
 
 
 def _corrupted(id: str, what: str) -> StoreError:
@@ -155,7 +170,7 @@ def _corrupted(id: str, what: str) -> StoreError:
 # -- the database, as the store sees it ---------------------------------------------
 
 
-class _Transaction(ABC):
+class Transaction(ABC):
     """One open write transaction; the SQL uses ``?`` placeholders."""
 
     @abstractmethod
@@ -171,7 +186,7 @@ class _Transaction(ABC):
         """Run one SELECT and return its rows."""
 
 
-class _Database(ABC):
+class Database(ABC):
     """What a backend gives the store: reads, write transactions, closing."""
 
     #: How a message names the database (never a password).
@@ -184,14 +199,14 @@ class _Database(ABC):
         """Run one SELECT outside any write transaction."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[_Transaction]:
+    def transaction(self) -> AbstractContextManager[Transaction]:
         """Open a write transaction: committed at the end, rolled back on an exception."""
 
     @abstractmethod
     def close(self) -> None:
         """Close the connection."""
 
-    def lock_schema(self, tx: _Transaction) -> None:  # noqa: B027 (a hook; most need none)
+    def lock_schema(self, tx: Transaction) -> None:  # noqa: B027 (a hook; most need none)
         """Serialize schema creation among processes (SQLite's write lock does already)."""
 
 
@@ -224,7 +239,7 @@ _CREATE_TABLES: Final = (
 )
 
 
-def _prepare(db: _Database) -> None:
+def _prepare(db: Database) -> None:
     """Create the tables in an empty database; refuse one of a newer schema."""
     with db.transaction() as tx:
         db.lock_schema(tx)
@@ -283,12 +298,12 @@ class Store(ABC):
     shared by threads (its calls are serialized); each process opens its own.
     """
 
-    _db: _Database
+    _db: Database
     _recorder: _Recorder
     _bindings: dict[tuple[str, type[Any] | None], BoundMachine]
     _lock: threading.Lock
 
-    def _open(self, db: _Database) -> None:
+    def _open(self, db: Database) -> None:
         self._db = db
         self._recorder = _Recorder()
         self._bindings = {}
@@ -423,9 +438,7 @@ class Store(ABC):
         if not isinstance(fingerprint, str) or not isinstance(name, str):
             raise _corrupted(id, "its machine or fingerprint is not text")
         if fingerprint != bound.fingerprint:
-            machine = bound.machine
-            detail = f" (machine {name!r})" if name != machine.name else ""
-            raise MachineMismatch(id, fingerprint, bound.fingerprint, detail)
+            raise MachineMismatch(id, fingerprint, bound.fingerprint, name, bound.machine.name)
         if not _is_int(version) or version < 1 or not _is_int(steps) or steps < 0:
             raise _corrupted(
                 id, f"version {short_repr(version)} and steps {short_repr(steps)} must be counts"
@@ -848,7 +861,7 @@ def _sqlite3() -> Any:
     return sqlite3
 
 
-class _SQLiteTransaction(_Transaction):
+class _SQLiteTransaction(Transaction):
     __slots__ = ("_connection", "_where")
 
     def __init__(self, connection: sqlite3.Connection, where: str) -> None:
@@ -878,7 +891,7 @@ def _failed(where: str, error: Exception) -> StoreError:
     return StoreError(f"{where} failed: {error}; nothing was written")
 
 
-class _SQLite(_Database):
+class _SQLite(Database):
     def __init__(self, path: str, timeout: float) -> None:
         self.where = f"SQLite database {path!r}"
         self._lock = threading.RLock()
@@ -906,7 +919,7 @@ class _SQLite(_Database):
             return self._tx.query(sql, params)
 
     @contextmanager
-    def _transaction(self) -> Generator[_Transaction, None, None]:
+    def _transaction(self) -> Generator[Transaction, None, None]:
         with self._lock:
             connection = self._connection
             try:
@@ -928,7 +941,7 @@ class _SQLite(_Database):
                     connection.execute("ROLLBACK")
                 raise _failed(self.where, error) from error
 
-    def transaction(self) -> AbstractContextManager[_Transaction]:
+    def transaction(self) -> AbstractContextManager[Transaction]:
         return self._transaction()
 
     def close(self) -> None:

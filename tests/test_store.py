@@ -271,7 +271,7 @@ def test_errors_pickle_with_their_fields() -> None:
     for error in (
         fsm.Conflict("a1", 3, 4),
         fsm.NotStored("a1"),
-        fsm.MachineMismatch("a1", "ab" * 32, "cd" * 32),
+        fsm.MachineMismatch("a1", "ab" * 32, "cd" * 32, "Old", "New"),
     ):
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
