@@ -780,62 +780,82 @@ class StoredInstance:
         Guards, hooks, actions and listeners run first, in memory, as in
         :meth:`fsm.Instance.send`; then the new state and every step taken
         (with its payload, as JSON) are committed in one transaction, if the
-        stored version is still :attr:`version`. Whatever fails, nothing is
-        written and this instance is as it was.
+        stored version is still :attr:`version`. If a handler raises or the
+        commit fails, nothing is written and this instance is as it was.
+
+        Events a handler sends to :attr:`instance` while the send runs
+        (run-to-completion) are steps of this send, committed with it. If one
+        of them fails, the steps before it are committed, as they are kept in
+        memory, and its error is raised.
 
         Raises:
             InvalidTransition: as :meth:`fsm.Instance.send`; nothing is written.
             TransitionFailed: a handler raised; nothing is written.
             Conflict: another writer committed first; nothing is written
                 (the handlers have run: see the consistency model in the docs).
+            NotStored: the instance was deleted since it was read.
             StoreError: the payload is not JSON (refused before any handler
-                runs), or the database failed.
+                runs), a send to this instance is already under way, or the
+                database failed.
         """
-        _encode_payload(self.id, event, payload)
-        before = self._instance
-        snapshot = before.snapshot()
-        taken: list[tuple[Step, dict[str, Any]]] = []
-        buffers = self._store._recorder.buffers  # pyright: ignore[reportPrivateUsage]
-        buffers[id(before)] = taken
+        before, snapshot, taken = self._begin(event, payload)
         try:
             state = before.send(event, **payload)
-        except BaseException:
-            if taken:
-                self._restore(snapshot)
+        except BaseException as error:
+            self._end(before, snapshot, taken, error)
             raise
-        finally:
-            del buffers[id(before)]
-        self._finish(event, snapshot, taken)
+        self._end(before, snapshot, taken, None)
         return state
 
     async def asend(self, event: str, /, **payload: Any) -> str:
         """As :meth:`send`, awaiting async handlers (see :meth:`fsm.Instance.asend`).
 
         The commit itself is synchronous: it holds the event loop while the
-        database writes.
+        database writes. One send at a time: await it before the next.
         """
-        _encode_payload(self.id, event, payload)
-        before = self._instance
-        snapshot = before.snapshot()
-        taken: list[tuple[Step, dict[str, Any]]] = []
-        buffers = self._store._recorder.buffers  # pyright: ignore[reportPrivateUsage]
-        buffers[id(before)] = taken
+        before, snapshot, taken = self._begin(event, payload)
         try:
             state = await before.asend(event, **payload)
-        except BaseException:
-            if taken:
-                self._restore(snapshot)
+        except BaseException as error:
+            self._end(before, snapshot, taken, error)
             raise
-        finally:
-            del buffers[id(before)]
-        self._finish(event, snapshot, taken)
+        self._end(before, snapshot, taken, None)
         return state
 
-    def _finish(
-        self, event: str, snapshot: dict[str, Any], taken: list[tuple[Step, dict[str, Any]]]
+    def _begin(
+        self, event: str, payload: dict[str, Any]
+    ) -> tuple[Instance, dict[str, Any], list[tuple[Step, dict[str, Any]]]]:
+        _encode_payload(self.id, event, payload)
+        before = self._instance
+        buffers = self._store._recorder.buffers  # pyright: ignore[reportPrivateUsage]
+        if id(before) in buffers:
+            raise StoreError(
+                f"a send to instance {self.id!r} is already under way; await it before the "
+                f"next, and from inside a handler send to its .instance (the event is "
+                f"queued and committed with the send under way)"
+            )
+        taken: list[tuple[Step, dict[str, Any]]] = []
+        snapshot = before.snapshot()
+        buffers[id(before)] = taken
+        return before, snapshot, taken
+
+    def _end(
+        self,
+        before: Instance,
+        snapshot: dict[str, Any],
+        taken: list[tuple[Step, dict[str, Any]]],
+        error: BaseException | None,
     ) -> None:
+        del self._store._recorder.buffers[id(before)]  # pyright: ignore[reportPrivateUsage]
         if not taken:
             return
+        if error is not None and not isinstance(error, Exception):
+            # KeyboardInterrupt and the like: write nothing, as if never sent.
+            self._restore(snapshot)
+            return
+        # The recorder listens last, so ``taken`` holds exactly the steps the
+        # in-memory instance kept: after an error, those run-to-completion
+        # kept before a queued event failed.
         try:
             rows = [(step, _encode_payload(self.id, step.event, data)) for step, data in taken]
             self._store._commit(  # pyright: ignore[reportPrivateUsage]
