@@ -29,6 +29,7 @@ from ._store import NotStored as NotStored
 from ._store import SQLiteStore as SQLiteStore
 from ._store import Store as Store
 from ._store import StoredInstance as StoredInstance
+from ._store import StoredStep as StoredStep
 from ._store import StoreError as StoreError
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
@@ -55,6 +56,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredInstance",
+    "StoredStep",
     "Transition",
     "TransitionFailed",
     "canonical_annotation",

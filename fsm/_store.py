@@ -23,7 +23,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from ._errors import FSMError, SnapshotError, short_repr
 from ._runtime import BoundMachine, Instance, Listener, Step
@@ -43,6 +43,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredInstance",
+    "StoredStep",
 ]
 
 #: The version of the tables this code reads and writes. A database written
@@ -165,6 +166,34 @@ def _corrupted(id: str, what: str) -> StoreError:
         f"instance {id!r}: its stored row is corrupted ({what}); nothing was changed; "
         f"restore the row from a backup, or delete it with store.delete({id!r})"
     )
+
+
+class StoredStep(NamedTuple):
+    """One committed step of a stored instance, as :meth:`Store.steps` reads it.
+
+    Attributes:
+        seq: its position in the instance's history, from 1.
+        version: the version of the instance its send committed (the steps
+            of one send share it).
+        source: the leaf state left.
+        event: the event sent.
+        target: the leaf state entered.
+        payload: the payload the event was sent with.
+        at: when it was committed (seconds since the epoch).
+    """
+
+    seq: int
+    version: int
+    source: str
+    event: str
+    target: str
+    payload: dict[str, Any]
+    at: float
+
+    @property
+    def step(self) -> Step:
+        """The :class:`~fsm.Step` alone."""
+        return Step(self.source, self.event, self.target)
 
 
 # -- the database, as the store sees it ---------------------------------------------
@@ -593,6 +622,23 @@ class Store(ABC):
 
     # -- what StoredInstance calls --------------------------------------------------
 
+    def steps(self, id: str) -> list[StoredStep]:
+        """Every committed step of the instance stored under ``id``, oldest first, with its payload.
+
+        Raises:
+            NotStored: no instance is stored under ``id``.
+            StoreError: a step cannot be read back (the message names the id).
+        """
+        _check_id(id)
+        rows = self._db.query(
+            "SELECT seq, version, source, event, target, payload, at FROM typestate_steps "
+            "WHERE id = ? ORDER BY seq",
+            (id,),
+        )
+        if not rows and not self._db.query("SELECT 1 FROM typestate_instances WHERE id = ?", (id,)):
+            raise NotStored(id)
+        return [_stored_step(id, row) for row in rows]
+
     def _history(self, id: str) -> tuple[Step, ...]:
         rows = self._db.query(
             "SELECT source, event, target FROM typestate_steps WHERE id = ? ORDER BY seq",
@@ -636,6 +682,22 @@ class Store(ABC):
                     for n, (step, payload) in enumerate(taken, start=1)
                 ],
             )
+
+
+def _stored_step(id: str, row: Row) -> StoredStep:
+    seq, version, source, event, target, text, at = row
+    if not (isinstance(source, str) and isinstance(event, str) and isinstance(target, str)):
+        raise _corrupted(id, f"a step is not three names: {short_repr((source, event, target))}")
+    if not _is_int(seq) or not _is_int(version) or not isinstance(at, (int, float)):
+        raise _corrupted(id, f"step {short_repr(seq)} has a bad number")
+    try:
+        payload: object = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise _corrupted(id, f"the payload of step {seq} is not a JSON object")
+    data: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
+    return StoredStep(seq, version, source, event, target, data, float(at))
 
 
 def _leaves(machine: Machine) -> list[str]:
