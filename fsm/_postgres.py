@@ -109,6 +109,8 @@ class PostgresStore(Store):
     isolation (read committed); the compare-and-set on the version makes two
     racing sends to one instance commit exactly once. A commit is durable as
     the server's ``synchronous_commit`` setting makes it (on by default).
+    The store holds one connection; when it is lost (the server restarted),
+    each call raises :class:`~fsm.StoreError`: open a new store.
 
     Args:
         conninfo: a libpq connection string or URI, such as

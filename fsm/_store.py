@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import sqlite3
     from types import TracebackType
 
+    from typing_extensions import Self
+
     from ._model import Machine
 
 __all__ = [
@@ -343,7 +345,7 @@ class Store(ABC):
             db.close()
             raise
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

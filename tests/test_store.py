@@ -283,3 +283,11 @@ def test_an_id_must_be_a_non_empty_string(store: fsm.Store, agent: fsm.Machine) 
     for bad in ("", 3, None):
         with pytest.raises(TypeError, match=re.escape("an instance id must be a non-empty str")):
             store.load(agent, bad)  # type: ignore[arg-type]
+
+
+def test_a_closed_store_says_so(backend: Backend, agent: fsm.Machine) -> None:
+    store = backend.open()
+    store.create(agent, "a1", Agent())
+    store.close()
+    with pytest.raises(fsm.StoreError, match=r" failed: .*closed.*; nothing was written$"):
+        store.load(agent, "a1", Agent())
