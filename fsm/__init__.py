@@ -28,6 +28,7 @@ from ._model import Compiled as Compiled
 from ._model import Machine as Machine
 from ._names import is_name as is_name
 from ._otel import OpenTelemetryListener as OpenTelemetryListener
+from ._postgres import PostgresStore as PostgresStore
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
@@ -35,6 +36,14 @@ from ._runtime import TransitionFailed as TransitionFailed
 from ._sequence import dumps_conversation as dumps_conversation
 from ._sequence import load_conversation as load_conversation
 from ._sequence import parse_conversation as parse_conversation
+from ._store import Conflict as Conflict
+from ._store import MachineMismatch as MachineMismatch
+from ._store import NotStored as NotStored
+from ._store import SQLiteStore as SQLiteStore
+from ._store import Store as Store
+from ._store import StoredInstance as StoredInstance
+from ._store import StoredStep as StoredStep
+from ._store import StoreError as StoreError
 from ._trace import JsonLinesRecorder as JsonLinesRecorder
 from ._trace import LoggingListener as LoggingListener
 from ._trace import TraceEvent as TraceEvent
@@ -48,6 +57,7 @@ __all__ = [
     "BoundMachine",
     "Choice",
     "Compiled",
+    "Conflict",
     "Conversation",
     "DefinitionError",
     "DiagramRenderer",
@@ -59,11 +69,19 @@ __all__ = [
     "LoggingListener",
     "Loop",
     "Machine",
+    "MachineMismatch",
     "Message",
+    "NotStored",
     "OpenTelemetryListener",
+    "PostgresStore",
     "Problem",
+    "SQLiteStore",
     "SnapshotError",
     "Step",
+    "Store",
+    "StoreError",
+    "StoredInstance",
+    "StoredStep",
     "TraceEvent",
     "Transition",
     "TransitionFailed",
