@@ -14,6 +14,8 @@ from ._errors import ProtocolViolation as ProtocolViolation
 from ._errors import StateConsumed as StateConsumed
 from ._match import assert_matches as assert_matches
 from ._match import diff as diff
+from ._persist import restore as restore
+from ._persist import snapshot as snapshot
 from ._protocol import protocol as protocol
 from ._state import State as State
 from ._state import is_linear as is_linear
@@ -30,6 +32,8 @@ __all__ = [
     "drive",
     "is_linear",
     "protocol",
+    "restore",
+    "snapshot",
     "transition",
 ]
 

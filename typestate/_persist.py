@@ -1,0 +1,278 @@
+"""``snapshot()`` and ``restore()``: a state object as JSON-safe data, and back, typed.
+
+A snapshot is ``{"state": <class name>, "data": {<field>: <value>, ...}}``:
+the class of the state object and its attrs fields, each a value JSON keeps
+exactly as it is (``str``, ``int``, ``float``, ``bool``, ``None``, and lists
+and string-keyed dicts of them; a field annotated ``tuple[...]`` is stored as
+a list and made a tuple again). Nothing is pickled or evaluated: ``restore``
+looks the class up among the classes it is given and calls its constructor.
+
+``restore(snapshot, Agent)`` takes the type the caller expects, a state
+class or a union of them (the alias ``Agent = Idle | Planning | Done``), as a
+``TypeForm``: mypy and pyright read the result as that type, so the caller
+narrows it (``match``) before calling a transition, and a state outside the
+union is refused at run time rather than returned under the wrong type.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import reprlib
+import types
+import typing
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import attrs
+
+from fsm import SnapshotError
+
+from ._state import State, as_state
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm
+
+__all__ = ["restore", "snapshot"]
+
+S = TypeVar("S", bound=State)
+
+_KEYS: Final = ("state", "data")
+_TUPLE: Final = re.compile(r"^\s*(typing\.)?(tuple|Tuple)\s*\[")
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 40, 40
+
+
+def _short(value: object) -> str:
+    return _REPR.repr(value)
+
+
+def snapshot(state: State) -> dict[str, Any]:
+    """A JSON-safe dict of a state object, for :func:`restore` (and a store).
+
+    Args:
+        state: a state object that is not consumed (the current state).
+
+    Returns:
+        ``{"state": "Planning", "data": {"task": ...}}``: the class name and the
+        fields its constructor takes, by name.
+
+    Raises:
+        fsm.SnapshotError: ``state`` was consumed (a later state is current),
+            or a field holds a value JSON would not give back as it is (a
+            tuple, a set, an object, a non-finite float); the message names
+            the field.
+        TypeError: ``state`` is not a state object.
+
+    Examples:
+        >>> from typestate import State, snapshot, transition
+        >>> class Asked(State, final=True):
+        ...     question: str
+        >>> snapshot(Asked(question="why?"))
+        {'state': 'Asked', 'data': {'question': 'why?'}}
+    """
+    cls = type(state)
+    if as_state(cls) is None:
+        raise TypeError(
+            f"typestate.snapshot() takes a state object, an instance of a "
+            f"typestate.State subclass (got {_short(state)} of type {cls.__name__})"
+        )
+    mark = state.__ts_mark__
+    if mark is not None:
+        now = "is in flight in" if mark.target is None else "was consumed by"
+        then = "" if mark.target is None else f" -> {mark.target}"
+        use = "the state that call returns" if mark.target is None else f"the {mark.target}"
+        raise SnapshotError(
+            f"can't take a snapshot of this {cls.__name__}: it {now} "
+            f"{cls.__name__}.{mark.method}(){then}; take one of {use} that call returned"
+        )
+    data: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if not field.init:
+            continue
+        value: object = getattr(state, field.name)
+        where = f"{cls.__name__}.{field.name}"
+        stored = _untupled(value) if _is_tuple(field) else value
+        _check_json(stored, where)
+        data[field.alias] = stored
+    return {"state": cls.__name__, "data": data}
+
+
+def _untupled(value: object) -> object:
+    if isinstance(value, tuple):
+        return list(typing.cast("tuple[object, ...]", value))
+    return value
+
+
+def _is_tuple(field: attrs.Attribute[Any]) -> bool:
+    """Whether a field is annotated ``tuple[...]`` (kept as a JSON list, made a tuple again)."""
+    annotation: object = field.type
+    if isinstance(annotation, str):
+        return _TUPLE.match(annotation) is not None
+    return typing.get_origin(annotation) is tuple or annotation is tuple
+
+
+def _check_json(value: object, where: str) -> None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return
+        what = f"the float {value!r}, which JSON has no number for"
+    elif type(value) is list:
+        items: list[object] = value  # pyright: ignore[reportUnknownVariableType]
+        for n, item in enumerate(items):
+            _check_json(item, f"{where}[{n}]")
+        return
+    elif type(value) is dict:
+        entries: dict[object, object] = value  # pyright: ignore[reportUnknownVariableType]
+        for key, item in entries.items():
+            if not isinstance(key, str):
+                what = f"a dict with the key {_short(key)}, and JSON keys are strings"
+                break
+            _check_json(item, f"{where}[{key!r}]")
+        else:
+            return
+    elif isinstance(value, tuple):
+        what = (
+            "a tuple, which JSON gives back as a list (only a field annotated "
+            "tuple[...] is made a tuple again)"
+        )
+    else:
+        what = f"{_short(value)} of type {type(value).__name__}, which JSON cannot hold"
+    raise SnapshotError(
+        f"can't take a snapshot: {where} holds {what}; a stored field holds str, "
+        f"int, float, bool or None, or a list or str-keyed dict of them"
+    )
+
+
+def restore(snapshot: object, states: TypeForm[S]) -> S:
+    """The state object a :func:`snapshot` describes, typed as ``states``.
+
+    Args:
+        snapshot: the dict :func:`snapshot` returned (possibly after a trip
+            through JSON or a database).
+        states: the type the caller expects: a state class, or a union of
+            them such as the alias ``Agent = Idle | Planning | Done``. An
+            abstract superstate stands for its substates. The type checker
+            gives the result this type, so the caller narrows it before
+            calling a transition.
+
+    Returns:
+        A new, unconsumed state object of the snapshot's class, made by its
+        constructor (so its validators and converters run).
+
+    Raises:
+        fsm.SnapshotError: the snapshot is malformed, names a class that is
+            not one of ``states``, or its data does not fit that class's
+            fields; the message says which.
+        TypeError: ``states`` is not a state class or a union of them.
+
+    Examples:
+        >>> from typestate import State, restore, snapshot, transition
+        >>> class Asking(State):
+        ...     @transition
+        ...     def answer(self, text: str) -> "Answered":
+        ...         return Answered(text=text)
+        >>> class Answered(State, final=True):
+        ...     text: str
+        >>> Chat = Asking | Answered
+        >>> restore(snapshot(Answered(text="yes")), Chat)
+        Answered(text='yes')
+    """
+    known = _classes(states)
+    if not isinstance(snapshot, Mapping):
+        raise SnapshotError(
+            f"snapshot must be the dict typestate.snapshot() returns (got "
+            f"{_short(snapshot)} of type {type(snapshot).__name__})"
+        )
+    raw: Mapping[object, object] = snapshot  # pyright: ignore[reportUnknownVariableType]
+    if set(raw) != set(_KEYS):
+        keys = ", ".join(sorted(map(repr, raw)))
+        raise SnapshotError(
+            f"snapshot must have exactly the keys 'state' and 'data' (got {keys or 'none'}); "
+            f"pass the dict typestate.snapshot() returned"
+        )
+    name, data = raw["state"], raw["data"]
+    shown = _short(data)
+    cls = known.get(name) if isinstance(name, str) else None
+    if cls is None:
+        expected = ", ".join(known)
+        raise SnapshotError(
+            f"snapshot state {_short(name)} is not one of the states it is restored "
+            f"as ({expected}); restore it as a type that includes its state"
+        )
+    if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):  # pyright: ignore[reportUnknownVariableType]
+        raise SnapshotError(
+            f"snapshot['data'] must be a dict of {name}'s fields by name (got {shown})"
+        )
+    fields: dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+    wanted = [field for field in attrs.fields(cls) if field.init]
+    names = {field.alias for field in wanted}
+    unknown = sorted(set(fields) - names)
+    missing = sorted(
+        field.alias
+        for field in wanted
+        if field.alias not in fields and field.default is attrs.NOTHING
+    )
+    if unknown or missing:
+        said = [f"has no field {', '.join(unknown)}" if unknown else ""]
+        said.append(f"needs {', '.join(missing)}" if missing else "")
+        raise SnapshotError(
+            f"snapshot data does not fit {name}: {name} "
+            f"{' and '.join(part for part in said if part)}; the class changed since "
+            f"the snapshot was taken, so migrate the stored data"
+        )
+    for field in wanted:
+        value = fields.get(field.alias)
+        if type(value) is list and _is_tuple(field):
+            fields = {**fields, field.alias: tuple(value)}  # pyright: ignore[reportUnknownArgumentType]
+    try:
+        made = cls(**fields)
+    except Exception as error:  # a validator or converter refused a value
+        raise SnapshotError(
+            f"snapshot data does not fit {name}: {name}(...) raised {type(error).__name__}: {error}"
+        ) from error
+    return typing.cast("S", made)
+
+
+def _classes(states: object) -> dict[str, type[State]]:
+    """The concrete state classes a type form stands for, by name."""
+    value = getattr(states, "__value__", states)  # a `type X = ...` alias (3.12)
+    options: tuple[object, ...]
+    if typing.get_origin(value) in (typing.Union, types.UnionType):
+        options = typing.get_args(value)
+    else:
+        options = (value,)
+    found: dict[str, type[State]] = {}
+    for option in options:
+        cls = as_state(typing.get_origin(option) or option)
+        if cls is None:
+            hint = (
+                "; pass the alias or the union itself, not its name as a string"
+                if isinstance(option, (str, typing.ForwardRef))
+                else ""
+            )
+            raise TypeError(
+                f"typestate.restore() restores as a state class or a union of them "
+                f"(got {_short(option)}){hint}"
+            )
+        for each in _concrete(cls):
+            other = found.setdefault(each.__name__, each)
+            if other is not each:
+                raise TypeError(
+                    f"two state classes are named {each.__name__} "
+                    f"({other.__module__}.{other.__qualname__} and "
+                    f"{each.__module__}.{each.__qualname__}); a snapshot names its "
+                    f"state by class name, so restore as a union that has only one"
+                )
+    return found
+
+
+def _concrete(cls: type[State]) -> list[type[State]]:
+    if not cls.__ts_abstract__:
+        return [cls]
+    out: list[type[State]] = []
+    for sub in cls.__subclasses__():
+        out.extend(_concrete(sub))
+    return out
