@@ -18,10 +18,19 @@ from ._limits import MAX_DEPTH as MAX_DEPTH
 from ._model import Compiled as Compiled
 from ._model import Machine as Machine
 from ._names import is_name as is_name
+from ._postgres import PostgresStore as PostgresStore
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._store import Conflict as Conflict
+from ._store import MachineMismatch as MachineMismatch
+from ._store import NotStored as NotStored
+from ._store import SQLiteStore as SQLiteStore
+from ._store import Store as Store
+from ._store import StoredInstance as StoredInstance
+from ._store import StoredStep as StoredStep
+from ._store import StoreError as StoreError
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
@@ -31,14 +40,23 @@ __all__ = [
     "AnnotationError",
     "BoundMachine",
     "Compiled",
+    "Conflict",
     "DefinitionError",
     "FSMError",
     "Instance",
     "InvalidTransition",
     "Machine",
+    "MachineMismatch",
+    "NotStored",
+    "PostgresStore",
     "Problem",
+    "SQLiteStore",
     "SnapshotError",
     "Step",
+    "Store",
+    "StoreError",
+    "StoredInstance",
+    "StoredStep",
     "Transition",
     "TransitionFailed",
     "canonical_annotation",

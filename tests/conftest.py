@@ -24,3 +24,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 def mermaid() -> None:
     """The real Mermaid parsers, installed once (skipped without Node, except in CI)."""
     require_mermaid()
+
+
+# The store tests' databases (SQLite, and PostgreSQL when given): see store_support.
+from .store_support import backend as backend  # noqa: E402
+from .store_support import store as store  # noqa: E402

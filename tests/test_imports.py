@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("graphviz", "hypothesis", "networkx")
+HEAVY = ("graphviz", "hypothesis", "networkx", "psycopg", "sqlite3")
 
 
 @pytest.mark.parametrize("package", ["fsm", "typestate", "analysis"])

@@ -1,0 +1,134 @@
+"""Bad rows and bad databases: a clear error naming the id, and nothing else changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import fsm
+
+from .store_support import Backend
+
+DOOR = """
+stateDiagram-v2
+    [*] --> Closed
+    Closed --> Open : open
+    Open --> Closed : close
+"""
+
+
+@pytest.fixture(scope="module")
+def door() -> fsm.Machine:
+    return fsm.parse(DOOR, name="Door")
+
+
+def everything(backend: Backend) -> list[list[tuple[Any, ...]]]:
+    return [
+        backend.raw("SELECT * FROM typestate_schema", ()),
+        backend.raw("SELECT * FROM typestate_instances ORDER BY id", ()),
+        backend.raw("SELECT * FROM typestate_steps ORDER BY id, seq", ()),
+    ]
+
+
+@pytest.fixture
+def doors(store: fsm.Store, door: fsm.Machine) -> fsm.Store:
+    store.create(door, "front").send("open")
+    store.create(door, "back")
+    return store
+
+
+def corrupted(id: str, what: str) -> str:
+    return (
+        f"instance {id!r}: its stored row is corrupted ({what}); nothing was changed; "
+        f"restore the row from a backup, or delete it with store.delete({id!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "what"),
+    [
+        (
+            "{not json",
+            "its snapshot is not JSON: Expecting property name enclosed in double "
+            "quotes: line 1 column 2 (char 1)",
+        ),
+        ("[1, 2]", "its snapshot is not a JSON object: [1, 2]"),
+        ('{"state": "Closed"}', "its snapshot says state 'Closed', its row 'Open'"),
+    ],
+)
+def test_a_corrupted_snapshot_is_a_clear_error_naming_the_id(
+    backend: Backend, doors: fsm.Store, door: fsm.Machine, snapshot: str, what: str
+) -> None:
+    backend.raw("UPDATE typestate_instances SET snapshot = ? WHERE id = 'front'", (snapshot,))
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        doors.load(door, "front")
+    assert str(caught.value) == corrupted("front", what)
+    assert caught.value.__cause__ is None  # no traceback from inside the json module
+    assert doors.load(door, "back").state == "Closed"
+    assert everything(backend) == before
+    doors.delete("front")  # what the message suggests works
+    assert doors.ids(door) == ["back"]
+
+
+def test_a_state_the_machine_does_not_have_is_a_clear_error_naming_the_id(
+    backend: Backend, doors: fsm.Store, door: fsm.Machine
+) -> None:
+    backend.raw(
+        "UPDATE typestate_instances SET state = 'Ajar', snapshot = replace(snapshot, "
+        "'\"Open\"', '\"Ajar\"') WHERE id = 'front'",
+        (),
+    )
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        doors.load(door, "front")
+    assert str(caught.value) == (
+        "instance 'front' cannot be restored: snapshot state 'Ajar' is not a state of "
+        "machine 'Door'; its states are Closed, Open; nothing was changed"
+    )
+    assert everything(backend) == before
+    assert doors.ids(door, state="Open") == []
+    assert doors.ids(door) == ["back", "front"]
+
+
+def test_a_corrupted_step_is_a_clear_error_naming_the_id(tmp_path: Any, door: fsm.Machine) -> None:
+    # Only SQLite lets a column hold a value of another type (here a blob).
+    from .store_support import sqlite_backend
+
+    backend = sqlite_backend(tmp_path)
+    with backend.open() as store:
+        store.create(door, "front").send("open")
+        backend.raw("UPDATE typestate_steps SET event = X'00ff' WHERE id = 'front'", ())
+        with pytest.raises(fsm.StoreError) as caught:
+            _ = store.load(door, "front").history
+    assert str(caught.value) == corrupted(
+        "front", "a step is not three names: ('Closed', b'\\x00\\xff', 'Open')"
+    )
+
+
+def test_a_database_of_a_newer_schema_version_is_refused_and_left_alone(
+    backend: Backend, doors: fsm.Store
+) -> None:
+    backend.raw("UPDATE typestate_schema SET version = 2", ())
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        backend.open()
+    where = (
+        f"SQLite database {backend.target!r}"
+        if backend.name == "sqlite"
+        else "the PostgreSQL database"
+    )
+    assert str(caught.value) == (
+        f"{where} has store schema version 2, newer than version 1 that this typestate "
+        f"reads; upgrade typestate to open it (nothing was changed)"
+    )
+    assert everything(backend) == before
+
+
+def test_a_new_database_gets_the_current_schema_version(backend: Backend) -> None:
+    with backend.open():
+        pass
+    with backend.open():  # opening again keeps it
+        pass
+    assert backend.raw("SELECT version FROM typestate_schema", ()) == [(1,)]
