@@ -22,18 +22,18 @@ import reprlib
 import types
 import typing
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
-from fsm import SnapshotError
+from fsm import Machine, SnapshotError, Step, Store, StoredInstance, StoreError
 
 from ._state import State, as_state
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm
 
-__all__ = ["restore", "snapshot"]
+__all__ = ["Stored", "create", "load", "restore", "snapshot"]
 
 S = TypeVar("S", bound=State)
 
@@ -276,3 +276,169 @@ def _concrete(cls: type[State]) -> list[type[State]]:
     for sub in cls.__subclasses__():
         out.extend(_concrete(sub))
     return out
+
+
+# -- in a store ---------------------------------------------------------------------
+
+#: The payload key under which a typed step stores the snapshot of the state entered.
+ENTERED: Final = "entered"
+
+
+class Stored(Generic[S]):
+    """A typestate state object kept in an :class:`fsm.Store`, typed as ``S``.
+
+    Made by :func:`create` and :func:`load`. :attr:`state` is the current
+    state object, of the type given there (narrow it with ``match`` before
+    calling a transition); :meth:`save` commits the state a transition of it
+    returned. The stored instance is the protocol's, so the store's ids,
+    histories, versions and conflicts apply: each step's payload holds the
+    snapshot of the state it entered, under ``"entered"``.
+
+    Not for sharing between threads (as :class:`fsm.StoredInstance`).
+    """
+
+    __slots__ = ("_state", "_stored")
+
+    def __init__(self, stored: StoredInstance, state: S) -> None:
+        self._stored = stored
+        self._state = state
+
+    def __repr__(self) -> str:
+        return f"<typestate.Stored {self.id!r}, version {self.version}: {self._state!r}>"
+
+    @property
+    def id(self) -> str:
+        """The id the instance is stored under."""
+        return self._stored.id
+
+    @property
+    def state(self) -> S:
+        """The current state object (as of the last load or save)."""
+        return self._state
+
+    @property
+    def version(self) -> int:
+        """The stored version last read or written (see :attr:`fsm.StoredInstance.version`)."""
+        return self._stored.version
+
+    @property
+    def history(self) -> tuple[Step, ...]:
+        """Every step committed, oldest first, read from the store."""
+        return self._stored.history
+
+    def save(self, state: S, /, *, event: str | None = None) -> S:
+        """Commit ``state``, which a transition of :attr:`state` returned; return it.
+
+        The event is the transition that consumed :attr:`state` (its
+        linearity mark names it); pass ``event=`` for a class declared
+        ``linear=False``, whose objects keep no mark. The step and the
+        snapshot of ``state`` are committed in one transaction if the stored
+        version is still :attr:`version`.
+
+        Raises:
+            fsm.Conflict: another writer saved first; nothing was written
+                (load the instance again, and decide again from its state).
+            fsm.SnapshotError: ``state`` cannot be stored (see :func:`snapshot`).
+            ValueError: ``state`` is not what a transition of :attr:`state`
+                returned; nothing was written.
+        """
+        previous = self._state
+        source, target = type(previous).__name__, type(state).__name__
+        mark = previous.__ts_mark__
+        if event is None:
+            if mark is None or mark.target is None:
+                raise ValueError(
+                    f"can't save {target} for instance {self.id!r}: the current {source} "
+                    f"has taken no transition yet; save what one of its transitions "
+                    f"returns (or pass event= for a class declared linear=False)"
+                )
+            if mark.target != target:
+                raise ValueError(
+                    f"can't save {target} for instance {self.id!r}: the current {source} "
+                    f"was consumed by {source}.{mark.method}() -> {mark.target}; save "
+                    f"the {mark.target} that call returned"
+                )
+            event = mark.method
+        entered = snapshot(state)
+        self._stored.send(event, **{ENTERED: entered})
+        if self._stored.state != target:
+            raise StoreError(
+                f"instance {self.id!r} entered {self._stored.state!r} on {event!r}, not "
+                f"{target!r}; its machine does not describe these classes"
+            )
+        self._state = state
+        return state
+
+
+def _deciders(machine: Machine) -> dict[str, object]:
+    """A decider for each branch event: the target is the state the payload entered."""
+
+    def decide(context: object, /, **payload: Any) -> str:
+        entered: Any = payload[ENTERED]
+        return str(entered["state"])
+
+    return {f"decide_{t.event}": decide for t in machine.transitions if t.branch}
+
+
+def create(store: Store, machine: Machine, id: str, states: TypeForm[S]) -> Stored[S]:
+    """Store a new instance of ``machine`` under ``id``, in its initial state.
+
+    The initial state is stored without data: its class is made with no
+    arguments (its fields need defaults). Later states keep their fields.
+
+    Args:
+        store: an :class:`fsm.SQLiteStore` or :class:`fsm.PostgresStore`.
+        machine: the protocol, ``typestate.protocol(Initial)``.
+        id: the new instance's id.
+        states: the type :attr:`Stored.state` has, as for :func:`restore`.
+
+    Raises:
+        fsm.StoreError: ``id`` is taken (see :meth:`fsm.Store.create`).
+        fsm.SnapshotError: the initial state is not one of ``states``, or
+            needs arguments.
+    """
+    state = restore({"state": machine.initial, "data": {}}, states)
+    stored = store.create(machine, id, handlers=_deciders(machine))
+    return Stored(stored, state)
+
+
+def load(store: Store, machine: Machine, id: str, states: TypeForm[S]) -> Stored[S]:
+    """The instance stored under ``id``, with its state object typed as ``states``.
+
+    Example: ``agent = typestate.load(store, AGENT, "a1", Agent)``, then
+    ``match agent.state: case Waiting() as waiting: agent.save(waiting.approve(...))``.
+
+    Raises:
+        fsm.NotStored: no instance is stored under ``id``.
+        fsm.MachineMismatch: it was stored by another machine (or version).
+        fsm.SnapshotError: its state is not one of ``states``, or its data no
+            longer fits the class (see :func:`restore`).
+        fsm.StoreError: its last step holds no typed state (it was moved by
+            a plain send), or it kept changing while read.
+    """
+    handlers = _deciders(machine)
+    for _ in range(8):
+        stored = store.load(machine, id, handlers=handlers)
+        steps = store.steps(id)
+        if not steps:
+            if stored.version != 1:
+                continue  # a step was committed between the two reads
+            data: object = {"state": stored.state, "data": {}}
+        else:
+            last = steps[-1]
+            if last.version != stored.version:
+                continue
+            entered: object = last.payload.get(ENTERED)
+            data = typing.cast("Mapping[str, object]", entered)
+            if not isinstance(entered, Mapping) or data.get("state") != stored.state:
+                raise StoreError(
+                    f"instance {id!r} has no typed state: its last step "
+                    f"({last.source} --{last.event}--> {last.target}) holds no snapshot of "
+                    f"{stored.state} under {ENTERED!r}; a typed instance moves only "
+                    f"through typestate.Stored.save"
+                )
+        return Stored(stored, restore(data, states))
+    raise StoreError(
+        f"instance {id!r} changed each time it was read (8 tries): other writers keep "
+        f"sending to it; load it again later"
+    )
