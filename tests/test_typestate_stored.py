@@ -116,3 +116,17 @@ def test_a_state_outside_the_type_loaded_as_is_refused(store: fsm.Store) -> None
     agent.save(agent.state.assign("web"))
     with pytest.raises(fsm.SnapshotError, match=r"^snapshot state 'Waiting' is not one of"):
         typestate.load(store, AGENT, "a1", Idle | Done)
+
+
+def test_a_machine_that_does_not_describe_the_classes_writes_nothing(store: fsm.Store) -> None:
+    other = fsm.parse("stateDiagram-v2\n[*] --> Idle\nIdle --> Done : assign", name="Other")
+    agent = typestate.create(store, other, "a1", Agent)
+    assert isinstance(agent.state, Idle)
+    message = (
+        "can't save Waiting for instance 'a1': machine 'Other' has no transition Idle "
+        "--assign--> Waiting; load it with the machine of these classes, "
+        "typestate.protocol(<initial class>)"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        agent.save(agent.state.assign("web"))
+    assert store.load(other, "a1").version == 1

@@ -340,7 +340,7 @@ class Stored(Generic[S]):
                 (load the instance again, and decide again from its state).
             fsm.SnapshotError: ``state`` cannot be stored (see :func:`snapshot`).
             ValueError: ``state`` is not what a transition of :attr:`state`
-                returned; nothing was written.
+                returned, or the machine has no such step; nothing was written.
         """
         previous = self._state
         source, target = type(previous).__name__, type(state).__name__
@@ -359,15 +359,28 @@ class Stored(Generic[S]):
                     f"the {mark.target} that call returned"
                 )
             event = mark.method
+        machine = self._stored.machine
+        if target not in _targets(machine, self._stored.state, event):
+            raise ValueError(
+                f"can't save {target} for instance {self.id!r}: machine {machine.name!r} "
+                f"has no transition {self._stored.state} --{event}--> {target}; load it "
+                f"with the machine of these classes, typestate.protocol(<initial class>)"
+            )
         entered = snapshot(state)
         self._stored.send(event, **{ENTERED: entered})
-        if self._stored.state != target:
-            raise StoreError(
-                f"instance {self.id!r} entered {self._stored.state!r} on {event!r}, not "
-                f"{target!r}; its machine does not describe these classes"
-            )
         self._state = state
         return state
+
+
+def _targets(machine: Machine, state: str, event: str) -> set[str]:
+    """Where ``event`` leads from ``state``: from the state, else its nearest superstate."""
+    here: str | None = state
+    while here is not None:
+        found = {t.target for t in machine.transitions if t.source == here and t.event == event}
+        if found:
+            return found
+        here = machine.parents.get(here)
+    return set()
 
 
 def _deciders(machine: Machine) -> dict[str, object]:
