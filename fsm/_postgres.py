@@ -6,16 +6,13 @@ psycopg is imported when a :class:`PostgresStore` is opened, never when
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Generator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final, Protocol
 
 from ._store import Database, Row, Store, StoreError, Transaction
-
-if TYPE_CHECKING:
-    import psycopg
-    from typing_extensions import LiteralString
 
 __all__ = ["PostgresStore"]
 
@@ -24,16 +21,39 @@ __all__ = ["PostgresStore"]
 _SCHEMA_LOCK: Final = 0x7479_7065_7374_6174  # "typestat"
 
 
-def _sql(text: str) -> LiteralString:
+def _sql(text: str) -> str:
     # The statements are the store's own constants, with ? placeholders;
     # psycopg's are %s. Nothing from the data is ever put into SQL text.
-    return text.replace("?", "%s")  # pyright: ignore[reportReturnType]
+    return text.replace("?", "%s")
+
+
+# What the store uses of psycopg, written out so that type checkers need not
+# read psycopg (and the asyncio it imports) for every module that imports fsm.
+class _Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+    def fetchall(self) -> list[Row]: ...
+    def executemany(self, query: str, params_seq: Sequence[Sequence[object]]) -> None: ...
+    def __enter__(self) -> _Cursor: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class _Connection(Protocol):
+    def execute(self, query: str, params: Sequence[object]) -> _Cursor: ...
+    def cursor(self) -> _Cursor: ...
+    def transaction(self) -> AbstractContextManager[object]: ...
+    def close(self) -> None: ...
+
+
+def _psycopg() -> Any:
+    # Through importlib, out of the type checkers' sight (see _Connection).
+    return importlib.import_module("psycopg")
 
 
 class _PostgresTransaction(Transaction):
     __slots__ = ("_connection",)
 
-    def __init__(self, connection: psycopg.Connection[Row]) -> None:
+    def __init__(self, connection: _Connection) -> None:
         self._connection = connection
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> int:
@@ -54,7 +74,7 @@ class _Postgres(Database):
         # Never the conninfo: it may hold a password.
         self.where = "the PostgreSQL database"
         try:
-            import psycopg
+            psycopg = _psycopg()
         except ImportError:
             raise StoreError(
                 "fsm.PostgresStore needs psycopg 3, which is not installed; install "
@@ -63,10 +83,11 @@ class _Postgres(Database):
         self._error: type[Exception] = psycopg.Error
         self._lock = threading.RLock()
         try:
-            self._connection: psycopg.Connection[Row] = psycopg.connect(conninfo, autocommit=True)
+            connection: _Connection = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as error:
             raise StoreError(f"cannot connect to {self.where}: {error}") from None
-        self._tx = _PostgresTransaction(self._connection)
+        self._connection = connection
+        self._tx = _PostgresTransaction(connection)
 
     def _failed(self, error: Exception) -> StoreError:
         return StoreError(f"{self.where} failed: {error}; nothing was written")

@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
@@ -370,9 +370,10 @@ class Store(ABC):
         machine: Machine,
         context: object,
         handlers: Mapping[str, object] | None,
-        listeners: Sequence[Listener],
+        listeners: Iterable[Listener],
     ) -> BoundMachine:
         context_type = None if context is None else type(context)
+        listeners = tuple(listeners)
         if handlers is None and not listeners:
             key = (machine.fingerprint, context_type)
             with self._lock:
@@ -394,7 +395,7 @@ class Store(ABC):
         context: object = None,
         *,
         handlers: Mapping[str, object] | None = None,
-        listeners: Sequence[Listener] = (),
+        listeners: Iterable[Listener] = (),
     ) -> StoredInstance:
         """Store a new instance of ``machine`` under ``id``, in the initial state.
 
@@ -440,7 +441,7 @@ class Store(ABC):
         context: object = None,
         *,
         handlers: Mapping[str, object] | None = None,
-        listeners: Sequence[Listener] = (),
+        listeners: Iterable[Listener] = (),
     ) -> StoredInstance:
         """Load the instance stored under ``id``, bound to ``context``.
 

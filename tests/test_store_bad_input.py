@@ -132,3 +132,20 @@ def test_a_new_database_gets_the_current_schema_version(backend: Backend) -> Non
     with backend.open():  # opening again keeps it
         pass
     assert backend.raw("SELECT version FROM typestate_schema", ()) == [(1,)]
+
+
+def test_a_version_that_is_not_a_count_is_a_clear_error_naming_the_id(
+    tmp_path: Any, door: fsm.Machine
+) -> None:
+    # Only SQLite lets an integer column hold text.
+    from .store_support import sqlite_backend
+
+    backend = sqlite_backend(tmp_path)
+    with backend.open() as store:
+        store.create(door, "front")
+        backend.raw("UPDATE typestate_instances SET version = 'two' WHERE id = 'front'", ())
+        before = everything(backend)
+        with pytest.raises(fsm.StoreError) as caught:
+            store.load(door, "front")
+    assert str(caught.value) == corrupted("front", "version 'two' and steps 0 must be counts")
+    assert everything(backend) == before
