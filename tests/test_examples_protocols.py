@@ -372,6 +372,7 @@ def test_examples_page_shows_what_each_script_prints(tmp_path: Path) -> None:
         "circuit_breaker.py",
         "tcp_client.py",
         "http_request.py",
+        "approval.py",
     }
     for script, arg, output in shown:
         if arg:

@@ -14,6 +14,11 @@ from ._errors import ProtocolViolation as ProtocolViolation
 from ._errors import StateConsumed as StateConsumed
 from ._match import assert_matches as assert_matches
 from ._match import diff as diff
+from ._persist import Stored as Stored
+from ._persist import create as create
+from ._persist import load as load
+from ._persist import restore as restore
+from ._persist import snapshot as snapshot
 from ._protocol import protocol as protocol
 from ._state import State as State
 from ._state import is_linear as is_linear
@@ -24,12 +29,17 @@ __all__ = [
     "ProtocolViolation",
     "State",
     "StateConsumed",
+    "Stored",
     "assert_matches",
     "codegen",
+    "create",
     "diff",
     "drive",
     "is_linear",
+    "load",
     "protocol",
+    "restore",
+    "snapshot",
     "transition",
 ]
 
