@@ -20,6 +20,7 @@ from ._model import Machine as Machine
 from ._names import is_name as is_name
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
+from ._runtime import QueuedEventRejected as QueuedEventRejected
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
 from ._transition import ELSE as ELSE
@@ -37,6 +38,7 @@ __all__ = [
     "InvalidTransition",
     "Machine",
     "Problem",
+    "QueuedEventRejected",
     "SnapshotError",
     "Step",
     "Transition",

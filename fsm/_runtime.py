@@ -51,6 +51,15 @@ transition and the step that failed. A :class:`BaseException` (such as
 the transition but propagates as it is. The side effects of handlers that
 already ran are the handlers' own business: they are not undone.
 
+Run-to-completion: an event a handler (or listener) sends to the instance it
+runs in is queued, not run inside the transition, and delivered after the
+step commits, first in, first out; ``send`` returns the state after the last
+one. A step that fails drops the events it queued; a queued event that is
+refused or fails raises :class:`QueuedEventRejected`, the steps before it
+kept. While a transition runs, the instance's state is the "busy twin" of its
+leaf, which reads the same but has no routes: a send from a handler misses
+the fast path and is queued, at no cost to an ordinary send.
+
 Which hooks run: a transition from leaf ``A`` to leaf ``B`` exits the states
 from ``A`` up to, not including, the nearest superstate that also contains
 ``B``, innermost first, and enters the states below that superstate down to
@@ -99,6 +108,7 @@ __all__ = [
     "BoundMachine",
     "Instance",
     "Listener",
+    "QueuedEventRejected",
     "Step",
     "TransitionFailed",
     "bind",
@@ -177,6 +187,54 @@ class TransitionFailed(FSMError):
         return (type(self), args, self.__dict__)
 
 
+class QueuedEventRejected(FSMError):
+    """An event queued by a handler (run-to-completion) was refused or failed.
+
+    The ``send`` that raised it took its own transition and every queued one
+    before this event: those steps stay committed (state, history,
+    listeners). The queued event's own step changed nothing, and the events
+    its handlers queued were dropped. The original error, a
+    :class:`~fsm.InvalidTransition` or a :class:`TransitionFailed`, is the
+    ``__cause__`` (and ``.error``).
+
+    Attributes:
+        state: the state the instance is in now.
+        event: the queued event that was refused or failed.
+        pending: the events not delivered, ``(event, payload)`` pairs in
+            queue order, this event first; send them again to go on.
+        error: the error the queued event raised.
+    """
+
+    state: str
+    event: str
+    pending: tuple[tuple[str, dict[str, Any]], ...]
+    error: Exception
+
+    def __init__(
+        self,
+        state: str,
+        event: str,
+        payload: dict[str, Any],
+        rest: Iterable[tuple[str, dict[str, Any]]],
+        error: Exception,
+    ) -> None:
+        self.state = state
+        self.event = event
+        self.pending = ((event, payload), *rest)
+        self.error = error
+        names = ", ".join(repr(name) for name, _ in self.pending)
+        super().__init__(
+            f"Queued event {event!r} (sent from a handler) was not delivered: "
+            f"{str(error).rstrip('.')}; the steps before it stay committed, the instance "
+            f"is in {state!r}; not delivered: {names} (in .pending)"
+        )
+
+    def __reduce__(self) -> tuple[type[QueuedEventRejected], tuple[Any, ...], object]:
+        event, payload = self.pending[0]
+        args = (self.state, event, payload, self.pending[1:], self.error)
+        return (type(self), args, self.__dict__)
+
+
 def _failure(
     leaf: _Leaf, event: str, transition: Transition | None, stage: str, error: BaseException
 ) -> TransitionFailed:
@@ -189,14 +247,23 @@ def _failure(
 class _Leaf:
     """A leaf state of a bound machine: the current state of an instance."""
 
-    __slots__ = ("allowed", "bound", "final", "name", "routes")
+    __slots__ = ("allowed", "bound", "busy", "final", "name", "real", "routes", "running")
 
-    def __init__(self, bound: BoundMachine, name: str, final: bool) -> None:
+    def __init__(
+        self, bound: BoundMachine, name: str, final: bool, real: _Leaf | None = None
+    ) -> None:
         self.bound = bound
         self.name = name
         self.final = final
         self.routes: dict[str, _Route] = {}
         self.allowed: tuple[str, ...] = ()
+        # The busy twin: the instance's state while a transition runs from
+        # (or commits into) this leaf. It reads the same, but it has no
+        # routes, so that a send from inside a handler misses the fast path
+        # and is queued (run-to-completion) at no cost to an ordinary send.
+        self.running = real is not None
+        self.real: _Leaf = self if real is None else real
+        self.busy: _Leaf = self if real is not None else _Leaf(bound, name, final, self)
 
 
 class _Option:
@@ -208,6 +275,7 @@ class _Option:
         "guard_is_async",
         "guard_label",
         "name",
+        "retime",
         "step",
         "target",
         "transition",
@@ -229,6 +297,8 @@ class _Option:
         self.name = target.name
         self.step = step
         self.calls = calls
+        # The timers this step cancels and starts, or None (see _timers.py).
+        self.retime: object = None
 
 
 class _Route:
@@ -604,7 +674,7 @@ class BoundMachine:
                 for t_number in dispatch[event_number]
             )
             leaf.routes[event] = self._compile_route(leaf, event, options, resolver)
-        leaf.allowed = tuple(leaf.routes)
+        leaf.allowed = leaf.busy.allowed = tuple(leaf.routes)
 
     def _compile_option(
         self, leaf: _Leaf, t_number: int, resolver: _Resolver, hooks: tuple[_Hooks, _Hooks]
@@ -709,6 +779,8 @@ class BoundMachine:
         inst._context = context
         inst._history = None
         inst._alock = None
+        inst._queue = None
+        inst._timers = None
         return inst
 
     def _make(
@@ -750,6 +822,8 @@ class BoundMachine:
         inst._context = context
         inst._history = log
         inst._alock = None
+        inst._queue = None
+        inst._timers = None
         return inst
 
     def restore(
@@ -930,13 +1004,15 @@ class Instance:
         'Open'
     """
 
-    __slots__ = ("__weakref__", "_alock", "_context", "_history", "_state")
+    __slots__ = ("__weakref__", "_alock", "_context", "_history", "_queue", "_state", "_timers")
 
     _state: _Leaf
     _context: object
     _history: list[Step] | deque[Step] | None
     # The asyncio.Lock that serializes asend, with the event loop it serves.
-    _alock: tuple[object, _AsyncLock] | None
+    _alock: _Gate | None
+    # The events sent from handlers while a transition runs (run-to-completion).
+    _queue: list[tuple[str, dict[str, Any]]] | None
 
     def __init__(self) -> None:
         raise TypeError(
@@ -950,13 +1026,22 @@ class Instance:
     def __getstate__(self) -> dict[str, object]:
         # The asyncio lock serves one event loop, which does not pickle: a
         # copy makes its own when it first runs asend.
-        return {"state": self._state, "context": self._context, "history": self._history}
+        state: dict[str, object] = {
+            "state": self._state.real,
+            "context": self._context,
+            "history": self._history,
+        }
+        if self._timers is not None:
+            state["timers"] = self._timers
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._state = state["state"]
         self._context = state["context"]
         self._history = state["history"]
         self._alock = None
+        self._queue = None
+        self._timers = state.get("timers")
 
     # -- reading --------------------------------------------------------------------
 
@@ -1021,7 +1106,7 @@ class Instance:
             FSMError: a guard is async; use :meth:`asend` and catch
                 :class:`~fsm.InvalidTransition` instead.
         """
-        leaf = self._state
+        leaf = self._state.real
         route = leaf.routes.get(event)
         if route is None:
             return False
@@ -1090,8 +1175,18 @@ class Instance:
             self._state = route.target
             return route.name
         if route is None or route.async_label is not None:
+            if self._state.running:
+                return self._enqueue(event, payload)
             raise self._refusal(event, route)
         return _transition(self, self._state, event, route, payload)
+
+    def _enqueue(self, event: str, payload: dict[str, Any]) -> str:
+        """Queue an event sent while a transition runs; return the state now."""
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = []
+        queue.append((event, payload))
+        return self._state.name
 
     def _invalid(self, leaf: _Leaf, event: str, reason: str | None) -> InvalidTransition:
         if reason is None and event not in leaf.bound.machine.compiled.event_index:
@@ -1125,59 +1220,96 @@ class Instance:
         self, leaf: _Leaf, event: str, route: _Route, payload: dict[str, Any]
     ) -> str:
         context = self._context
-        decider = route.decider
-        option: _Option | None = None
-        if decider is not None:
+        first = True  # the step of the event sent, before any queued one
+        mark = 0  # how many queued events are older than the step running
+        while True:
+            # The busy twin reads as leaf but has no routes: a send from a
+            # handler is queued (Instance._enqueue), not run inside this step.
+            self._state = leaf.busy
             try:
-                choice = decider(context, **payload)
-                if inspect.isawaitable(choice):  # async only
-                    choice = await choice  # async only
-            except Exception as error:
-                raise _failure(leaf, event, None, route.decider_label, error) from error
-            option = self._branch(leaf, event, route, choice)
-        else:
-            for candidate in route.options:
-                guard = candidate.guard
-                if guard is None:
-                    option = candidate
-                    break
+                decider = route.decider
+                option: _Option | None = None
+                if decider is not None:
+                    try:
+                        choice = decider(context, **payload)
+                        if inspect.isawaitable(choice):  # async only
+                            choice = await choice  # async only
+                    except Exception as error:
+                        raise _failure(leaf, event, None, route.decider_label, error) from error
+                    option = self._branch(leaf, event, route, choice)
+                else:
+                    for candidate in route.options:
+                        guard = candidate.guard
+                        if guard is None:
+                            option = candidate
+                            break
+                        try:
+                            held = guard(context, **payload)
+                            if inspect.isawaitable(held):  # async only
+                                held = await held  # async only
+                        except Exception as error:
+                            raise _failure(
+                                leaf, event, candidate.transition, candidate.guard_label, error
+                            ) from error
+                        if held:
+                            option = candidate
+                            break
+                    if option is None:
+                        raise self._invalid(leaf, event, _guards_false(route))
+                label = ""
                 try:
-                    held = guard(context, **payload)
-                    if inspect.isawaitable(held):  # async only
-                        held = await held  # async only
+                    for handler, takes_payload, label in option.calls:  # noqa: B007
+                        result = handler(context, **payload) if takes_payload else handler(context)
+                        if inspect.isawaitable(result):  # async only
+                            await result  # async only
                 except Exception as error:
-                    raise _failure(
-                        leaf, event, candidate.transition, candidate.guard_label, error
-                    ) from error
-                if held:
-                    option = candidate
-                    break
-            if option is None:
-                raise self._invalid(leaf, event, _guards_false(route))
-        label = ""
-        try:
-            for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
-                result = handler(context, **payload) if takes_payload else handler(context)
-                if inspect.isawaitable(result):  # async only
-                    await result  # async only
-        except Exception as error:
-            raise _failure(leaf, event, option.transition, label, error) from error
-        evicted = self._apply(leaf, event, option)
-        listeners = leaf.bound._listeners
-        if listeners:
-            listener: Listener | None = None
-            try:
-                for listener in listeners:
-                    result = listener(self, option.step, payload)
-                    if inspect.isawaitable(result):  # async only
-                        await result  # async only
+                    raise _failure(leaf, event, option.transition, label, error) from error
+                evicted = self._apply(leaf, event, option)
+                listeners = leaf.bound._listeners
+                if listeners:
+                    listener: Listener | None = None
+                    try:
+                        for listener in listeners:
+                            result = listener(self, option.step, payload)
+                            if inspect.isawaitable(result):  # async only
+                                await result  # async only
+                    except BaseException as error:
+                        self._rollback(leaf, evicted)
+                        if isinstance(error, Exception):
+                            stage = f"listener {_name_of(listener)}"
+                            raise _failure(leaf, event, option.transition, stage, error) from error
+                        raise
             except BaseException as error:
-                self._rollback(leaf, evicted)
-                if isinstance(error, Exception):
-                    stage = f"listener {_name_of(listener)}"
-                    raise _failure(leaf, event, option.transition, stage, error) from error
-                raise
-        return option.name
+                # The step is undone and the events it queued are dropped;
+                # the steps before it (of queued events) stay committed.
+                self._state = leaf
+                queue = self._queue
+                rest = queue[:mark] if queue else []
+                if queue:
+                    queue.clear()
+                if first or not isinstance(error, Exception):
+                    raise
+                raise QueuedEventRejected(leaf.name, event, payload, rest, error) from error
+            leaf = option.target
+            self._state = leaf
+            if option.retime is not None:
+                self._retime(option)
+            queue = self._queue
+            if not queue:
+                return leaf.name
+            # Run to completion: deliver the oldest queued event.
+            first = False
+            event, payload = queue.pop(0)
+            mark = len(queue)
+            found = leaf.routes.get(event)
+            sync = True
+            sync = False  # async only
+            if found is None or (sync and found.async_label is not None):
+                refused = self._refusal(event, found)
+                rest = queue[:]
+                queue.clear()
+                raise QueuedEventRejected(leaf.name, event, payload, rest, refused) from refused
+            route = found
 
     def _branch(self, leaf: _Leaf, event: str, route: _Route, choice: object) -> _Option:
         option = route.branches.get(choice) if isinstance(choice, str) else None
@@ -1194,16 +1326,15 @@ class Instance:
 
     def _apply(self, leaf: _Leaf, event: str, option: _Option) -> Step | None:
         """Set the state and record the step; return the step the history dropped."""
-        if self._state is not leaf:
+        if self._state is not leaf.busy:
             raise TransitionFailed(
                 leaf.name,
                 event,
                 option.transition,
                 "commit",
                 f"the state changed to {self._state.name!r} while the transition ran "
-                f"(a handler, thread or task sent another event to this instance); send "
-                f"follow-up events after send() returns, and use lock=True to share "
-                f"an instance between threads",
+                f"(another thread or task sent an event to this instance); use "
+                f"lock=True to share an instance between threads",
             )
         log = self._history
         evicted: Step | None = None
@@ -1211,8 +1342,11 @@ class Instance:
             if isinstance(log, deque) and len(log) == log.maxlen:
                 evicted = log[0]
             log.append(option.step)
-        self._state = option.target
+        self._state = option.target.busy
         return evicted
+
+    def _retime(self, option: _Option) -> None:
+        """Cancel and start the timers of the states ``option`` left and entered."""
 
     def _rollback(self, leaf: _Leaf, evicted: Step | None) -> None:
         self._state = leaf
@@ -1246,13 +1380,22 @@ class Instance:
             TransitionFailed: as :meth:`send`.
         """
         loop = (_running_loop or _asyncio_loaded())()
-        held = self._alock
-        if held is None or held[0] is not loop:
+        gate = self._alock
+        if gate is None or gate.loop is not loop:
             # A lock serves one loop only: asyncio.Lock refuses waiters from
             # another loop once it has had one.
-            held = self._alock = (loop, _asyncio().Lock())
-        async with held[1]:
-            return await self._asend(event, payload)
+            gate = self._alock = _Gate(loop, _asyncio().Lock())
+        task = _current_task()
+        if self._state.running and gate.owner is task:
+            # Sent from a handler of the transition this task runs: queued
+            # (run-to-completion); waiting for the lock would never end.
+            return self._enqueue(event, payload)
+        async with gate.lock:
+            gate.owner = task
+            try:
+                return await self._asend(event, payload)
+            finally:
+                gate.owner = None
 
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
         leaf = self._state
@@ -1322,6 +1465,29 @@ _transition: Final[Callable[[Instance, _Leaf, str, _Route, dict[str, Any]], str]
 _running_loop: Callable[[], object] | None = None
 
 
+def _no_task() -> object:
+    return None
+
+
+#: asyncio.current_task, set with _running_loop.
+_current_task: Callable[[], object] = _no_task
+
+
+class _Gate:
+    """What serializes ``asend`` on one instance: a lock for one event loop.
+
+    ``owner`` is the task whose ``asend`` holds the lock, so that an
+    ``asend`` from one of its own handlers is queued instead of waiting.
+    """
+
+    __slots__ = ("lock", "loop", "owner")
+
+    def __init__(self, loop: object, lock: _AsyncLock) -> None:
+        self.loop = loop
+        self.lock = lock
+        self.owner: object = None
+
+
 class _AsyncLock(Protocol):
     """What asend needs of an asyncio.Lock."""
 
@@ -1338,8 +1504,10 @@ def _asyncio() -> Any:
 
 
 def _asyncio_loaded() -> Callable[[], object]:
-    global _running_loop
-    running: Callable[[], object] = _asyncio().get_running_loop
+    global _running_loop, _current_task
+    asyncio = _asyncio()
+    running: Callable[[], object] = asyncio.get_running_loop
+    _current_task = asyncio.current_task
     _running_loop = running
     return running
 
