@@ -64,7 +64,10 @@ Which hooks run: a transition from leaf ``A`` to leaf ``B`` exits the states
 from ``A`` up to, not including, the nearest superstate that also contains
 ``B``, innermost first, and enters the states below that superstate down to
 ``B``, outermost first. A transition back to the same leaf exits and enters
-that leaf only. :meth:`BoundMachine.start` and :meth:`BoundMachine.restore`
+that leaf only. An internal transition (``Transition.internal``) leaves
+nothing: the instance stays in its leaf (even when the transition is
+declared on a superstate), its guard and actions run, no hook does, and the
+timers keep running. :meth:`BoundMachine.start` and :meth:`BoundMachine.restore`
 run no hook.
 
 A branch (several ``[branch]`` outcomes of one ``(state, event)``) is decided
@@ -686,11 +689,18 @@ class BoundMachine:
         exits, enters = hooks
         machine = self.machine
         t = machine.transitions[t_number]
-        target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
         guard: Handler | None = None
         if t.guard is not None and t.guard != ELSE:
             guard = resolver.lookup(t.guard, f"guard of {t.describe()}", required=True)
-        left, entered = _hook_states(machine, leaf.name, target.name)
+        if t.internal:
+            # An internal transition does not leave its state: the leaf stays
+            # (also when it is declared on a superstate) and no hook runs.
+            target = leaf
+            left: list[str] = []
+            entered: list[str] = []
+        else:
+            target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
+            left, entered = _hook_states(machine, leaf.name, target.name)
         calls: list[_Call] = []
         for state in left:
             hook = exits[state]
