@@ -6,6 +6,10 @@ strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
+from ._clock import Clock as Clock
+from ._clock import ManualClock as ManualClock
+from ._clock import PendingTimer as PendingTimer
+from ._clock import WallClock as WallClock
 from ._dsl import dumps as dumps
 from ._dsl import load as load
 from ._dsl import parse as parse
@@ -31,18 +35,22 @@ __all__ = [
     "MAX_DEPTH",
     "AnnotationError",
     "BoundMachine",
+    "Clock",
     "Compiled",
     "DefinitionError",
     "FSMError",
     "Instance",
     "InvalidTransition",
     "Machine",
+    "ManualClock",
+    "PendingTimer",
     "Problem",
     "QueuedEventRejected",
     "SnapshotError",
     "Step",
     "Transition",
     "TransitionFailed",
+    "WallClock",
     "canonical_annotation",
     "dumps",
     "is_name",

@@ -76,6 +76,13 @@ declared targets; anything else is a :class:`TransitionFailed`.
 
 The payload is passed through as it is; it is not checked against
 :attr:`Transition.params` (the typed face of the protocol checks it).
+
+Timers (``Transition.after``): the timers of the states a step enters start
+at commit, due at the clock's time plus the delay; those of the states it
+leaves stop (the states whose hooks run; an internal transition touches
+none). :meth:`Instance.fire_due` sends the due events through ``send``;
+:meth:`Instance.run_timers` does it from asyncio. See :mod:`fsm._clock` for
+the clocks. A route that starts or stops a timer is never fast.
 """
 
 # The classes here share their private slots: BoundMachine builds the slots of
@@ -94,6 +101,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, cast
 
+from ._clock import DEFAULT_CLOCK, Clock, PendingTimer, Timers, TimerSpec, check_timers, timer_specs
 from ._errors import (
     DefinitionError,
     FSMError,
@@ -124,7 +132,7 @@ _Call = tuple[Handler, bool, str]
 _Hooks = Mapping[str, "Handler | None"]
 
 _SNAPSHOT_KEYS: Final = ("machine", "fingerprint", "state")
-_OPTIONAL_KEYS: Final = ("history",)
+_OPTIONAL_KEYS: Final = ("history", "timers")
 
 
 class Step(NamedTuple):
@@ -250,7 +258,17 @@ def _failure(
 class _Leaf:
     """A leaf state of a bound machine: the current state of an instance."""
 
-    __slots__ = ("allowed", "bound", "busy", "final", "name", "real", "routes", "running")
+    __slots__ = (
+        "allowed",
+        "bound",
+        "busy",
+        "final",
+        "name",
+        "real",
+        "routes",
+        "running",
+        "timers",
+    )
 
     def __init__(
         self, bound: BoundMachine, name: str, final: bool, real: _Leaf | None = None
@@ -260,6 +278,9 @@ class _Leaf:
         self.final = final
         self.routes: dict[str, _Route] = {}
         self.allowed: tuple[str, ...] = ()
+        # The timers that run while the instance is in this leaf (its own and
+        # its superstates'), outermost first.
+        self.timers: tuple[TimerSpec, ...] = ()
         # The busy twin: the instance's state while a transition runs from
         # (or commits into) this leaf. It reads the same, but it has no
         # routes, so that a send from inside a handler misses the fast path
@@ -300,8 +321,8 @@ class _Option:
         self.name = target.name
         self.step = step
         self.calls = calls
-        # The timers this step cancels and starts, or None (see _timers.py).
-        self.retime: object = None
+        # The timers this step cancels and starts, or None.
+        self.retime: tuple[tuple[TimerSpec, ...], tuple[TimerSpec, ...]] | None = None
 
 
 class _Route:
@@ -586,6 +607,7 @@ class BoundMachine:
         "_leaves",
         "_listeners",
         "_steps",
+        "_timers",
         "context_type",
         "machine",
     )
@@ -622,6 +644,11 @@ class BoundMachine:
         self._leaves = leaves
         self._initial = leaves[machine.states[compiled.initial]]
         self._steps: dict[tuple[str, str, str], Step] = {}
+        self._timers = timer_specs(machine.transitions)
+        if self._timers:
+            for leaf in leaves.values():
+                chain = _chain(machine, leaf.name)
+                leaf.timers = tuple(s for state in chain for s in self._timers.get(state, ()))
         # Every name (deciders included) is resolved, even one whose transition
         # is shadowed in all substates, so that a definition is checked whole,
         # at bind time.
@@ -714,9 +741,18 @@ class BoundMachine:
             hook = enters[state]
             if hook is not None:
                 calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
+        timed = self._timers
+        if timed and (left or entered):
+            cancel = tuple(s for state in left for s in timed.get(state, ()))
+            begin = tuple(s for state in entered for s in timed.get(state, ()))
+            retime = (cancel, begin) if cancel or begin else None
+        else:
+            retime = None
         key = (leaf.name, t.event, target.name)
         step = self._steps.setdefault(key, Step(*key))
-        return _Option(t, guard, target, step, tuple(calls))
+        option = _Option(t, guard, target, step, tuple(calls))
+        option.retime = retime
+        return option
 
     def _compile_route(
         self, leaf: _Leaf, event: str, options: tuple[_Option, ...], resolver: _Resolver
@@ -740,6 +776,7 @@ class BoundMachine:
             and len(options) == 1
             and options[0].guard is None
             and not options[0].calls
+            and options[0].retime is None
             and not self._listeners
         )
         return route
@@ -761,6 +798,7 @@ class BoundMachine:
         *,
         lock: bool = False,
         history: bool | int = False,
+        clock: Clock | None = None,
     ) -> Instance:
         """Start an instance in the machine's initial state.
 
@@ -774,6 +812,9 @@ class BoundMachine:
                 so threads may share the instance.
             history: False (the default) keeps none, True keeps every step, a
                 positive int keeps that many most recent steps.
+            clock: the clock of the instance's timers (see :class:`fsm.Clock`);
+                :class:`fsm.WallClock` by default. The timers of the initial
+                state start now.
 
         Returns:
             A new :class:`Instance`.
@@ -782,8 +823,12 @@ class BoundMachine:
             TypeError: ``context`` is not of the class the machine was bound
                 to, or ``history`` is not a bool or a positive int.
         """
-        if lock or history is not False or self.context_type is not None:
-            return self._make(context, self._initial, lock, history, ())
+        if lock or history is not False or self.context_type is not None or self._timers:
+            inst = self._make(context, self._initial, lock, history, ())
+            if self._timers:
+                timers = inst._timers = Timers(clock or DEFAULT_CLOCK, {})
+                timers.start(self._initial.timers)
+            return inst
         inst = _new_instance(Instance)
         inst._state = self._initial
         inst._context = context
@@ -843,6 +888,7 @@ class BoundMachine:
         *,
         lock: bool = False,
         history: bool | int | None = None,
+        clock: Clock | None = None,
     ) -> Instance:
         """Make an instance from a snapshot taken by :meth:`Instance.snapshot`.
 
@@ -855,6 +901,9 @@ class BoundMachine:
             lock: as for :meth:`start`.
             history: as for :meth:`start`; None (the default) keeps every step
                 when the snapshot has a history, and none otherwise.
+            clock: as for :meth:`start`. The timers keep the due times the
+                snapshot holds (``"timers"``); a snapshot of a machine with
+                timers that has none starts the state's timers now.
 
         Returns:
             An :class:`Instance` in the snapshot's state, with its history.
@@ -867,7 +916,22 @@ class BoundMachine:
         leaf, steps = self._check_snapshot(snapshot)
         if history is None:
             history = steps is not None
-        return self._make(context, leaf, lock, history, steps or ())
+        data = cast("Mapping[str, object]", snapshot)
+        if not self._timers:
+            if "timers" in data:
+                raise SnapshotError(
+                    f"snapshot has timers but machine {self.machine.name!r} has none; "
+                    f"remove the key 'timers' or restore it with the machine it was taken from"
+                )
+            return self._make(context, leaf, lock, history, steps or ())
+        timers = Timers(clock or DEFAULT_CLOCK, {})
+        if "timers" in data:
+            timers.pending = check_timers(data["timers"], leaf.timers, leaf.name, self.machine.name)
+        else:
+            timers.start(leaf.timers)
+        inst = self._make(context, leaf, lock, history, steps or ())
+        inst._timers = timers
+        return inst
 
     def _check_snapshot(self, snapshot: object) -> tuple[_Leaf, list[Step] | None]:
         machine = self.machine
@@ -887,7 +951,7 @@ class BoundMachine:
             if extra not in _SNAPSHOT_KEYS and extra not in _OPTIONAL_KEYS:
                 raise SnapshotError(
                     f"snapshot has an unknown key {short_repr(extra)}; expected only "
-                    f"machine, fingerprint, state and history"
+                    f"machine, fingerprint, state, history and timers"
                 )
         strings: list[str] = []
         for key in _SNAPSHOT_KEYS:
@@ -1021,6 +1085,8 @@ class Instance:
     _history: list[Step] | deque[Step] | None
     # The asyncio.Lock that serializes asend, with the event loop it serves.
     _alock: _Gate | None
+    # The pending timers, with the clock; None for a machine without timers.
+    _timers: Timers | None
     # The events sent from handlers while a transition runs (run-to-completion).
     _queue: list[tuple[str, dict[str, Any]]] | None
 
@@ -1104,6 +1170,115 @@ class Instance:
             )
         return tuple(log)
 
+    @property
+    def timers(self) -> tuple[PendingTimer, ...]:
+        """The timers started and not yet fired, soonest first (empty without timers).
+
+        A timer starts when its state is entered and stops when it is left
+        (an internal transition leaves nothing; an external self-transition
+        starts it again). :meth:`fire_due` fires those that are due.
+        """
+        timers = self._timers
+        return () if timers is None else timers.listed()
+
+    def fire_due(self) -> tuple[str, ...]:
+        """Send the event of each timer due by the instance's clock, soonest first.
+
+        Each timer fires once, through :meth:`send` (so run-to-completion and
+        the lock apply). A timer whose event finds no enabled transition (its
+        guards are false) is spent, as in UML. A timer started by a step this
+        call fired waits for the next call, even when already due (so a cycle
+        of zero delays cannot loop for ever). A timer cancelled by a step this
+        call fired does not fire.
+
+        Returns:
+            The events of the timers that took a transition, in order.
+
+        Raises:
+            TransitionFailed: a handler of a timer's transition raised; the
+                instance is unchanged and that timer still due (the next call
+                tries it again); the timers after it wait for the next call.
+            QueuedEventRejected: as :meth:`send`; the timer has fired.
+        """
+        timers = self._timers
+        if timers is None:
+            return ()
+        pending = timers.pending
+        fired: list[str] = []
+        for spec, due in timers.due_now():
+            if pending.get(spec) != due:
+                continue  # cancelled or started again by a step fired before
+            del pending[spec]
+            try:
+                self.send(spec.event)
+            except InvalidTransition:
+                continue
+            except QueuedEventRejected:
+                raise
+            except BaseException:
+                pending[spec] = due
+                raise
+            fired.append(spec.event)
+        return tuple(fired)
+
+    async def afire_due(self) -> tuple[str, ...]:
+        """:meth:`fire_due` through :meth:`asend`: awaits async handlers."""
+        timers = self._timers
+        if timers is None:
+            return ()
+        pending = timers.pending
+        fired: list[str] = []
+        for spec, due in timers.due_now():
+            if pending.get(spec) != due:
+                continue
+            del pending[spec]
+            try:
+                await self.asend(spec.event)
+            except InvalidTransition:
+                continue
+            except QueuedEventRejected:
+                raise
+            except BaseException:
+                pending[spec] = due
+                raise
+            fired.append(spec.event)
+        return tuple(fired)
+
+    async def run_timers(self) -> None:
+        """Fire the timers when they are due, until cancelled: the asyncio driver.
+
+        Run it as a task beside the code that sends events
+        (``asyncio.create_task(inst.run_timers())``). It calls
+        :meth:`afire_due`, then sleeps on the instance's clock until the next
+        timer is due, or until a step starts a timer. It never ends by itself;
+        cancel the task to stop it. An error of :meth:`afire_due` ends it.
+
+        Raises:
+            FSMError: the machine has no timers.
+        """
+        timers = self._timers
+        if timers is None:
+            raise FSMError(
+                f"machine {self.machine.name!r} has no timers (no transition with "
+                f"after=...); there is nothing for run_timers() to fire"
+            )
+        asyncio = _asyncio()
+        loop = asyncio.get_running_loop()
+        while True:
+            await self.afire_due()
+            wake = timers.wake = loop.create_future()
+            waits: list[Any] = [wake]
+            listed = timers.listed()
+            if listed:
+                delay = listed[0].due - timers.clock.now()
+                waits.append(asyncio.ensure_future(timers.clock.sleep(delay)))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                timers.wake = None
+                for waiting in waits[1:]:
+                    waiting.cancel()
+
     def can(self, event: str, /, **payload: Any) -> bool:
         """Return True when ``send(event, **payload)`` would find a transition.
 
@@ -1155,6 +1330,9 @@ class Instance:
         }
         if self._history is not None:
             data["history"] = [list(step) for step in self._history]
+        timers = self._timers
+        if timers is not None:
+            data["timers"] = [[spec.event, due] for spec, due in timers.pending.items()]
         return data
 
     # -- sending --------------------------------------------------------------------
@@ -1357,6 +1535,16 @@ class Instance:
 
     def _retime(self, option: _Option) -> None:
         """Cancel and start the timers of the states ``option`` left and entered."""
+        timers = self._timers
+        retime = option.retime
+        if timers is None or retime is None:
+            return
+        cancel, begin = retime
+        pending = timers.pending
+        for spec in cancel:
+            pending.pop(spec, None)
+        if begin:
+            timers.start(begin)
 
     def _rollback(self, leaf: _Leaf, evicted: Step | None) -> None:
         self._state = leaf
@@ -1560,6 +1748,10 @@ class _LockedInstance(Instance):
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return Instance.snapshot(self)
+
+    def fire_due(self) -> tuple[str, ...]:
+        with self._lock:
+            return Instance.fire_due(self)
 
 
 _new_instance: Final = object.__new__
