@@ -606,6 +606,7 @@ class BoundMachine:
         "_initial",
         "_leaves",
         "_listeners",
+        "_plain",
         "_steps",
         "_timers",
         "context_type",
@@ -645,6 +646,9 @@ class BoundMachine:
         self._initial = leaves[machine.states[compiled.initial]]
         self._steps: dict[tuple[str, str, str], Step] = {}
         self._timers = timer_specs(machine.transitions)
+        # start() takes its inline path when there is no context class to
+        # check and no timer to start: one test instead of two.
+        self._plain = context_type is None and not self._timers
         if self._timers:
             for leaf in leaves.values():
                 chain = _chain(machine, leaf.name)
@@ -823,7 +827,7 @@ class BoundMachine:
             TypeError: ``context`` is not of the class the machine was bound
                 to, or ``history`` is not a bool or a positive int.
         """
-        if lock or history is not False or self.context_type is not None or self._timers:
+        if lock or history is not False or not self._plain:
             inst = self._make(context, self._initial, lock, history, ())
             if self._timers:
                 timers = inst._timers = Timers(clock or DEFAULT_CLOCK, {})
