@@ -7,6 +7,10 @@ strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 from . import _display
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
+from ._clock import Clock as Clock
+from ._clock import ManualClock as ManualClock
+from ._clock import PendingTimer as PendingTimer
+from ._clock import WallClock as WallClock
 from ._conversation import Choice as Choice
 from ._conversation import Conversation as Conversation
 from ._conversation import Loop as Loop
@@ -31,6 +35,7 @@ from ._otel import OpenTelemetryListener as OpenTelemetryListener
 from ._postgres import PostgresStore as PostgresStore
 from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
+from ._runtime import QueuedEventRejected as QueuedEventRejected
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
 from ._sequence import dumps_conversation as dumps_conversation
@@ -56,6 +61,7 @@ __all__ = [
     "AnnotationError",
     "BoundMachine",
     "Choice",
+    "Clock",
     "Compiled",
     "Conflict",
     "Conversation",
@@ -70,11 +76,14 @@ __all__ = [
     "Loop",
     "Machine",
     "MachineMismatch",
+    "ManualClock",
     "Message",
     "NotStored",
     "OpenTelemetryListener",
+    "PendingTimer",
     "PostgresStore",
     "Problem",
+    "QueuedEventRejected",
     "SQLiteStore",
     "SnapshotError",
     "Step",
@@ -85,6 +94,7 @@ __all__ = [
     "TraceEvent",
     "Transition",
     "TransitionFailed",
+    "WallClock",
     "canonical_annotation",
     "dumps",
     "dumps_conversation",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     else:
         from typing_extensions import Self
 
+    from ._clock import Clock
     from ._runtime import BoundMachine, Instance, Listener
 
 __all__ = ["Compiled", "Machine"]
@@ -374,6 +375,7 @@ class Machine:
         listeners: Iterable[Listener] = (),
         lock: bool = False,
         history: bool | int = False,
+        clock: Clock | None = None,
     ) -> Instance:
         """Bind to ``type(context)`` and start one instance in the initial state.
 
@@ -382,7 +384,7 @@ class Machine:
         """
         context_type = None if context is None else type(context)
         bound = self.bind(context_type, handlers=handlers, listeners=listeners)
-        return bound.start(context, lock=lock, history=history)
+        return bound.start(context, lock=lock, history=history, clock=clock)
 
     def restore(
         self,
@@ -393,6 +395,7 @@ class Machine:
         listeners: Iterable[Listener] = (),
         lock: bool = False,
         history: bool | int | None = None,
+        clock: Clock | None = None,
     ) -> Instance:
         """Bind as :meth:`start` does, and restore an instance from ``snapshot``.
 
@@ -402,7 +405,7 @@ class Machine:
         """
         context_type = None if context is None else type(context)
         bound = self.bind(context_type, handlers=handlers, listeners=listeners)
-        return bound.restore(snapshot, context, lock=lock, history=history)
+        return bound.restore(snapshot, context, lock=lock, history=history, clock=clock)
 
 
 # -- compilation --------------------------------------------------------------------

@@ -54,11 +54,23 @@ transition and the step that failed. A :class:`BaseException` (such as
 the transition but propagates as it is. The side effects of handlers that
 already ran are the handlers' own business: they are not undone.
 
+Run-to-completion: an event a handler (or listener) sends to the instance it
+runs in is queued, not run inside the transition, and delivered after the
+step commits, first in, first out; ``send`` returns the state after the last
+one. A step that fails drops the events it queued; a queued event that is
+refused or fails raises :class:`QueuedEventRejected`, the steps before it
+kept. While a transition runs, the instance's state is the "busy twin" of its
+leaf, which reads the same but has no routes: a send from a handler misses
+the fast path and is queued, at no cost to an ordinary send.
+
 Which hooks run: a transition from leaf ``A`` to leaf ``B`` exits the states
 from ``A`` up to, not including, the nearest superstate that also contains
 ``B``, innermost first, and enters the states below that superstate down to
 ``B``, outermost first. A transition back to the same leaf exits and enters
-that leaf only. :meth:`BoundMachine.start` and :meth:`BoundMachine.restore`
+that leaf only. An internal transition (``Transition.internal``) leaves
+nothing: the instance stays in its leaf (even when the transition is
+declared on a superstate), its guard and actions run, no hook does, and the
+timers keep running. :meth:`BoundMachine.start` and :meth:`BoundMachine.restore`
 run no hook.
 
 A branch (several ``[branch]`` outcomes of one ``(state, event)``) is decided
@@ -67,6 +79,13 @@ declared targets; anything else is a :class:`TransitionFailed`.
 
 The payload is passed through as it is; it is not checked against
 :attr:`Transition.params` (the typed face of the protocol checks it).
+
+Timers (``Transition.after``): the timers of the states a step enters start
+at commit, due at the clock's time plus the delay; those of the states it
+leaves stop (the states whose hooks run; an internal transition touches
+none). :meth:`Instance.fire_due` sends the due events through ``send``;
+:meth:`Instance.run_timers` does it from asyncio. See :mod:`fsm._clock` for
+the clocks. A route that starts or stops a timer is never fast.
 """
 
 # The classes here share their private slots: BoundMachine builds the slots of
@@ -86,6 +105,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, cast
 
 from . import _display
+from ._clock import DEFAULT_CLOCK, Clock, PendingTimer, Timers, TimerSpec, check_timers, timer_specs
 from ._errors import (
     DefinitionError,
     FSMError,
@@ -104,6 +124,7 @@ __all__ = [
     "BoundMachine",
     "Instance",
     "Listener",
+    "QueuedEventRejected",
     "Step",
     "TransitionFailed",
     "bind",
@@ -116,7 +137,7 @@ _Call = tuple[Handler, bool, str]
 _Hooks = Mapping[str, "Handler | None"]
 
 _SNAPSHOT_KEYS: Final = ("machine", "fingerprint", "state")
-_OPTIONAL_KEYS: Final = ("history",)
+_OPTIONAL_KEYS: Final = ("history", "timers")
 
 
 class Step(NamedTuple):
@@ -182,6 +203,54 @@ class TransitionFailed(FSMError):
         return (type(self), args, self.__dict__)
 
 
+class QueuedEventRejected(FSMError):
+    """An event queued by a handler (run-to-completion) was refused or failed.
+
+    The ``send`` that raised it took its own transition and every queued one
+    before this event: those steps stay committed (state, history,
+    listeners). The queued event's own step changed nothing, and the events
+    its handlers queued were dropped. The original error, a
+    :class:`~fsm.InvalidTransition` or a :class:`TransitionFailed`, is the
+    ``__cause__`` (and ``.error``).
+
+    Attributes:
+        state: the state the instance is in now.
+        event: the queued event that was refused or failed.
+        pending: the events not delivered, ``(event, payload)`` pairs in
+            queue order, this event first; send them again to go on.
+        error: the error the queued event raised.
+    """
+
+    state: str
+    event: str
+    pending: tuple[tuple[str, dict[str, Any]], ...]
+    error: Exception
+
+    def __init__(
+        self,
+        state: str,
+        event: str,
+        payload: dict[str, Any],
+        rest: Iterable[tuple[str, dict[str, Any]]],
+        error: Exception,
+    ) -> None:
+        self.state = state
+        self.event = event
+        self.pending = ((event, payload), *rest)
+        self.error = error
+        names = ", ".join(repr(name) for name, _ in self.pending)
+        super().__init__(
+            f"Queued event {event!r} (sent from a handler) was not delivered: "
+            f"{str(error).rstrip('.')}; the steps before it stay committed, the instance "
+            f"is in {state!r}; not delivered: {names} (in .pending)"
+        )
+
+    def __reduce__(self) -> tuple[type[QueuedEventRejected], tuple[Any, ...], object]:
+        event, payload = self.pending[0]
+        args = (self.state, event, payload, self.pending[1:], self.error)
+        return (type(self), args, self.__dict__)
+
+
 def _failure(
     leaf: _Leaf, event: str, transition: Transition | None, stage: str, error: BaseException
 ) -> TransitionFailed:
@@ -194,14 +263,36 @@ def _failure(
 class _Leaf:
     """A leaf state of a bound machine: the current state of an instance."""
 
-    __slots__ = ("allowed", "bound", "final", "name", "routes")
+    __slots__ = (
+        "allowed",
+        "bound",
+        "busy",
+        "final",
+        "name",
+        "real",
+        "routes",
+        "running",
+        "timers",
+    )
 
-    def __init__(self, bound: BoundMachine, name: str, final: bool) -> None:
+    def __init__(
+        self, bound: BoundMachine, name: str, final: bool, real: _Leaf | None = None
+    ) -> None:
         self.bound = bound
         self.name = name
         self.final = final
         self.routes: dict[str, _Route] = {}
         self.allowed: tuple[str, ...] = ()
+        # The timers that run while the instance is in this leaf (its own and
+        # its superstates'), outermost first.
+        self.timers: tuple[TimerSpec, ...] = ()
+        # The busy twin: the instance's state while a transition runs from
+        # (or commits into) this leaf. It reads the same, but it has no
+        # routes, so that a send from inside a handler misses the fast path
+        # and is queued (run-to-completion) at no cost to an ordinary send.
+        self.running = real is not None
+        self.real: _Leaf = self if real is None else real
+        self.busy: _Leaf = self if real is not None else _Leaf(bound, name, final, self)
 
 
 class _Option:
@@ -213,6 +304,7 @@ class _Option:
         "guard_is_async",
         "guard_label",
         "name",
+        "retime",
         "step",
         "target",
         "transition",
@@ -234,6 +326,8 @@ class _Option:
         self.name = target.name
         self.step = step
         self.calls = calls
+        # The timers this step cancels and starts, or None.
+        self.retime: tuple[tuple[TimerSpec, ...], tuple[TimerSpec, ...]] | None = None
 
 
 class _Route:
@@ -533,7 +627,9 @@ class BoundMachine:
         "_initial",
         "_leaves",
         "_listeners",
+        "_plain",
         "_steps",
+        "_timers",
         "context_type",
         "machine",
     )
@@ -570,6 +666,14 @@ class BoundMachine:
         self._leaves = leaves
         self._initial = leaves[machine.states[compiled.initial]]
         self._steps: dict[tuple[str, str, str], Step] = {}
+        self._timers = timer_specs(machine.transitions)
+        # start() takes its inline path when there is no context class to
+        # check and no timer to start: one test instead of two.
+        self._plain = context_type is None and not self._timers
+        if self._timers:
+            for leaf in leaves.values():
+                chain = _chain(machine, leaf.name)
+                leaf.timers = tuple(s for state in chain for s in self._timers.get(state, ()))
         # Every name (deciders included) is resolved, even one whose transition
         # is shadowed in all substates, so that a definition is checked whole,
         # at bind time.
@@ -625,7 +729,7 @@ class BoundMachine:
                 for t_number in dispatch[event_number]
             )
             leaf.routes[event] = self._compile_route(leaf, event, options, resolver)
-        leaf.allowed = tuple(leaf.routes)
+        leaf.allowed = leaf.busy.allowed = tuple(leaf.routes)
 
     def _compile_option(
         self, leaf: _Leaf, t_number: int, resolver: _Resolver, hooks: tuple[_Hooks, _Hooks]
@@ -637,11 +741,18 @@ class BoundMachine:
         exits, enters = hooks
         machine = self.machine
         t = machine.transitions[t_number]
-        target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
         guard: Handler | None = None
         if t.guard is not None and t.guard != ELSE:
             guard = _guard_handler(resolver, t.guard, f"guard of {t.describe()}")
-        left, entered = _hook_states(machine, leaf.name, target.name)
+        if t.internal:
+            # An internal transition does not leave its state: the leaf stays
+            # (also when it is declared on a superstate) and no hook runs.
+            target = leaf
+            left: list[str] = []
+            entered: list[str] = []
+        else:
+            target = self._leaves[machine.states[machine.compiled.targets[t_number]]]
+            left, entered = _hook_states(machine, leaf.name, target.name)
         calls: list[_Call] = []
         for state in left:
             hook = exits[state]
@@ -655,9 +766,18 @@ class BoundMachine:
             hook = enters[state]
             if hook is not None:
                 calls.append((hook, False, f"enter hook 'on_enter_{state}'"))
+        timed = self._timers
+        if timed and (left or entered):
+            cancel = tuple(s for state in left for s in timed.get(state, ()))
+            begin = tuple(s for state in entered for s in timed.get(state, ()))
+            retime = (cancel, begin) if cancel or begin else None
+        else:
+            retime = None
         key = (leaf.name, t.event, target.name)
         step = self._steps.setdefault(key, Step(*key))
-        return _Option(t, guard, target, step, tuple(calls))
+        option = _Option(t, guard, target, step, tuple(calls))
+        option.retime = retime
+        return option
 
     def _compile_route(
         self, leaf: _Leaf, event: str, options: tuple[_Option, ...], resolver: _Resolver
@@ -681,6 +801,7 @@ class BoundMachine:
             and len(options) == 1
             and options[0].guard is None
             and not options[0].calls
+            and options[0].retime is None
             and not self._listeners
         )
         return route
@@ -702,6 +823,7 @@ class BoundMachine:
         *,
         lock: bool = False,
         history: bool | int = False,
+        clock: Clock | None = None,
     ) -> Instance:
         """Start an instance in the machine's initial state.
 
@@ -715,6 +837,9 @@ class BoundMachine:
                 so threads may share the instance.
             history: False (the default) keeps none, True keeps every step, a
                 positive int keeps that many most recent steps.
+            clock: the clock of the instance's timers (see :class:`fsm.Clock`);
+                :class:`fsm.WallClock` by default. The timers of the initial
+                state start now.
 
         Returns:
             A new :class:`Instance`.
@@ -723,13 +848,19 @@ class BoundMachine:
             TypeError: ``context`` is not of the class the machine was bound
                 to, or ``history`` is not a bool or a positive int.
         """
-        if lock or history is not False or self.context_type is not None:
-            return self._make(context, self._initial, lock, history, ())
+        if lock or history is not False or not self._plain:
+            inst = self._make(context, self._initial, lock, history, ())
+            if self._timers:
+                timers = inst._timers = Timers(clock or DEFAULT_CLOCK, {})
+                timers.start(self._initial.timers)
+            return inst
         inst = _new_instance(Instance)
         inst._state = self._initial
         inst._context = context
         inst._history = None
         inst._alock = None
+        inst._queue = None
+        inst._timers = None
         return inst
 
     def _make(
@@ -771,6 +902,8 @@ class BoundMachine:
         inst._context = context
         inst._history = log
         inst._alock = None
+        inst._queue = None
+        inst._timers = None
         return inst
 
     def restore(
@@ -780,6 +913,7 @@ class BoundMachine:
         *,
         lock: bool = False,
         history: bool | int | None = None,
+        clock: Clock | None = None,
     ) -> Instance:
         """Make an instance from a snapshot taken by :meth:`Instance.snapshot`.
 
@@ -792,6 +926,9 @@ class BoundMachine:
             lock: as for :meth:`start`.
             history: as for :meth:`start`; None (the default) keeps every step
                 when the snapshot has a history, and none otherwise.
+            clock: as for :meth:`start`. The timers keep the due times the
+                snapshot holds (``"timers"``); a snapshot of a machine with
+                timers that has none starts the state's timers now.
 
         Returns:
             An :class:`Instance` in the snapshot's state, with its history.
@@ -804,7 +941,22 @@ class BoundMachine:
         leaf, steps = self._check_snapshot(snapshot)
         if history is None:
             history = steps is not None
-        return self._make(context, leaf, lock, history, steps or ())
+        data = cast("Mapping[str, object]", snapshot)
+        if not self._timers:
+            if "timers" in data:
+                raise SnapshotError(
+                    f"snapshot has timers but machine {self.machine.name!r} has none; "
+                    f"remove the key 'timers' or restore it with the machine it was taken from"
+                )
+            return self._make(context, leaf, lock, history, steps or ())
+        timers = Timers(clock or DEFAULT_CLOCK, {})
+        if "timers" in data:
+            timers.pending = check_timers(data["timers"], leaf.timers, leaf.name, self.machine.name)
+        else:
+            timers.start(leaf.timers)
+        inst = self._make(context, leaf, lock, history, steps or ())
+        inst._timers = timers
+        return inst
 
     def _check_snapshot(self, snapshot: object) -> tuple[_Leaf, list[Step] | None]:
         machine = self.machine
@@ -824,7 +976,7 @@ class BoundMachine:
             if extra not in _SNAPSHOT_KEYS and extra not in _OPTIONAL_KEYS:
                 raise SnapshotError(
                     f"snapshot has an unknown key {short_repr(extra)}; expected only "
-                    f"machine, fingerprint, state and history"
+                    f"machine, fingerprint, state, history and timers"
                 )
         strings: list[str] = []
         for key in _SNAPSHOT_KEYS:
@@ -951,13 +1103,17 @@ class Instance:
         'Open'
     """
 
-    __slots__ = ("__weakref__", "_alock", "_context", "_history", "_state")
+    __slots__ = ("__weakref__", "_alock", "_context", "_history", "_queue", "_state", "_timers")
 
     _state: _Leaf
     _context: object
     _history: list[Step] | deque[Step] | None
     # The asyncio.Lock that serializes asend, with the event loop it serves.
-    _alock: tuple[object, _AsyncLock] | None
+    _alock: _Gate | None
+    # The pending timers, with the clock; None for a machine without timers.
+    _timers: Timers | None
+    # The events sent from handlers while a transition runs (run-to-completion).
+    _queue: list[tuple[str, dict[str, Any]]] | None
 
     def __init__(self) -> None:
         raise TypeError(
@@ -977,13 +1133,22 @@ class Instance:
     def __getstate__(self) -> dict[str, object]:
         # The asyncio lock serves one event loop, which does not pickle: a
         # copy makes its own when it first runs asend.
-        return {"state": self._state, "context": self._context, "history": self._history}
+        state: dict[str, object] = {
+            "state": self._state.real,
+            "context": self._context,
+            "history": self._history,
+        }
+        if self._timers is not None:
+            state["timers"] = self._timers
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._state = state["state"]
         self._context = state["context"]
         self._history = state["history"]
         self._alock = None
+        self._queue = None
+        self._timers = state.get("timers")
 
     # -- reading --------------------------------------------------------------------
 
@@ -1036,6 +1201,115 @@ class Instance:
             )
         return tuple(log)
 
+    @property
+    def timers(self) -> tuple[PendingTimer, ...]:
+        """The timers started and not yet fired, soonest first (empty without timers).
+
+        A timer starts when its state is entered and stops when it is left
+        (an internal transition leaves nothing; an external self-transition
+        starts it again). :meth:`fire_due` fires those that are due.
+        """
+        timers = self._timers
+        return () if timers is None else timers.listed()
+
+    def fire_due(self) -> tuple[str, ...]:
+        """Send the event of each timer due by the instance's clock, soonest first.
+
+        Each timer fires once, through :meth:`send` (so run-to-completion and
+        the lock apply). A timer whose event finds no enabled transition (its
+        guards are false) is spent, as in UML. A timer started by a step this
+        call fired waits for the next call, even when already due (so a cycle
+        of zero delays cannot loop for ever). A timer cancelled by a step this
+        call fired does not fire.
+
+        Returns:
+            The events of the timers that took a transition, in order.
+
+        Raises:
+            TransitionFailed: a handler of a timer's transition raised; the
+                instance is unchanged and that timer still due (the next call
+                tries it again); the timers after it wait for the next call.
+            QueuedEventRejected: as :meth:`send`; the timer has fired.
+        """
+        timers = self._timers
+        if timers is None:
+            return ()
+        pending = timers.pending
+        fired: list[str] = []
+        for spec, due in timers.due_now():
+            if pending.get(spec) != due:
+                continue  # cancelled or started again by a step fired before
+            del pending[spec]
+            try:
+                self.send(spec.event)
+            except InvalidTransition:
+                continue
+            except QueuedEventRejected:
+                raise
+            except BaseException:
+                pending[spec] = due
+                raise
+            fired.append(spec.event)
+        return tuple(fired)
+
+    async def afire_due(self) -> tuple[str, ...]:
+        """:meth:`fire_due` through :meth:`asend`: awaits async handlers."""
+        timers = self._timers
+        if timers is None:
+            return ()
+        pending = timers.pending
+        fired: list[str] = []
+        for spec, due in timers.due_now():
+            if pending.get(spec) != due:
+                continue
+            del pending[spec]
+            try:
+                await self.asend(spec.event)
+            except InvalidTransition:
+                continue
+            except QueuedEventRejected:
+                raise
+            except BaseException:
+                pending[spec] = due
+                raise
+            fired.append(spec.event)
+        return tuple(fired)
+
+    async def run_timers(self) -> None:
+        """Fire the timers when they are due, until cancelled: the asyncio driver.
+
+        Run it as a task beside the code that sends events
+        (``asyncio.create_task(inst.run_timers())``). It calls
+        :meth:`afire_due`, then sleeps on the instance's clock until the next
+        timer is due, or until a step starts a timer. It never ends by itself;
+        cancel the task to stop it. An error of :meth:`afire_due` ends it.
+
+        Raises:
+            FSMError: the machine has no timers.
+        """
+        timers = self._timers
+        if timers is None:
+            raise FSMError(
+                f"machine {self.machine.name!r} has no timers (no transition with "
+                f"after=...); there is nothing for run_timers() to fire"
+            )
+        asyncio = _asyncio()
+        loop = asyncio.get_running_loop()
+        while True:
+            await self.afire_due()
+            wake = timers.wake = loop.create_future()
+            waits: list[Any] = [wake]
+            listed = timers.listed()
+            if listed:
+                delay = listed[0].due - timers.clock.now()
+                waits.append(asyncio.ensure_future(timers.clock.sleep(delay)))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                timers.wake = None
+                for waiting in waits[1:]:
+                    waiting.cancel()
+
     def can(self, event: str, /, **payload: Any) -> bool:
         """Return True when ``send(event, **payload)`` would find a transition.
 
@@ -1048,7 +1322,7 @@ class Instance:
             FSMError: a guard is async; use :meth:`asend` and catch
                 :class:`~fsm.InvalidTransition` instead.
         """
-        leaf = self._state
+        leaf = self._state.real
         route = leaf.routes.get(event)
         if route is None:
             return False
@@ -1087,6 +1361,9 @@ class Instance:
         }
         if self._history is not None:
             data["history"] = [list(step) for step in self._history]
+        timers = self._timers
+        if timers is not None:
+            data["timers"] = [[spec.event, due] for spec, due in timers.pending.items()]
         return data
 
     # -- sending --------------------------------------------------------------------
@@ -1118,11 +1395,24 @@ class Instance:
             return route.name
         try:
             if route is None or route.async_label is not None:
+                if self._state.running:
+                    return self._enqueue(event, payload)
                 raise self._refusal(event, route)
             return _transition(self, self._state, event, route, payload)
         except (InvalidTransition, TransitionFailed) as error:
             _tell_not_taken(self, event, payload, error)
             raise
+        except QueuedEventRejected as error:
+            _tell_queued_not_taken(self, error)
+            raise
+
+    def _enqueue(self, event: str, payload: dict[str, Any]) -> str:
+        """Queue an event sent while a transition runs; return the state now."""
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = []
+        queue.append((event, payload))
+        return self._state.name
 
     def _invalid(self, leaf: _Leaf, event: str, reason: str | None) -> InvalidTransition:
         if reason is None and event not in leaf.bound.machine.compiled.event_index:
@@ -1156,59 +1446,96 @@ class Instance:
         self, leaf: _Leaf, event: str, route: _Route, payload: dict[str, Any]
     ) -> str:
         context = self._context
-        decider = route.decider
-        option: _Option | None = None
-        if decider is not None:
+        first = True  # the step of the event sent, before any queued one
+        mark = 0  # how many queued events are older than the step running
+        while True:
+            # The busy twin reads as leaf but has no routes: a send from a
+            # handler is queued (Instance._enqueue), not run inside this step.
+            self._state = leaf.busy
             try:
-                choice = decider(context, **payload)
-                if inspect.isawaitable(choice):  # async only
-                    choice = await choice  # async only
-            except Exception as error:
-                raise _failure(leaf, event, None, route.decider_label, error) from error
-            option = self._branch(leaf, event, route, choice)
-        else:
-            for candidate in route.options:
-                guard = candidate.guard
-                if guard is None:
-                    option = candidate
-                    break
+                decider = route.decider
+                option: _Option | None = None
+                if decider is not None:
+                    try:
+                        choice = decider(context, **payload)
+                        if inspect.isawaitable(choice):  # async only
+                            choice = await choice  # async only
+                    except Exception as error:
+                        raise _failure(leaf, event, None, route.decider_label, error) from error
+                    option = self._branch(leaf, event, route, choice)
+                else:
+                    for candidate in route.options:
+                        guard = candidate.guard
+                        if guard is None:
+                            option = candidate
+                            break
+                        try:
+                            held = guard(context, **payload)
+                            if inspect.isawaitable(held):  # async only
+                                held = await held  # async only
+                        except Exception as error:
+                            raise _failure(
+                                leaf, event, candidate.transition, candidate.guard_label, error
+                            ) from error
+                        if held:
+                            option = candidate
+                            break
+                    if option is None:
+                        raise self._invalid(leaf, event, _guards_false(route))
+                label = ""
                 try:
-                    held = guard(context, **payload)
-                    if inspect.isawaitable(held):  # async only
-                        held = await held  # async only
+                    for handler, takes_payload, label in option.calls:  # noqa: B007
+                        result = handler(context, **payload) if takes_payload else handler(context)
+                        if inspect.isawaitable(result):  # async only
+                            await result  # async only
                 except Exception as error:
-                    raise _failure(
-                        leaf, event, candidate.transition, candidate.guard_label, error
-                    ) from error
-                if held:
-                    option = candidate
-                    break
-            if option is None:
-                raise self._invalid(leaf, event, _guards_false(route))
-        label = ""
-        try:
-            for handler, takes_payload, label in option.calls:  # noqa: B007 - read on error
-                result = handler(context, **payload) if takes_payload else handler(context)
-                if inspect.isawaitable(result):  # async only
-                    await result  # async only
-        except Exception as error:
-            raise _failure(leaf, event, option.transition, label, error) from error
-        evicted = self._apply(leaf, event, option)
-        listeners = leaf.bound._listeners
-        if listeners:
-            listener: Listener | None = None
-            try:
-                for listener in listeners:
-                    result = listener(self, option.step, payload)
-                    if inspect.isawaitable(result):  # async only
-                        await result  # async only
+                    raise _failure(leaf, event, option.transition, label, error) from error
+                evicted = self._apply(leaf, event, option)
+                listeners = leaf.bound._listeners
+                if listeners:
+                    listener: Listener | None = None
+                    try:
+                        for listener in listeners:
+                            result = listener(self, option.step, payload)
+                            if inspect.isawaitable(result):  # async only
+                                await result  # async only
+                    except BaseException as error:
+                        self._rollback(leaf, evicted)
+                        if isinstance(error, Exception):
+                            stage = f"listener {_name_of(listener)}"
+                            raise _failure(leaf, event, option.transition, stage, error) from error
+                        raise
             except BaseException as error:
-                self._rollback(leaf, evicted)
-                if isinstance(error, Exception):
-                    stage = f"listener {_name_of(listener)}"
-                    raise _failure(leaf, event, option.transition, stage, error) from error
-                raise
-        return option.name
+                # The step is undone and the events it queued are dropped;
+                # the steps before it (of queued events) stay committed.
+                self._state = leaf
+                queue = self._queue
+                rest = queue[:mark] if queue else []
+                if queue:
+                    queue.clear()
+                if first or not isinstance(error, Exception):
+                    raise
+                raise QueuedEventRejected(leaf.name, event, payload, rest, error) from error
+            leaf = option.target
+            self._state = leaf
+            if option.retime is not None:
+                self._retime(option)
+            queue = self._queue
+            if not queue:
+                return leaf.name
+            # Run to completion: deliver the oldest queued event.
+            first = False
+            event, payload = queue.pop(0)
+            mark = len(queue)
+            found = leaf.routes.get(event)
+            sync = True
+            sync = False  # async only
+            if found is None or (sync and found.async_label is not None):
+                refused = self._refusal(event, found)
+                rest = queue[:]
+                queue.clear()
+                raise QueuedEventRejected(leaf.name, event, payload, rest, refused) from refused
+            route = found
 
     def _branch(self, leaf: _Leaf, event: str, route: _Route, choice: object) -> _Option:
         option = route.branches.get(choice) if isinstance(choice, str) else None
@@ -1225,16 +1552,15 @@ class Instance:
 
     def _apply(self, leaf: _Leaf, event: str, option: _Option) -> Step | None:
         """Set the state and record the step; return the step the history dropped."""
-        if self._state is not leaf:
+        if self._state is not leaf.busy:
             raise TransitionFailed(
                 leaf.name,
                 event,
                 option.transition,
                 "commit",
                 f"the state changed to {self._state.name!r} while the transition ran "
-                f"(a handler, thread or task sent another event to this instance); send "
-                f"follow-up events after send() returns, and use lock=True to share "
-                f"an instance between threads",
+                f"(another thread or task sent an event to this instance); use "
+                f"lock=True to share an instance between threads",
             )
         log = self._history
         evicted: Step | None = None
@@ -1242,8 +1568,21 @@ class Instance:
             if isinstance(log, deque) and len(log) == log.maxlen:
                 evicted = log[0]
             log.append(option.step)
-        self._state = option.target
+        self._state = option.target.busy
         return evicted
+
+    def _retime(self, option: _Option) -> None:
+        """Cancel and start the timers of the states ``option`` left and entered."""
+        timers = self._timers
+        retime = option.retime
+        if timers is None or retime is None:
+            return
+        cancel, begin = retime
+        pending = timers.pending
+        for spec in cancel:
+            pending.pop(spec, None)
+        if begin:
+            timers.start(begin)
 
     def _rollback(self, leaf: _Leaf, evicted: Step | None) -> None:
         self._state = leaf
@@ -1277,13 +1616,22 @@ class Instance:
             TransitionFailed: as :meth:`send`.
         """
         loop = (_running_loop or _asyncio_loaded())()
-        held = self._alock
-        if held is None or held[0] is not loop:
+        gate = self._alock
+        if gate is None or gate.loop is not loop:
             # A lock serves one loop only: asyncio.Lock refuses waiters from
             # another loop once it has had one.
-            held = self._alock = (loop, _asyncio().Lock())
-        async with held[1]:
-            return await self._asend(event, payload)
+            gate = self._alock = _Gate(loop, _asyncio().Lock())
+        task = _current_task()
+        if self._state.running and gate.owner is task:
+            # Sent from a handler of the transition this task runs: queued
+            # (run-to-completion); waiting for the lock would never end.
+            return self._enqueue(event, payload)
+        async with gate.lock:
+            gate.owner = task
+            try:
+                return await self._asend(event, payload)
+            finally:
+                gate.owner = None
 
     async def _asend(self, event: str, payload: dict[str, Any]) -> str:
         leaf = self._state
@@ -1294,6 +1642,9 @@ class Instance:
             return await self._atransition(leaf, event, route, payload)
         except (InvalidTransition, TransitionFailed) as error:
             _tell_not_taken(self, event, payload, error)
+            raise
+        except QueuedEventRejected as error:
+            _tell_queued_not_taken(self, error)
             raise
 
 
@@ -1357,6 +1708,29 @@ _transition: Final[Callable[[Instance, _Leaf, str, _Route, dict[str, Any]], str]
 _running_loop: Callable[[], object] | None = None
 
 
+def _no_task() -> object:
+    return None
+
+
+#: asyncio.current_task, set with _running_loop.
+_current_task: Callable[[], object] = _no_task
+
+
+class _Gate:
+    """What serializes ``asend`` on one instance: a lock for one event loop.
+
+    ``owner`` is the task whose ``asend`` holds the lock, so that an
+    ``asend`` from one of its own handlers is queued instead of waiting.
+    """
+
+    __slots__ = ("lock", "loop", "owner")
+
+    def __init__(self, loop: object, lock: _AsyncLock) -> None:
+        self.loop = loop
+        self.lock = lock
+        self.owner: object = None
+
+
 class _AsyncLock(Protocol):
     """What asend needs of an asyncio.Lock."""
 
@@ -1373,8 +1747,10 @@ def _asyncio() -> Any:
 
 
 def _asyncio_loaded() -> Callable[[], object]:
-    global _running_loop
-    running: Callable[[], object] = _asyncio().get_running_loop
+    global _running_loop, _current_task
+    asyncio = _asyncio()
+    running: Callable[[], object] = asyncio.get_running_loop
+    _current_task = asyncio.current_task
     _running_loop = running
     return running
 
@@ -1389,8 +1765,23 @@ def _tell_not_taken(
     """
     for listener in instance._state.bound._listeners:
         on_error = getattr(listener, "on_error", None)
-        if on_error is not None:
+        if on_error is None:
+            continue
+        try:
             on_error(instance, event, payload, error)
+        except Exception as failure:
+            # The send's own error is what the caller catches; a listener that
+            # cannot report it must not replace it nor silence the others.
+            add_note = getattr(error, "add_note", None)  # Python 3.11+
+            if add_note is not None:
+                add_note(f"listener {listener!r} failed in on_error: {failure!r}")
+
+
+def _tell_queued_not_taken(instance: Instance, rejected: QueuedEventRejected) -> None:
+    """Tell the listeners that a queued event was not taken (run-to-completion)."""
+    error = rejected.error
+    if isinstance(error, FSMError):
+        _tell_not_taken(instance, rejected.event, rejected.pending[0][1], error)
 
 
 def _guards_false(route: _Route) -> str:
@@ -1431,6 +1822,10 @@ class _LockedInstance(Instance):
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return Instance.snapshot(self)
+
+    def fire_due(self) -> tuple[str, ...]:
+        with self._lock:
+            return Instance.fire_due(self)
 
 
 _new_instance: Final = object.__new__

@@ -416,27 +416,6 @@ def test_base_exceptions_are_not_wrapped_but_still_roll_back() -> None:
     assert (inst.state, inst.history) == ("Closed", ())
 
 
-def test_reentrant_send_is_refused_at_commit() -> None:
-    m = Machine(
-        "Loop",
-        states=("A", "B", "C"),
-        initial="A",
-        transitions=(Transition("A", "go", "B", actions=("jump",)), Transition("A", "jump", "C")),
-    )
-    box: list[fsm.Instance] = []
-    inst = m.start(handlers={"jump": lambda _c: box[0].send("jump")}, history=True)
-    box.append(inst)
-    with pytest.raises(
-        TransitionFailed,
-        match=r"^Transition A --go--> B failed in commit: the state changed to 'C' while the "
-        r"transition ran \(a handler, thread or task sent another event to this instance\); "
-        r"send follow-up events after send\(\) returns, and use lock=True to share an instance "
-        r"between threads; the instance is unchanged, still in 'A'$",
-    ):
-        inst.send("go")
-    assert inst.history == (Step("A", "jump", "C"),)
-
-
 def test_async_handler_in_send_says_to_use_asend() -> None:
     async def right_code(_ctx: object, code: str) -> bool:
         return True

@@ -1,10 +1,12 @@
 """Model-based test: fsm.Instance against a tiny reference interpreter.
 
 Random machines with superstates, guarded groups with ``[else]``, actions and
-hooks, driven with valid and invalid events while guards flip and handlers
-start and stop raising. The reference below is written from DESIGN section 4
-alone (it does not use ``Machine.compiled``): states, histories, the handlers
-called and the errors raised must always agree.
+hooks, internal transitions and timers, driven with valid and invalid events
+while guards flip, handlers start and stop raising, actions send events to
+their own instance (run-to-completion) and a manual clock moves. The reference
+below is written from DESIGN section 4 and docs/explanation/runtime-semantics.md
+alone (it does not use ``Machine.compiled``): states, histories, pending
+timers, the handlers called and the errors raised must always agree.
 """
 
 from __future__ import annotations
@@ -17,10 +19,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import fsm
-from fsm import InvalidTransition, Machine, Step, Transition, TransitionFailed
+from fsm import (
+    InvalidTransition,
+    Machine,
+    ManualClock,
+    QueuedEventRejected,
+    Step,
+    Transition,
+    TransitionFailed,
+)
 
 GUARDS = ("g0", "g1", "g2")
-ACTIONS = ("a0", "a1")
+#: q0 and q1 send e0 and e1 to the instance they run in.
+ACTIONS = ("a0", "a1", "q0", "q1")
+SENDS = {"q0": "e0", "q1": "e1"}
 EVENTS = ("e0", "e1", "e2")
 
 
@@ -42,6 +54,7 @@ def machines(draw: st.DrawFn) -> Machine:
             kind = draw(st.sampled_from(["none", "none", "plain", "guarded"]))
             if kind == "none":
                 continue
+            after = draw(st.sampled_from([None, None, 1.0, 2.0, 3.0]))
             if kind == "plain":
                 guards: list[str | None] = [None]
             else:
@@ -50,13 +63,16 @@ def machines(draw: st.DrawFn) -> Machine:
                 if draw(st.booleans()):
                     guards.append("else")
             for guard in guards:
+                target = draw(st.sampled_from(states))
                 transitions.append(
                     Transition(
                         source,
                         event,
-                        draw(st.sampled_from(states)),
+                        target,
                         guard=guard,
                         actions=tuple(draw(st.lists(st.sampled_from(ACTIONS), max_size=2))),
+                        internal=target == source and source in leaves and draw(st.booleans()),
+                        after=after,
                     )
                 )
     final = draw(st.frozensets(st.sampled_from(leaves)))
@@ -78,11 +94,18 @@ class Context:
         self.truth = dict.fromkeys(GUARDS, False)
         self.raising: set[str] = set()
         self.log: list[str] = []
+        self.sender: Any = None  # sends an event to the instance (q0, q1)
+        # Sends left in this rule: a self-loop whose action sends its own
+        # event would run to completion for ever, here as in any runtime.
+        self.budget = 0
 
     def call(self, name: str, payload: dict[str, Any] | None = None) -> None:
         self.log.append(name if payload is None else f"{name}{sorted(payload.items())}")
         if name in self.raising:
             raise RuntimeError(f"{name} raised")
+        if name in SENDS and self.budget > 0:
+            self.budget -= 1
+            self.sender(SENDS[name])
 
 
 def handlers_for(m: Machine) -> dict[str, Any]:
@@ -116,13 +139,46 @@ class Failed(Exception):
         self.stage = stage
 
 
-class Reference:
-    """The tiny interpreter: DESIGN section 4, read literally."""
+class Rejected(Exception):
+    """The reference's QueuedEventRejected."""
 
-    def __init__(self, m: Machine, ctx: Context) -> None:
-        self.m, self.ctx = m, ctx
+    def __init__(
+        self, event: str, pending: list[tuple[str, dict[str, Any]]], error: Exception
+    ) -> None:
+        super().__init__(event)
+        self.event, self.pending, self.error = event, pending, error
+
+
+class Reference:
+    """The tiny interpreter: DESIGN section 4 and the runtime-semantics page, read literally."""
+
+    def __init__(self, m: Machine, ctx: Context, clock: ManualClock) -> None:
+        self.m, self.ctx, self.clock = m, ctx, clock
         self.state = self.leaf(m.initial)
         self.history: list[Step] = []
+        self.queue: list[tuple[str, dict[str, Any]]] = []
+        ctx.sender = lambda event: self.queue.append((event, {}))
+        #: (state, event) -> due, in the order started
+        self.timers: dict[tuple[str, str], float] = {}
+        self.start_timers(reversed(self.chain(self.state)))
+
+    def delays(self, state: str) -> dict[str, float]:
+        """The timers of ``state``: event -> delay, the first declared per event."""
+        found: dict[str, float] = {}
+        for t in self.m.transitions:
+            if t.source == state and t.after is not None:
+                found.setdefault(t.event, t.after)
+        return found
+
+    def start_timers(self, states: Any) -> None:
+        for state in states:
+            for event, delay in self.delays(state).items():
+                self.timers.pop((state, event), None)
+                self.timers[state, event] = self.clock.now() + delay
+
+    def listed(self) -> list[tuple[str, float, str]]:
+        items = sorted(self.timers.items(), key=lambda item: item[1])
+        return [(event, due, state) for (state, event), due in items]
 
     def leaf(self, state: str) -> str:
         while state in self.m.entries:
@@ -155,6 +211,47 @@ class Reference:
             raise Failed(stage) from None
 
     def send(self, event: str, payload: dict[str, Any]) -> str:
+        """Run to completion: the event's step, then each queued event, first in first out."""
+        self.queue = []
+        self.step(event, payload)
+        while self.queue:
+            queued, data = self.queue.pop(0)
+            older = len(self.queue)
+            try:
+                self.step(queued, data)
+            except (InvalidTransition, Failed) as error:
+                pending = [(queued, data), *self.queue[:older]]
+                self.queue = []
+                raise Rejected(queued, pending, error) from None
+        return self.state
+
+    def step(self, event: str, payload: dict[str, Any]) -> str:
+        mark = len(self.queue)
+        try:
+            return self.one_step(event, payload)
+        except Exception:
+            del self.queue[mark:]  # a failed step drops what it queued
+            raise
+
+    def fire_due(self) -> tuple[str, ...]:
+        now = self.clock.now()
+        due = sorted(((k, w) for k, w in self.timers.items() if w <= now), key=lambda i: i[1])
+        fired: list[str] = []
+        for key, when in due:
+            if self.timers.get(key) != when:
+                continue
+            del self.timers[key]
+            try:
+                self.send(key[1], {})
+            except InvalidTransition:
+                continue
+            except Failed:
+                self.timers[key] = when
+                raise
+            fired.append(key[1])
+        return tuple(fired)
+
+    def one_step(self, event: str, payload: dict[str, Any]) -> str:
         chosen = None
         for t in self.group(self.state, event):
             if t.guard in (None, "else"):
@@ -166,9 +263,11 @@ class Reference:
                 break
         if chosen is None:
             raise InvalidTransition(self.state, event, self.allowed())
-        target = self.leaf(chosen.target)
+        target = self.state if chosen.internal else self.leaf(chosen.target)
         source_chain, target_chain = self.chain(self.state), self.chain(target)
-        if self.state == target:
+        if chosen.internal:
+            exits, enters = [], []
+        elif self.state == target:
             exits, enters = [self.state], [target]
         else:
             exits = [s for s in source_chain if s not in target_chain]
@@ -183,25 +282,32 @@ class Reference:
         self.run("listener", None, "listener")
         self.state = target
         self.history.append(step)
+        for s in exits:
+            for e in self.delays(s):
+                self.timers.pop((s, e), None)
+        self.start_timers(enters)
         return target
 
 
 class RuntimeAgainstReference(RuleBasedStateMachine):
     """Drive an Instance and the Reference side by side."""
 
-    @initialize(m=machines())
-    def setup(self, m: Machine) -> None:
+    @initialize(m=machines(), at=st.sampled_from([0.0, 1000.0]))
+    def setup(self, m: Machine, at: float) -> None:
         self.real_ctx, self.ref_ctx = Context(), Context()
+        self.real_clock, self.ref_clock = ManualClock(at), ManualClock(at)
 
         def listener(inst: fsm.Instance, step: Step, payload: dict[str, Any]) -> None:
             inst.context.call("listener")  # type: ignore[attr-defined]
 
         self.bound = m.bind(Context, handlers=handlers_for(m), listeners=[listener])
-        self.inst = self.bound.start(self.real_ctx, history=True)
-        self.ref = Reference(m, self.ref_ctx)
+        self.inst = self.bound.start(self.real_ctx, history=True, clock=self.real_clock)
+        self.real_ctx.sender = lambda event: self.inst.send(event)
+        self.ref = Reference(m, self.ref_ctx, self.ref_clock)
 
     def step(self, event: str, n: int, *, use_async: bool) -> None:
         payload = {"n": n}
+        self.real_ctx.budget = self.ref_ctx.budget = 4
         try:
             expected: object = self.ref.send(event, payload)
         except Exception as error:
@@ -213,7 +319,15 @@ class RuntimeAgainstReference(RuleBasedStateMachine):
                 got = self.inst.send(event, **payload)
         except Exception as error:
             got = error
-        if isinstance(expected, InvalidTransition):
+        self.agree_on(expected, got)
+
+    def agree_on(self, expected: object, got: object) -> None:
+        if isinstance(expected, Rejected):
+            assert isinstance(got, QueuedEventRejected), got
+            assert (got.event, got.state) == (expected.event, self.ref.state)
+            assert list(got.pending) == expected.pending
+            self.agree_on(expected.error, got.error)
+        elif isinstance(expected, InvalidTransition):
             assert isinstance(got, InvalidTransition), got
             assert (got.state, got.event, got.allowed) == (
                 expected.state,
@@ -227,6 +341,27 @@ class RuntimeAgainstReference(RuleBasedStateMachine):
             assert str(got).endswith(f"; the instance is unchanged, still in {self.ref.state!r}")
         else:
             assert got == expected
+
+    @rule(seconds=st.sampled_from([0.5, 1.0, 2.5]))
+    def advance(self, seconds: float) -> None:
+        self.real_clock.advance(seconds)
+        self.ref_clock.advance(seconds)
+
+    @rule(use_async=st.booleans())
+    def fire_due(self, use_async: bool) -> None:
+        self.real_ctx.budget = self.ref_ctx.budget = 4
+        try:
+            expected: object = self.ref.fire_due()
+        except Exception as error:
+            expected = error
+        try:
+            if use_async:
+                got: object = asyncio.run(self.inst.afire_due())
+            else:
+                got = self.inst.fire_due()
+        except Exception as error:
+            got = error
+        self.agree_on(expected, got)
 
     @rule(event=st.sampled_from((*EVENTS, "nope")), n=st.integers(0, 3))
     def send(self, event: str, n: int) -> None:
@@ -247,7 +382,7 @@ class RuntimeAgainstReference(RuleBasedStateMachine):
 
     @rule()
     def snapshot_round_trip(self) -> None:
-        self.inst = self.bound.restore(self.inst.snapshot(), self.real_ctx)
+        self.inst = self.bound.restore(self.inst.snapshot(), self.real_ctx, clock=self.real_clock)
 
     @invariant()
     def agree(self) -> None:
@@ -256,6 +391,7 @@ class RuntimeAgainstReference(RuleBasedStateMachine):
             assert list(self.inst.history) == self.ref.history
             assert self.real_ctx.log == self.ref_ctx.log
             assert self.inst.allowed == self.ref.allowed()
+            assert [tuple(t) for t in self.inst.timers] == self.ref.listed()
 
 
 RuntimeAgainstReference.TestCase.settings = settings(

@@ -77,8 +77,8 @@ def test_restore_with_bounded_history_keeps_the_last_steps() -> None:
         ),
         (
             _snapshot(context={"x": 1}),
-            r"^snapshot has an unknown key 'context'; expected only machine, fingerprint, state "
-            r"and history$",
+            r"^snapshot has an unknown key 'context'; expected only machine, fingerprint, state, "
+            r"history and timers$",
         ),
         (
             _snapshot(state=3),
