@@ -32,6 +32,7 @@ import ast
 import builtins
 import keyword
 import sys
+from collections.abc import Collection
 
 from fsm import AnnotationError, DefinitionError, Machine, Transition
 from fsm import canonical_annotation as canonical
@@ -77,7 +78,13 @@ _BUILTIN_GENERICS = {
 _BUILTINS = frozenset(dir(builtins))
 
 
-def codegen(machine: Machine, *, line_length: int = 88) -> str:
+def codegen(
+    machine: Machine,
+    *,
+    line_length: int = 88,
+    receives: Collection[str] = (),
+    role: str | None = None,
+) -> str:
     """The source of a module of State classes implementing ``machine``.
 
     Methods raise ``NotImplementedError`` naming what to implement. The
@@ -89,6 +96,12 @@ def codegen(machine: Machine, *, line_length: int = 88) -> str:
     Args:
         machine: the protocol, e.g. ``fsm.load("agent.mmd")``.
         line_length: the line length to format for (ruff's default is 88).
+        receives: for one role of a conversation, the events that are
+            messages the role receives (a mapping gives each one's class
+            name; by default ``commit_x`` is ``CommitX``): a state waiting gets a
+            ``receive()`` method returning the union of the messages that may
+            arrive (see ``docs/explanation/conversations.md``).
+        role: the role's name, for the module's docstring.
 
     Returns:
         The module's text.
@@ -121,6 +134,10 @@ def codegen(machine: Machine, *, line_length: int = 88) -> str:
         <BLANKLINE>
         class Opened(State, final=True): ...
     """
+    if receives:
+        from ._role import RoleGenerator
+
+        return RoleGenerator(machine, line_length, receives, role).run()
     return _Generator(machine, line_length).run()
 
 
@@ -150,7 +167,7 @@ class _Generator:
         for event in m.events:
             self.params[event] = self.signature(event)
         self.check_names()
-        classes = [self.state_class(state) for state in self.ordered()]
+        classes = [c for state in self.ordered() for c in self.classes(state)]
         if self.problems:
             raise DefinitionError(self.problems)
         head = [*self.docstring(), "", "from __future__ import annotations", ""]
@@ -253,6 +270,9 @@ class _Generator:
                 f"module can import it"
             )
 
+    def typestate_imports(self) -> list[str]:
+        return ["State", "transition"]
+
     def import_lines(self) -> list[str]:
         # isort's order, as ruff's "I" rules want it: the standard library, then
         # the others; in each section `import x` before `from x import y`.
@@ -261,7 +281,7 @@ class _Generator:
         for module in sorted(self.modules):
             sections[module not in stdlib].append(f"import {module}")
         froms = {**{k: sorted(v) for k, v in self.imports.items()}, "typestate": []}
-        froms["typestate"] = ["State", "transition"]
+        froms["typestate"] = self.typestate_imports()
         for module in sorted(froms):
             section = sections[module.partition(".")[0] not in stdlib]
             section.append(f"from {module} import {', '.join(froms[module])}")
@@ -295,6 +315,10 @@ class _Generator:
             '"""',
         ]
 
+    def classes(self, state: str) -> list[str]:
+        """The classes written for ``state``: its State class (a hook for subclasses)."""
+        return [self.state_class(state)]
+
     def state_class(self, state: str) -> str:
         m = self.m
         superstate = state in self.superstates
@@ -317,9 +341,14 @@ class _Generator:
             bases.append("final=True")
         header = f"class {state}({', '.join(bases)}):"
         methods = [self.method(state, event) for event in self.own_events(state)]
+        methods += self.extra_methods(state)
         if not methods:
             return header + " ...\n"
         return header + "\n" + "\n".join(methods)
+
+    def extra_methods(self, state: str) -> list[str]:
+        """Methods of ``state`` that are not transitions (a hook for subclasses)."""
+        return []
 
     def own_events(self, state: str) -> list[str]:
         return list(self.own.get(state, ()))
