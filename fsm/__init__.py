@@ -6,6 +6,10 @@ strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
+from ._conversation import Choice as Choice
+from ._conversation import Conversation as Conversation
+from ._conversation import Loop as Loop
+from ._conversation import Message as Message
 from ._dsl import dumps as dumps
 from ._dsl import load as load
 from ._dsl import parse as parse
@@ -22,6 +26,9 @@ from ._runtime import BoundMachine as BoundMachine
 from ._runtime import Instance as Instance
 from ._runtime import Step as Step
 from ._runtime import TransitionFailed as TransitionFailed
+from ._sequence import dumps_conversation as dumps_conversation
+from ._sequence import load_conversation as load_conversation
+from ._sequence import parse_conversation as parse_conversation
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
@@ -30,12 +37,16 @@ __all__ = [
     "MAX_DEPTH",
     "AnnotationError",
     "BoundMachine",
+    "Choice",
     "Compiled",
+    "Conversation",
     "DefinitionError",
     "FSMError",
     "Instance",
     "InvalidTransition",
+    "Loop",
     "Machine",
+    "Message",
     "Problem",
     "SnapshotError",
     "Step",
@@ -43,9 +54,12 @@ __all__ = [
     "TransitionFailed",
     "canonical_annotation",
     "dumps",
+    "dumps_conversation",
     "is_name",
     "load",
+    "load_conversation",
     "parse",
+    "parse_conversation",
 ]
 
 
