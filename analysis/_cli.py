@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn, cast
 
 import fsm
 
+from . import _conversations as conversations
 from ._check import KINDS
 from ._target import TargetError, load_target
 
@@ -220,7 +221,10 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
         "allows from its initial state. LOGFILE has one event name per line, or JSON "
         "lines with an 'event' field (other fields, such as a payload, are ignored); "
         "blank lines and lines starting with # are skipped. Exit 0 when the run "
-        "conforms, 1 at the first event the machine does not allow, 2 on bad input.",
+        "conforms, 1 at the first event the machine does not allow, 2 on bad input. "
+        "When TARGET is a conversation (a sequenceDiagram), LOGFILE holds JSON lines of "
+        "messages ('sender', 'receiver', 'message', optional 'payload' and "
+        "'conversation' id; conversations may interleave).",
     )
     check_trace.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
     check_trace.add_argument("logfile", metavar="LOGFILE", help="the recorded events")
@@ -291,6 +295,32 @@ def _codegen(args: argparse.Namespace) -> int:
         return EXIT_OK
     sys.stdout.write(text)
     return EXIT_OK
+
+
+def _render_conversation(args: argparse.Namespace) -> int:
+    """``render`` of a conversation without ``--role``: the sequence diagram it is."""
+    if Path(args.output).suffix.lower() != ".mmd" or args.highlight_trace or args.report:
+        raise TargetError(
+            f"{args.target} is a conversation: it renders as a Mermaid sequence diagram "
+            f"(-o FILE.mmd, without --highlight-trace or --report); to draw one role's "
+            f"machine, project it (analysis.project)"
+        )
+    text = fsm.dumps_conversation(conversations.load_conversation_target(args.target))
+    if not args.check:
+        _write_file(args.output, text)
+        return EXIT_OK
+    try:
+        current = Path(args.output).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"cannot read {args.output!r}: {exc.strerror or exc}") from None
+    return _report_drift(
+        current,
+        text,
+        path=args.output,
+        source=f"typestate render {args.target}",
+        problem="is out of date",
+        fix=args.regenerate,
+    )
 
 
 def _output_path(name: str) -> Path:
@@ -398,6 +428,8 @@ def _render(args: argparse.Namespace) -> int:
         )
     if args.highlight_trace is not None and args.report:
         raise TargetError("use --highlight-trace or --report, not both")
+    if conversations.is_conversation(args.target):
+        return _render_conversation(args)
     machine = load_target(args.target)
     highlight: list[str] | analysis.Report | None = None
     if args.highlight_trace is not None:
@@ -515,6 +547,11 @@ def _read_events(name: str) -> tuple[list[str], list[int]]:
 def _check_trace(args: argparse.Namespace) -> int:
     from .testing import check_trace
 
+    if conversations.is_conversation(args.target):
+        conversation = conversations.load_conversation_target(args.target)
+        verdict = conversations.check_log(conversation, args.logfile)
+        print("\n".join(verdict.lines))
+        return EXIT_OK if verdict.ok else EXIT_FINDINGS
     machine = load_target(args.target)
     events, lines = _read_events(args.logfile)
     result = check_trace(machine, events)

@@ -1,0 +1,240 @@
+"""The command line's side of conversations (global protocols).
+
+A TARGET that is a sequence diagram (or a conversation's JSON) is a
+conversation: ``render`` draws the conversation as the sequence diagram it
+is, and ``check-trace`` reads a JSON Lines
+log of messages, one conversation or many interleaved, and names the first
+message that breaks the protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import cast
+
+import attrs
+
+import fsm
+
+from ._target import TargetError
+
+__all__ = [
+    "LogVerdict",
+    "check_log",
+    "is_conversation",
+    "load_conversation_target",
+]
+
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*mermaid\s*$(.*?)^ {0,3}\1", re.DOTALL | re.MULTILINE)
+
+
+def _first_word(text: str) -> str:
+    """The diagram type a Mermaid text declares: its first line that is not a comment."""
+    text = _FRONT_MATTER.sub("", text.replace("\r\n", "\n").lstrip("\ufeff"), count=1)
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("%%"):
+            return line.split()[0]
+    return ""
+
+
+def is_conversation(target: str) -> bool:
+    """Whether the file ``target`` holds a conversation rather than a machine.
+
+    A ``.mmd`` file whose diagram is a ``sequenceDiagram``, a Markdown file
+    whose first fenced ``mermaid`` block is one, or a JSON document of kind
+    ``typestate.conversation``. Anything else (a missing file included) is
+    left to the machine loader, which says what is wrong.
+    """
+    path = Path(target)
+    suffix = path.suffix.lower()
+    if suffix not in (".mmd", ".mermaid", ".md", ".markdown", ".json") or not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if suffix == ".json":
+        return re.search(r'"kind"\s*:\s*"typestate\.conversation"', text) is not None
+    if suffix in (".md", ".markdown"):
+        block = _FENCE.search(text)
+        return block is not None and _first_word(block.group(2)) == "sequenceDiagram"
+    return _first_word(text) == "sequenceDiagram"
+
+
+def load_conversation_target(target: str) -> fsm.Conversation:
+    """The conversation in the file ``target`` (errors as ``TargetError``)."""
+    try:
+        return fsm.load_conversation(target)
+    except OSError as exc:
+        raise TargetError(f"cannot read {target!r}: {exc.strerror or exc}") from None
+
+
+# -- logs ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LogVerdict:
+    """What ``check-trace`` found in a log of messages."""
+
+    ok: bool
+    lines: tuple[str, ...]
+
+
+def _show(message: fsm.Message) -> str:
+    return f"{message.sender}->>{message.receiver}: {message.label}"
+
+
+def _records(name: str) -> list[tuple[int, dict[str, object]]]:
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"cannot read {name!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise TargetError(f"{name!r} is not UTF-8 text") from None
+    found: list[tuple[int, dict[str, object]]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            record: object = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TargetError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise TargetError(f"{name}:{number}: a log line is a JSON object, not {line[:40]!r}")
+        fields = cast("dict[str, object]", record)
+        for key in ("sender", "receiver", "message"):
+            if not isinstance(fields.get(key), str):
+                raise TargetError(
+                    f"{name}:{number}: a message needs the fields 'sender', 'receiver' and "
+                    f"'message' (strings), as in "
+                    f'{{"sender": "Buyer", "receiver": "Seller", "message": "title"}}; '
+                    f"{key!r} is missing or not a string"
+                )
+        found.append((number, fields))
+    return found
+
+
+class _Runs:
+    """The conversation's message sequences as a nondeterministic automaton.
+
+    A node is a point of the global protocol; a message is an edge, a choice
+    or a loop adds edges that take no message. A run of the log is a set of
+    nodes (closed under those silent edges), so a log is checked in time
+    linear in its length, whatever the number of roles.
+    """
+
+    def __init__(self, conversation: fsm.Conversation) -> None:
+        self.moves: list[dict[str, set[int]]] = []
+        self.silent: list[set[int]] = []
+        self.end = self._node()
+        self.start = self._body(conversation.body, self.end)
+        self.initial = self.closure({self.start})
+
+    def _node(self) -> int:
+        self.moves.append({})
+        self.silent.append(set())
+        return len(self.moves) - 1
+
+    def _body(self, body: Sequence[fsm.Message | fsm.Choice | fsm.Loop], after: int) -> int:
+        for item in reversed(body):
+            node = self._node()
+            if isinstance(item, fsm.Message):
+                self.moves[node].setdefault(item.event, set()).add(after)
+            elif isinstance(item, fsm.Choice):
+                self.silent[node].update(self._body(branch, after) for branch in item.branches)
+            else:  # a loop: round again or leave
+                self.silent[node].update((self._body(item.body, node), after))
+            after = node
+        return after
+
+    def closure(self, nodes: Iterable[int]) -> frozenset[int]:
+        seen = set(nodes)
+        todo = list(seen)
+        while todo:
+            for other in self.silent[todo.pop()]:
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return frozenset(seen)
+
+    def step(self, nodes: frozenset[int], event: str) -> frozenset[int]:
+        return self.closure(t for n in nodes for t in self.moves[n].get(event, ()))
+
+    def allowed(self, nodes: frozenset[int]) -> list[str]:
+        found: dict[str, None] = {}
+        for n in sorted(nodes):
+            for event in self.moves[n]:
+                found.setdefault(event)
+        return list(found)
+
+
+def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
+    """Check a JSON Lines log of messages against ``conversation``.
+
+    Each line is ``{"sender", "receiver", "message", "payload"?,
+    "conversation"?}``; lines with the same ``conversation`` id (none: one
+    conversation) form one run of the protocol, in the order they appear.
+    The verdict names the first message that is not allowed, with what was
+    allowed instead, or says how many conversations conform and how many of
+    them are complete.
+    """
+    automaton = _Runs(conversation)
+    events = conversation.events()
+    by_key = {(m.sender, m.receiver, m.label): e for e, m in events.items()}
+    runs: dict[str, frozenset[int]] = {}
+    for number, record in _records(name):
+        key = record.get("conversation")
+        run = "" if key is None else key if isinstance(key, str) else json.dumps(key)
+        nodes = runs.get(run, automaton.initial)
+        sender, receiver, label = (str(record[k]) for k in ("sender", "receiver", "message"))
+        event = by_key.get((sender, receiver, label))
+        after = frozenset[int]() if event is None else automaton.step(nodes, event)
+        where = f" in conversation {run}" if run else ""
+        if not after:
+            shown = f"{sender}->>{receiver}: {label}"
+            why = "is not allowed here" if event else f"is not a message of {conversation.name}"
+            allowed = [_show(events[e]) for e in automaton.allowed(nodes)]
+            instead = "; ".join(allowed) or "nothing (the conversation has ended)"
+            if allowed and automaton.end in nodes:
+                instead += " (or nothing: the conversation may end here)"
+            line = f"{name}:{number}: {shown!r} {why}{where}; allowed instead: {instead}"
+            return LogVerdict(False, (line,))
+        assert event is not None
+        problem = _payload_problem(events[event], record)
+        if problem is not None:
+            return LogVerdict(False, (f"{name}:{number}: {problem}{where}",))
+        runs[run] = after
+    complete = sum(1 for nodes in runs.values() if automaton.end in nodes)
+    count = len(runs)
+    lines = [
+        f"{name}: conforms to {conversation.name} ({count} conversation"
+        f"{'s' if count != 1 else ''}, {complete} complete)"
+    ]
+    unfinished = [r or "(no id)" for r, nodes in runs.items() if automaton.end not in nodes]
+    if unfinished:
+        more = " ..." if len(unfinished) > 10 else ""
+        lines.append(f"  not finished: {', '.join(unfinished[:10])}{more}")
+    return LogVerdict(True, tuple(lines))
+
+
+def _payload_problem(message: fsm.Message | None, record: Mapping[str, object]) -> str | None:
+    if message is None or "payload" not in record:
+        return None
+    payload = record["payload"]
+    if not isinstance(payload, dict):
+        return f"the payload of {_show(message)} is not a JSON object"
+    given = set(cast("dict[str, object]", payload))
+    wanted = {name for name, _ in message.params}
+    if given == wanted or (not wanted and not given):
+        return None
+    missing, extra = sorted(wanted - given), sorted(given - wanted)
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"unexpected {', '.join(extra)}"] if extra else []
+    carries = ", ".join(sorted(wanted)) or "nothing"
+    return f"the payload of {_show(message)} has {'; '.join(parts)} (it carries {carries})"
