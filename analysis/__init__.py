@@ -17,6 +17,9 @@ from ._paths import reachable as reachable
 from ._paths import shortest_path as shortest_path
 from ._paths import state_cover as state_cover
 from ._paths import transition_cover as transition_cover
+from ._projection import conversation_machine as conversation_machine
+from ._projection import project as project
+from ._projection import projections as projections
 
 # (end of checks section)
 
@@ -36,9 +39,12 @@ __all__: list[str] = [
     "Report",
     "check",
     "compose",
+    "conversation_machine",
     "deadlocks",
     "equivalent",
     "minimize",
+    "project",
+    "projections",
     "reachable",
     "render",
     "shortest_path",

@@ -1,0 +1,321 @@
+"""Projection of a conversation to each role's machine, and its well-formedness.
+
+A conversation (:class:`fsm.Conversation`) is compiled once into a small
+graph: one node per message (its event, then the next node), one *split* node
+per choice (its branches) and per loop (go round again, or leave), and one
+end node. Every function here reads that graph.
+
+**The global machine** (:func:`conversation_machine`) runs the messages in
+the order the diagram writes them: the graph with splits made silent and
+then made deterministic (a subset construction). Its states are ``G0``,
+``G1``, ...; a state is final where the conversation may end.
+
+**Projection** (:func:`project`) of a role erases every message the role does
+not send or receive (they become silent, as the splits are) and makes the
+result deterministic, merging the states the role cannot tell apart. The
+role's machine has the events of its messages, each named
+``<sender>_<label>_<receiver>`` as in :attr:`fsm.Message.event`, shared with
+the other end of the message, so that :func:`analysis.compose` (synchronous)
+joins them. Its states are ``<role>0``, ``<role>1``, ... in breadth-first
+order from the initial ``<role>0``; a state is final where the role may have
+nothing left to do.
+
+On a well-formed conversation (:func:`check_conversation` is ok) this is the
+standard projection of multiparty session types with full merging:
+
+- the deciding role of a choice gets a choice of sends;
+- a role told of the branch by a message gets a choice of receives, one per
+  label (the branches it learns about are merged);
+- a role that does the same in every branch gets that, once (identical
+  branches merge);
+- a loop projects to a cycle back to the role's state at the loop's start;
+- a role that takes no part in a loop's body skips the loop: it goes on with
+  what follows the loop, and the loop leaves no state in its machine; a role
+  that takes part in it learns that the loop ended from the first message
+  after the loop it receives (or, when the conversation ends there, by being in
+  a final state with the next round's message still possible, as a
+  synchronous composition allows).
+
+Anything the merging cannot make sound (a role that must send before it can
+know the branch, branches it cannot tell apart) is what
+:func:`check_conversation` reports.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final
+
+import attrs
+
+import fsm
+
+__all__ = [
+    "DEFAULT_MAX_STATES",
+    "conversation_machine",
+    "project",
+    "projections",
+]
+
+#: How many states a projection or the global machine may have before the
+#: subset construction stops with an error (a hostile conversation could
+#: otherwise make it exponential).
+DEFAULT_MAX_STATES: Final = 100_000
+
+_MESSAGE: Final = 0
+_SPLIT: Final = 1
+_END: Final = 2
+
+
+@attrs.define
+class _Point:
+    """A choice or a loop, as a split node and where its branches start."""
+
+    node: int
+    at: str | None  # the deciding role written in the model (None for a loop)
+    branches: list[int]
+    is_loop: bool
+    number: int  # its position among the choices and loops, in writing order
+
+
+class _Graph:
+    """The compiled conversation (see the module's docstring)."""
+
+    def __init__(self, conversation: fsm.Conversation) -> None:
+        self.conversation = conversation
+        self.kind: list[int] = []
+        self.message: list[fsm.Message | None] = []
+        self.succ: list[list[int]] = []
+        self.points: list[_Point] = []
+        self.made: dict[int, _Point] = {}
+        self.end = self._new(_END, None)
+        self.start = self._body(conversation.body, self.end)
+        self._number()
+        self.points.sort(key=lambda p: p.number)
+        # Each node's place in writing order, so that transitions list in it.
+        first: dict[int, int] = {}
+        for n, message in enumerate(conversation.messages()):
+            first.setdefault(id(message), n)
+        self.rank = [-1 if m is None else first.get(id(m), len(self.kind)) for m in self.message]
+
+    def _new(self, kind: int, message: fsm.Message | None) -> int:
+        self.kind.append(kind)
+        self.message.append(message)
+        self.succ.append([])
+        return len(self.kind) - 1
+
+    def _body(self, items: Sequence[fsm.Message | fsm.Choice | fsm.Loop], then: int) -> int:
+        # Nesting is at most fsm.MAX_DEPTH deep (the Conversation checks it),
+        # so this recursion stays far inside Python's limit.
+        for item in reversed(items):
+            then = self._item(item, then)
+        return then
+
+    def _item(self, item: fsm.Message | fsm.Choice | fsm.Loop, then: int) -> int:
+        if isinstance(item, fsm.Message):
+            node = self._new(_MESSAGE, item)
+            self.succ[node].append(then)
+            return node
+        node = self._new(_SPLIT, None)
+        # Bodies compile from their end, so a point's number in writing
+        # order is set by _number() once all are made.
+        point = _Point(node, None, [], isinstance(item, fsm.Loop), 0)
+        self.points.append(point)
+        self.made[id(item)] = point
+        if isinstance(item, fsm.Loop):
+            point.branches = [self._body(item.body, node), then]
+        else:
+            point.at = item.at
+            point.branches = [self._body(branch, then) for branch in item.branches]
+        self.succ[node] = list(point.branches)
+        return node
+
+    def _number(self) -> None:
+        count = 0
+        stack = [iter(self.conversation.body)]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+                continue
+            if isinstance(item, fsm.Message):
+                continue
+            point = self.made.get(id(item))
+            if point is not None and point.number == 0:
+                count += 1
+                point.number = count
+            inner = (item.body,) if isinstance(item, fsm.Loop) else item.branches
+            stack.append(iter([i for branch in inner for i in branch]))
+
+    # -- reading -----------------------------------------------------------------------
+
+    def involves(self, node: int, role: str) -> bool:
+        message = self.message[node]
+        return message is not None and role in (message.sender, message.receiver)
+
+    def closure(self, nodes: Iterable[int], silent: Callable[[int], bool]) -> frozenset[int]:
+        """The message and end nodes reached from ``nodes`` through splits and silent messages."""
+        seen: set[int] = set()
+        found: set[int] = set()
+        stack = list(nodes)
+        kind, succ = self.kind, self.succ
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if kind[node] == _SPLIT or (kind[node] == _MESSAGE and silent(node)):
+                stack.extend(succ[node])
+            else:
+                found.add(node)
+        return frozenset(found)
+
+    def silent_for(self, role: str | None) -> Callable[[int], bool]:
+        """Which message nodes are silent: none for the global view, the others' for a role."""
+        if role is None:
+            return lambda node: False
+        return lambda node: not self.involves(node, role)
+
+
+def _graph(conversation: fsm.Conversation) -> _Graph:
+    if not isinstance(conversation, fsm.Conversation):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise TypeError(f"expected an fsm.Conversation, got {type(conversation).__name__}")
+    return _Graph(conversation)
+
+
+def _determinize(
+    graph: _Graph, role: str | None, prefix: str, name: str, max_states: int
+) -> fsm.Machine:
+    silent = graph.silent_for(role)
+    first = graph.closure([graph.start], silent)
+    index: dict[frozenset[int], int] = {first: 0}
+    order = [first]
+    transitions: list[fsm.Transition] = []
+    queue = deque([first])
+    while queue:
+        subset = queue.popleft()
+        source = f"{prefix}{index[subset]}"
+        moves: dict[str, list[int]] = {}
+        carried: dict[str, fsm.Message] = {}
+        for node in sorted(subset, key=lambda n: (graph.rank[n], n)):
+            message = graph.message[node]
+            if message is not None:
+                moves.setdefault(message.event, []).extend(graph.succ[node])
+                carried.setdefault(message.event, message)
+        for event, targets in moves.items():
+            reached = graph.closure(targets, silent)
+            number = index.get(reached)
+            if number is None:
+                if len(index) >= max_states:
+                    raise ValueError(
+                        f"the machine of {name!r} has more than {max_states} states; pass a "
+                        f"larger max_states= if the conversation is meant to be this large"
+                    )
+                number = index[reached] = len(order)
+                order.append(reached)
+                queue.append(reached)
+            transitions.append(
+                fsm.Transition(source, event, f"{prefix}{number}", params=carried[event].params)
+            )
+    states = [f"{prefix}{n}" for n in range(len(order))]
+    final = {states[n] for n, subset in enumerate(order) if graph.end in subset}
+    return fsm.Machine(name, states=states, initial=states[0], final=final, transitions=transitions)
+
+
+def conversation_machine(
+    conversation: fsm.Conversation, *, max_states: int = DEFAULT_MAX_STATES
+) -> fsm.Machine:
+    """The global machine: the conversation's messages in the order it writes them.
+
+    Its events are the messages' events (``<sender>_<label>_<receiver>``),
+    its states ``G0``, ``G1``, ... (``G0`` initial); a state is final where
+    the conversation may end. This is the conversation read by one observer
+    who sees every message in the diagram's order; the roles' composition may
+    also run two messages with no role in common in the other order.
+
+    Raises:
+        TypeError: ``conversation`` is not an :class:`fsm.Conversation`.
+        ValueError: more than ``max_states`` states.
+
+    Examples:
+        >>> import fsm, analysis
+        >>> c = fsm.parse_conversation("sequenceDiagram\\n  A->>B: ping\\n  B->>A: pong")
+        >>> g = analysis.conversation_machine(c)
+        >>> [(t.source, t.event, t.target) for t in g.transitions]
+        [('G0', 'A_ping_B', 'G1'), ('G1', 'B_pong_A', 'G2')]
+    """
+    graph = _graph(conversation)
+    return _determinize(graph, None, "G", conversation.name, max_states)
+
+
+def project(
+    conversation: fsm.Conversation, role: str, *, max_states: int = DEFAULT_MAX_STATES
+) -> fsm.Machine:
+    """The machine of one role: its sends and receives, in the order the conversation allows.
+
+    See the module documentation (``docs/reference/analysis.md``) for the rule:
+    the other roles' messages are erased and the states the role cannot tell
+    apart are merged. The machine is named ``<conversation>.<role>``; its
+    states are ``<role>0``, ``<role>1``, ...
+
+    Check the conversation with :func:`check_conversation` first: only for a
+    well-formed conversation do the projections, composed, run exactly the
+    conversation.
+
+    Raises:
+        TypeError: ``conversation`` is not an :class:`fsm.Conversation`.
+        ValueError: ``role`` is not one of its roles, or more than
+            ``max_states`` states.
+
+    Examples:
+        >>> import fsm, analysis
+        >>> c = fsm.parse_conversation('''
+        ... sequenceDiagram
+        ...     Client->>Server: ask
+        ...     alt
+        ...         Server->>Client: answer
+        ...     else
+        ...         Server->>Client: refuse
+        ...     end
+        ... ''')
+        >>> print(fsm.dumps(analysis.project(c, "Client")), end="")
+        ---
+        title: Conversation.Client
+        ---
+        stateDiagram-v2
+            Client0
+            Client1
+            Client2
+            [*] --> Client0
+            Client0 --> Client1 : Client_ask_Server
+            Client1 --> Client2 : Server_answer_Client
+            Client1 --> Client2 : Server_refuse_Client
+            Client2 --> [*]
+    """
+    graph = _graph(conversation)
+    if role not in conversation.roles:
+        raise ValueError(
+            f"{role!r} is not a role of conversation {conversation.name!r}; its roles are "
+            + ", ".join(conversation.roles)
+        )
+    return _determinize(graph, role, role, f"{conversation.name}.{role}", max_states)
+
+
+def projections(
+    conversation: fsm.Conversation, *, max_states: int = DEFAULT_MAX_STATES
+) -> dict[str, fsm.Machine]:
+    """The machine of every role (:func:`project`), in the order of ``conversation.roles``.
+
+    Examples:
+        >>> import fsm, analysis
+        >>> c = fsm.parse_conversation("sequenceDiagram\\n  A->>B: ping\\n  B->>A: pong")
+        >>> machines = analysis.projections(c)
+        >>> analysis.deadlocks(*machines.values()).ok
+        True
+    """
+    graph = _graph(conversation)
+    return {
+        role: _determinize(graph, role, role, f"{conversation.name}.{role}", max_states)
+        for role in conversation.roles
+    }
