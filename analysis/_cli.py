@@ -130,6 +130,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 with a diff if MODULE (-o) is out of date",
     )
     codegen.add_argument(
+        "--role",
+        metavar="ROLE",
+        help="SPEC is a conversation (a sequenceDiagram): write this role's classes",
+    )
+    codegen.add_argument(
         "--line-length",
         type=_at_least_one,
         default=88,
@@ -212,6 +217,12 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
     )
     render.add_argument("--direction", choices=("LR", "TB"), default="LR", help="layout direction")
     render.add_argument(
+        "--role",
+        metavar="ROLE",
+        help="TARGET is a conversation: draw this role's projection (without: the "
+        "conversation itself, as a .mmd sequence diagram)",
+    )
+    render.add_argument(
         "--check", action="store_true", help="exit 1 with a diff if FILE is out of date"
     )
     check_trace = add_parser(
@@ -272,10 +283,13 @@ def _show(args: argparse.Namespace) -> int:
 def _codegen(args: argparse.Namespace) -> int:
     import typestate
 
-    machine = load_target(args.target)
     if args.check and args.output is None:
         raise TargetError("--check compares the module named by -o MODULE; pass -o too")
-    text = typestate.codegen(machine, line_length=args.line_length)
+    if conversations.is_conversation(args.target):
+        conversation = conversations.load_conversation_target(args.target)
+        text = conversations.role_module(conversation, args.role, line_length=args.line_length)
+    else:
+        text = typestate.codegen(_load_machine(args), line_length=args.line_length)
     if args.check:
         path = Path(args.output)
         try:
@@ -297,13 +311,23 @@ def _codegen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_machine(args: argparse.Namespace) -> fsm.Machine:
+    """The machine TARGET names; for a conversation, the projection on ``--role``."""
+    if conversations.is_conversation(args.target):
+        conversation = conversations.load_conversation_target(args.target)
+        return conversations.role_machine(conversation, args.role, f"{args.command} reads")
+    if args.role is not None:
+        raise TargetError(f"--role names a role of a conversation, but {args.target!r} is not one")
+    return load_target(args.target)
+
+
 def _render_conversation(args: argparse.Namespace) -> int:
     """``render`` of a conversation without ``--role``: the sequence diagram it is."""
     if Path(args.output).suffix.lower() != ".mmd" or args.highlight_trace or args.report:
         raise TargetError(
             f"{args.target} is a conversation: it renders as a Mermaid sequence diagram "
             f"(-o FILE.mmd, without --highlight-trace or --report); to draw one role's "
-            f"machine, project it (analysis.project)"
+            f"machine in any format, add --role ROLE"
         )
     text = fsm.dumps_conversation(conversations.load_conversation_target(args.target))
     if not args.check:
@@ -428,9 +452,9 @@ def _render(args: argparse.Namespace) -> int:
         )
     if args.highlight_trace is not None and args.report:
         raise TargetError("use --highlight-trace or --report, not both")
-    if conversations.is_conversation(args.target):
+    if args.role is None and conversations.is_conversation(args.target):
         return _render_conversation(args)
-    machine = load_target(args.target)
+    machine = _load_machine(args)
     highlight: list[str] | analysis.Report | None = None
     if args.highlight_trace is not None:
         highlight = [e.strip() for e in args.highlight_trace.split(",") if e.strip()]

@@ -1,8 +1,9 @@
 """The command line's side of conversations (global protocols).
 
 A TARGET that is a sequence diagram (or a conversation's JSON) is a
-conversation: ``render`` draws the conversation as the sequence diagram it
-is, and ``check-trace`` reads a JSON Lines
+conversation: ``codegen --role`` writes one role's classes, ``render`` draws
+the conversation as the sequence diagram it is (or, with ``--role``, the
+role's projection as a state diagram), and ``check-trace`` reads a JSON Lines
 log of messages, one conversation or many interleaved, and names the first
 message that breaks the protocol.
 """
@@ -26,6 +27,8 @@ __all__ = [
     "check_log",
     "is_conversation",
     "load_conversation_target",
+    "role_machine",
+    "role_module",
 ]
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
@@ -72,6 +75,88 @@ def load_conversation_target(target: str) -> fsm.Conversation:
         return fsm.load_conversation(target)
     except OSError as exc:
         raise TargetError(f"cannot read {target!r}: {exc.strerror or exc}") from None
+
+
+def _role(conversation: fsm.Conversation, role: str | None, what: str) -> str:
+    if role is None:
+        raise TargetError(
+            f"{conversation.name} is a conversation; {what} one role's machine, so name it "
+            f"with --role ({', '.join(conversation.roles)})"
+        )
+    if role not in conversation.roles:
+        raise TargetError(
+            f"--role {role!r} is not a role of {conversation.name}; its roles are "
+            f"{', '.join(conversation.roles)}"
+        )
+    return role
+
+
+def role_machine(conversation: fsm.Conversation, role: str | None, what: str) -> fsm.Machine:
+    """The projection of ``conversation`` on ``role`` (``--role``, required)."""
+    from ._projection import project
+
+    return project(conversation, _role(conversation, role, what))
+
+
+def _camel(label: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in label.split("_") if part)
+
+
+def role_names(conversation: fsm.Conversation, role: str) -> tuple[dict[str, str], dict[str, str]]:
+    """How a role's module names its messages: ``(sends, receives)``, event -> name.
+
+    A send is a method named by the message's label (``commit``), or
+    ``<label>_to_<receiver>`` when the role sends that label to several roles;
+    a received message is a class named by the label in CamelCase
+    (``Commit``), or ``<Label>From<Sender>`` when several roles send it.
+    """
+    sent: dict[str, fsm.Message] = {}
+    got: dict[str, fsm.Message] = {}
+    for message in conversation.messages():
+        if message.sender == role:
+            sent.setdefault(message.event, message)
+        elif message.receiver == role:
+            got.setdefault(message.event, message)
+
+    def counts(messages: Iterable[fsm.Message]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for m in messages:
+            found[m.label] = found.get(m.label, 0) + 1
+        return found
+
+    sent_labels, got_labels = counts(sent.values()), counts(got.values())
+    sends = {
+        event: m.label if sent_labels[m.label] == 1 else f"{m.label}_to_{m.receiver}"
+        for event, m in sent.items()
+    }
+    receives = {
+        event: _camel(m.label) if got_labels[m.label] == 1 else f"{_camel(m.label)}From{m.sender}"
+        for event, m in got.items()
+    }
+    return sends, receives
+
+
+def role_module(conversation: fsm.Conversation, role: str | None, *, line_length: int = 88) -> str:
+    """The module ``typestate codegen PROTOCOL --role ROLE`` writes."""
+    import typestate
+
+    machine = role_machine(conversation, role, "codegen writes")
+    assert role is not None
+    sends, receives = role_names(conversation, role)
+    renamed = fsm.Machine(
+        machine.name,
+        machine.states,
+        machine.initial,
+        machine.final,
+        tuple(attrs.evolve(t, event=sends.get(t.event, t.event)) for t in machine.transitions),
+        machine.parents,
+    )
+    return typestate.codegen(
+        renamed,
+        line_length=line_length,
+        receives={e: receives[e] for e in machine.events if e in receives},
+        role=role,
+    )
 
 
 # -- logs ------------------------------------------------------------------------------

@@ -160,12 +160,14 @@ class RoleGenerator(_Generator):
 
     def message(self, event: str) -> str:
         fields = _split_params(self.params[event])[1:]
-        sender = f"The message ``{event}``; ``state`` is the state receiving it leads to."
         return "\n".join(
             [
                 "@attrs.frozen",
                 f"class {self.names[event]}(Generic[{_TYPEVAR}]):",
-                f'    """{sender}"""',
+                f'    """The message ``{event}``.',
+                "",
+                "    ``state`` is the state that receiving it leads to.",
+                '    """',
                 "",
                 f"    state: {_TYPEVAR}",
                 *(f"    {field}" for field in fields),
