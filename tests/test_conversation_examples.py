@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+import analysis
 import fsm
 
 from .mermaid_parser import mermaid_errors
@@ -84,3 +88,60 @@ def test_every_role_module_passes_ruff(role_modules: Path) -> None:
     )
     form = _tool(["ruff", "format", "--isolated", "--check", "."], role_modules)
     assert (lint.stdout, form.stdout) == ("All checks passed!\n", "10 files already formatted\n")
+
+
+# -- the asyncio agents -------------------------------------------------------------------
+
+
+def _agents() -> ModuleType:
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "examples_conversation_agents", EXAMPLES / "conversation_agents.py"
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(EXAMPLES))
+
+
+def test_the_agents_talk_to_the_end_and_the_log_conforms(tmp_path: Path) -> None:
+    log = tmp_path / "messages.jsonl"
+    script = [sys.executable, str(EXAMPLES / "conversation_agents.py"), str(log)]
+    done = _tool([*script, "--conversations", "4"], tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[0] == (
+        "c0: Agent took 12 steps; Approver took 7 steps; Tool took 5 steps"
+    )
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {r["conversation"] for r in records} == {"c0", "c1", "c2", "c3"}
+    assert [r["conversation"] for r in records[:3]] != ["c0"] * 3  # interleaved
+    exe = shutil.which("typestate")
+    assert exe is not None
+    checked = _tool([exe, "check-trace", str(FILES[1]), str(log)], tmp_path)
+    assert checked.stdout == f"{log}: conforms to ToolApproval (4 conversations, 4 complete)\n"
+
+
+def test_the_denied_call_never_reaches_the_tool() -> None:
+    agents = _agents()
+    histories = asyncio.run(agents.converse("t", ["delete everything"]))
+    assert histories["Tool"] == ["Agent_close_Tool"]
+    assert histories["Approver"] == [
+        "Agent_ask_Approver",
+        "Approver_deny_Agent",
+        "Agent_finish_Approver",
+    ]
+
+
+def test_an_endpoint_refuses_what_its_projection_does_not_allow() -> None:
+    agents = _agents()
+    network = agents.Network(agents.CONVERSATION, "t")
+    tool = agents.Endpoint(network, "Tool", analysis.project(agents.CONVERSATION, "Tool"))
+    with pytest.raises(fsm.InvalidTransition, match=r"^Can't send 'Tool_result_Agent' in state"):
+        tool.send("Tool_result_Agent", output="too early")
+    with pytest.raises(ValueError, match=r"^Tool does not send 'Agent_call_Tool'; it receives it$"):
+        tool.send("Agent_call_Tool", action="x")
+    assert network.queues["Tool", "Agent"].empty()
