@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -145,3 +146,114 @@ def test_an_endpoint_refuses_what_its_projection_does_not_allow() -> None:
     with pytest.raises(ValueError, match=r"^Tool does not send 'Agent_call_Tool'; it receives it$"):
         tool.send("Agent_call_Tool", action="x")
     assert network.queues["Tool", "Agent"].empty()
+
+
+# -- the projections against the hand-written machines ------------------------------------
+#
+# The hand-written machines of examples/ broadcast: one `prepare` event is
+# shared by the coordinator and both participants. A conversation sends one
+# message per receiver, in the order the diagram writes them. `split`
+# replaces each broadcast event by that sequence of messages (and renames
+# the others), so that the languages can be compared with `equivalent`.
+
+PARTICIPANTS = ("Participant1", "Participant2")
+CONTRACTORS = ("Contractor1", "Contractor2", "Contractor3")
+
+
+def split(machine: fsm.Machine, steps: Mapping[str, Sequence[str]]) -> fsm.Machine:
+    """``machine`` with each event ``e`` replaced by the events ``steps[e]``, in order."""
+    states = list(machine.states)
+    moves: dict[tuple[str, str, str], None] = {}
+    for n, t in enumerate(machine.transitions):
+        chain = steps.get(t.event, (t.event,))
+        source = t.source
+        for k, event in enumerate(chain):
+            target = t.target if k == len(chain) - 1 else f"{t.source}_{n}_{k}"
+            if target != t.target:
+                states.append(target)
+            moves.setdefault((source, event, target))
+            source = target
+    transitions = tuple(fsm.Transition(*move) for move in moves)
+    return fsm.Machine(machine.name, tuple(states), machine.initial, machine.final, transitions)
+
+
+def two_phase_commit() -> fsm.Conversation:
+    return fsm.load_conversation(EXAMPLES / "two_phase_commit_conversation.mmd")
+
+
+def test_two_phase_commit_coordinator_is_the_hand_written_one_with_a_message_per_participant() -> (
+    None
+):
+    steps = {
+        w: [f"Coordinator_{w}_{p}" for p in PARTICIPANTS] for w in ("prepare", "commit", "abort")
+    }
+    for n, p in enumerate(PARTICIPANTS, start=1):
+        steps |= {f"{vote}_{n}": [f"{p}_{vote}_Coordinator"] for vote in ("yes", "no")}
+    projected = analysis.project(two_phase_commit(), "Coordinator")
+    hand_written = fsm.load(EXAMPLES / "two_phase_commit_coordinator.mmd")
+    assert analysis.equivalent(projected, split(hand_written, steps))
+    assert analysis.equivalent(projected, hand_written).trace == (
+        "Coordinator_prepare_Participant1",
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_two_phase_commit_participants_are_the_hand_written_ones(n: int) -> None:
+    p = PARTICIPANTS[n - 1]
+    steps = {w: [f"Coordinator_{w}_{p}"] for w in ("prepare", "commit", "abort")}
+    steps |= {f"{vote}_{n}": [f"{p}_{vote}_Coordinator"] for vote in ("yes", "no")}
+    hand_written = fsm.load(EXAMPLES / f"two_phase_commit_participant_{n}.mmd")
+    assert analysis.equivalent(analysis.project(two_phase_commit(), p), split(hand_written, steps))
+
+
+def contract_net() -> fsm.Conversation:
+    return fsm.load_conversation(EXAMPLES / "contract_net_conversation.mmd")
+
+
+def test_contract_net_hand_written_manager_leaves_to_the_contractors_who_may_report() -> None:
+    """The hand-written manager takes a report from any contractor; the projection
+    only from the one it awarded (the hand-written contractors make up for it)."""
+    steps = {w: [f"Manager_{w}_{c}" for c in CONTRACTORS] for w in ("cfp", "cancel")}
+    for n, c in enumerate(CONTRACTORS, start=1):
+        steps[f"award_{n}"] = [
+            f"Manager_award_{c}",
+            *(f"Manager_reject_{other}" for other in CONTRACTORS if other != c),
+        ]
+        for label in ("propose", "refuse", "inform_done", "failure"):
+            steps[f"{label}_{n}"] = [f"{c}_{label}_Manager"]
+    hand_written = fsm.load(EXAMPLES / "contract_net_manager.mmd")
+    found = analysis.equivalent(
+        analysis.project(contract_net(), "Manager"), split(hand_written, steps)
+    )
+    assert found.trace is not None
+    assert found.trace[-4:] == (
+        "Manager_award_Contractor1",
+        "Manager_reject_Contractor2",
+        "Manager_reject_Contractor3",
+        "Contractor2_failure_Manager",
+    )
+    assert found.reason.endswith("is possible in 'ContractNetManager' (second) but not in "
+                                 "'ContractNet.Manager' (first)")  # fmt: skip
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_contract_net_contractor_that_refused_may_still_be_awarded_in_the_conversation(
+    n: int,
+) -> None:
+    """A choice in a conversation does not depend on data: the manager's award
+    is free, so a contractor that refused must still handle an award."""
+    c = CONTRACTORS[n - 1]
+    steps = {"cfp": [f"Manager_cfp_{c}"], "cancel": [f"Manager_cancel_{c}"]}
+    for m in (1, 2, 3):
+        steps[f"award_{m}"] = [f"Manager_award_{c}" if m == n else f"Manager_reject_{c}"]
+    for label in ("propose", "refuse", "inform_done", "failure"):
+        steps[f"{label}_{n}"] = [f"{c}_{label}_Manager"]
+    hand_written = fsm.load(EXAMPLES / f"contract_net_contractor_{n}.mmd")
+    found = analysis.equivalent(analysis.project(contract_net(), c), split(hand_written, steps))
+    assert found.trace == (f"Manager_cfp_{c}", f"{c}_refuse_Manager", f"Manager_award_{c}")
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_the_projections_of_each_example_compose_without_deadlock(path: Path) -> None:
+    machines = analysis.projections(fsm.load_conversation(path)).values()
+    assert not analysis.deadlocks(*machines).findings
