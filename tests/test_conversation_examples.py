@@ -257,3 +257,11 @@ def test_contract_net_contractor_that_refused_may_still_be_awarded_in_the_conver
 def test_the_projections_of_each_example_compose_without_deadlock(path: Path) -> None:
     machines = analysis.projections(fsm.load_conversation(path)).values()
     assert not analysis.deadlocks(*machines).findings
+
+
+def test_the_docs_draw_participant_1_as_its_projection() -> None:
+    page = (ROOT / "docs" / "explanation" / "conversations.md").read_text(encoding="utf-8")
+    block = page.split("```mermaid\nstateDiagram-v2\n", 1)[1].split("```", 1)[0]
+    drawn = fsm.parse("stateDiagram-v2\n" + block)
+    projected = analysis.project(two_phase_commit(), "Participant1")
+    assert (drawn.states, drawn.transitions) == (projected.states, projected.transitions)
