@@ -17,6 +17,7 @@ from ._paths import reachable as reachable
 from ._paths import shortest_path as shortest_path
 from ._paths import state_cover as state_cover
 from ._paths import transition_cover as transition_cover
+from ._projection import check_conversation as check_conversation
 from ._projection import conversation_machine as conversation_machine
 from ._projection import project as project
 from ._projection import projections as projections
@@ -38,6 +39,7 @@ __all__: list[str] = [
     "Finding",
     "Report",
     "check",
+    "check_conversation",
     "compose",
     "conversation_machine",
     "deadlocks",

@@ -19,7 +19,8 @@ __all__ = ["KINDS", "SEVERITY", "Finding", "Kind", "Report", "Severity", "check"
 Severity = Literal["error", "warning", "info"]
 
 #: What a finding is about. :func:`check` finds every kind but ``deadlock``,
-#: which :func:`analysis.deadlocks` finds in a product of machines.
+#: which :func:`analysis.deadlocks` finds in a product of machines, and the
+#: last three, which :func:`analysis.check_conversation` finds in a conversation.
 Kind = Literal[
     "unreachable",
     "dead-end",
@@ -29,6 +30,9 @@ Kind = Literal[
     "final-has-outgoing",
     "unused-event",
     "nondeterministic",
+    "choice-not-by-one-role",
+    "indistinguishable-branches",
+    "uninformed-role",
 ]
 
 #: Every finding kind, in the order a report lists them.
@@ -44,6 +48,9 @@ SEVERITY: Final[Mapping[Kind, Severity]] = {
     "final-has-outgoing": "warning",
     "unused-event": "warning",
     "nondeterministic": "info",
+    "choice-not-by-one-role": "error",
+    "indistinguishable-branches": "error",
+    "uninformed-role": "error",
 }
 
 
@@ -62,7 +69,9 @@ class Finding:
     Attributes:
         kind: one of :data:`KINDS` (``unreachable``, ``dead-end``, ``deadlock``,
             ``livelock``, ``non-productive``, ``final-has-outgoing``,
-            ``unused-event``, ``nondeterministic``).
+            ``unused-event``, ``nondeterministic``; for a conversation
+            ``choice-not-by-one-role``, ``uninformed-role``,
+            ``indistinguishable-branches``).
         message: what is wrong and what to do, in one sentence.
         states: the states concerned, in definition order.
         trace: the shortest event sequence from the initial state that shows

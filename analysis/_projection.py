@@ -51,8 +51,11 @@ import attrs
 
 import fsm
 
+from ._check import KINDS, Finding, Kind, Report
+
 __all__ = [
     "DEFAULT_MAX_STATES",
+    "check_conversation",
     "conversation_machine",
     "project",
     "projections",
@@ -319,3 +322,342 @@ def projections(
         role: _determinize(graph, role, role, f"{conversation.name}.{role}", max_states)
         for role in conversation.roles
     }
+
+
+# -- well-formedness -------------------------------------------------------------------
+
+_Position = tuple[int, int]  # (branch, node)
+
+
+def _describe(graph: _Graph, role: str, nodes: Iterable[int]) -> str:
+    """What ``role`` does first from ``nodes``, in words: "send 'x'", "receive 'y'", "end"."""
+    words: list[str] = []
+    for node in sorted(nodes, key=lambda n: (graph.rank[n], n)):
+        message = graph.message[node]
+        if message is None:
+            words.append("end")
+        elif message.sender == role:
+            words.append(f"send {message.event!r}")
+        else:
+            words.append(f"receive {message.event!r}")
+    return " or ".join(dict.fromkeys(words))
+
+
+def _event(graph: _Graph, node: int) -> str | None:
+    message = graph.message[node]
+    return None if message is None else message.event
+
+
+def _branch(point: _Point, n: int) -> str:
+    if point.is_loop:
+        return "another round" if n == 0 else "leaving the loop"
+    return f"branch {n + 1}"
+
+
+class _WellFormed:
+    def __init__(self, conversation: fsm.Conversation, max_states: int) -> None:
+        self.c = conversation
+        self.g = _Graph(conversation)
+        self.max_states = max_states
+        self.global_machine = _determinize(self.g, None, "G", conversation.name, max_states)
+        self.parent = self._paths_from_start()
+        self.findings: list[Finding] = []
+
+    # -- witnesses ---------------------------------------------------------------------
+
+    def _paths_from_start(self) -> dict[int, tuple[int, str | None]]:
+        """For each node, the node before it on a path with fewest messages (0-1 BFS)."""
+        g = self.g
+        parent: dict[int, tuple[int, str | None]] = {g.start: (-1, None)}
+        dist = {g.start: 0}
+        queue = deque([g.start])
+        while queue:
+            node = queue.popleft()
+            message = g.message[node]
+            cost = 0 if message is None else 1
+            for nxt in g.succ[node]:
+                d = dist[node] + cost
+                if nxt not in dist or d < dist[nxt]:
+                    dist[nxt] = d
+                    parent[nxt] = (node, None if message is None else message.event)
+                    if cost == 0:
+                        queue.appendleft(nxt)
+                    else:
+                        queue.append(nxt)
+        return parent
+
+    def prefix(self, node: int) -> list[str]:
+        """The events of a shortest run from the start to ``node``."""
+        events: list[str] = []
+        while True:
+            before, event = self.parent[node]
+            if before < 0:
+                break
+            if event is not None:
+                events.append(event)
+            node = before
+        events.reverse()
+        return events
+
+    def run_in(self, start: int, role: str, seen: Sequence[str], then: str) -> list[str]:
+        """A shortest run from ``start`` in which ``role`` does ``seen``, then ``then``."""
+        g = self.g
+        goal = len(seen)
+        first: tuple[int, int] = (start, 0)
+        parent: dict[tuple[int, int], tuple[tuple[int, int], str | None]] = {first: (first, None)}
+        queue: deque[tuple[int, int]] = deque([first])
+        while queue:
+            node, k = queue.popleft()
+            message = g.message[node]
+            steps: list[tuple[tuple[int, int], str | None]] = []
+            if message is None:
+                steps = [((n, k), None) for n in g.succ[node]]
+            elif not g.involves(node, role):
+                steps = [((n, k), message.event) for n in g.succ[node]]
+            elif k == goal and message.event == then:
+                events = [then]
+                at = (node, k)
+                while at != first:
+                    at, event = parent[at]
+                    if event is not None:
+                        events.append(event)
+                events.reverse()
+                return events
+            elif k < goal and message.event == seen[k]:
+                steps = [((n, k + 1), message.event) for n in g.succ[node]]
+            for nxt, event in steps:
+                if nxt not in parent:
+                    parent[nxt] = ((node, k), event)
+                    if event is None:
+                        queue.appendleft(nxt)
+                    else:
+                        queue.append(nxt)
+        raise AssertionError("no run for a position the merge reached")  # pragma: no cover
+
+    def state_after(self, trace: Sequence[str]) -> str:
+        m = self.global_machine
+        state = m.initial
+        for event in trace:
+            state = next(t.target for t in m.transitions if t.source == state and t.event == event)
+        return state
+
+    def add(self, kind: Kind, message: str, at_choice: Sequence[str], trace: Sequence[str]) -> None:
+        self.findings.append(Finding(kind, message, (self.state_after(at_choice),), tuple(trace)))
+
+    # -- the rules ---------------------------------------------------------------------
+
+    def where(self, point: _Point) -> str:
+        if point.is_loop:
+            return f"loop {point.number}"
+        return f"choice {point.number}"
+
+    def run(self) -> list[Finding]:
+        for point in self.g.points:
+            before = self.prefix(point.node)
+            decider = self.decider(point, before)
+            if decider is None:
+                continue
+            for role in self.c.roles:
+                if role != decider:
+                    self.third_role(point, before, role, decider)
+        order = {kind: n for n, kind in enumerate(KINDS)}
+        return sorted(self.findings, key=lambda f: order[f.kind])
+
+    def decider(self, point: _Point, before: list[str]) -> str | None:
+        """Check that one role makes the choice; return it, or None after a finding."""
+        g = self.g
+        firsts = [g.closure([b], g.silent_for(None)) for b in point.branches]
+        senders: list[tuple[int, int, str]] = []  # (branch, node, sender)
+        for n, nodes in enumerate(firsts):
+            for node in sorted(nodes, key=lambda x: (g.rank[x], x)):
+                message = g.message[node]
+                if message is not None:
+                    senders.append((n, node, message.sender))
+        if not senders:
+            return None
+        decider = point.at if point.at is not None else senders[0][2]
+        what = self.where(point)
+        for n, node, sender in senders:
+            if sender != decider:
+                message = g.message[node]
+                assert message is not None
+                self.add(
+                    "choice-not-by-one-role",
+                    f"{what} is not made by one role: {decider!r} decides it, but "
+                    f"{_branch(point, n)} begins with {message.event!r}, sent by {sender!r}; "
+                    f"begin each way with a message from {decider!r} that tells which it is",
+                    before,
+                    [*before, message.event],
+                )
+                return None
+        events = [{_event(g, x) for x in nodes} for nodes in firsts]
+        for n in range(len(firsts)):
+            for m in range(n + 1, len(firsts)):
+                shared = events[n] & events[m]
+                if shared:
+                    event = min(shared, key=lambda e: (e is not None, e or ""))
+                    first = "the end of the conversation" if event is None else repr(event)
+                    self.add(
+                        "choice-not-by-one-role",
+                        f"{_branch(point, n)} and {_branch(point, m)} of {what} both begin "
+                        f"with {first}, so the first message of {decider!r} does not tell "
+                        f"which way it went; give each a first message of its own label",
+                        before,
+                        before if event is None else [*before, event],
+                    )
+                    return None
+        return decider
+
+    def third_role(self, point: _Point, before: list[str], role: str, decider: str) -> None:
+        """Check that ``role`` never has to act on a branch it cannot know."""
+        g = self.g
+        silent = g.silent_for(role)
+        start = frozenset(
+            (n, node) for n, b in enumerate(point.branches) for node in g.closure([b], silent)
+        )
+        seen_by: dict[frozenset[_Position], tuple[str, ...]] = {start: ()}
+        queue = deque([start])
+        while queue:
+            merged = queue.popleft()
+            branches: dict[int, set[int]] = {}
+            for n, node in merged:
+                branches.setdefault(n, set()).add(node)
+            if len(branches) < 2:
+                continue  # the role knows the branch by now
+            problem = self.blind_send(role, branches)
+            if problem is not None:
+                self.confused(point, before, role, decider, seen_by[merged], branches, *problem)
+                return
+            moves: dict[str, set[_Position]] = {}
+            for n, node in merged:
+                message = g.message[node]
+                if message is not None:
+                    moves.setdefault(message.event, set()).update((n, x) for x in g.succ[node])
+            for event, targets in moves.items():
+                reached = frozenset(
+                    (n, x) for n, node in targets for x in g.closure([node], silent)
+                )
+                if reached not in seen_by:
+                    if len(seen_by) >= self.max_states:
+                        raise ValueError(
+                            f"checking {role!r} at {self.where(point)} takes more than "
+                            f"{self.max_states} states; pass a larger max_states="
+                        )
+                    seen_by[reached] = (*seen_by[merged], event)
+                    queue.append(reached)
+
+    def blind_send(self, role: str, branches: dict[int, set[int]]) -> tuple[int, int, int] | None:
+        """A send of ``role`` possible in one branch and not in another: (branch, node, other)."""
+        g = self.g
+        events = {
+            n: {m.event for x in nodes if (m := g.message[x]) is not None}
+            for n, nodes in branches.items()
+        }
+        for n in sorted(branches):
+            for node in sorted(branches[n], key=lambda x: (g.rank[x], x)):
+                message = g.message[node]
+                if message is None or message.sender != role:
+                    continue
+                for other in sorted(branches):
+                    if message.event not in events[other]:
+                        return n, node, other
+        return None
+
+    def confused(
+        self,
+        point: _Point,
+        before: list[str],
+        role: str,
+        decider: str,
+        seen: tuple[str, ...],
+        branches: dict[int, set[int]],
+        n: int,
+        node: int,
+        other: int,
+    ) -> None:
+        message = self.g.message[node]
+        assert message is not None
+        trace = [*before, *self.run_in(point.branches[n], role, seen, message.event)]
+        what = self.where(point)
+        instead = _describe(self.g, role, branches[other])
+        if not seen:
+            self.add(
+                "uninformed-role",
+                f"{role!r} must send {message.event!r} in {_branch(point, n)} of {what} "
+                f"before anyone tells it which way {decider!r} went (in "
+                f"{_branch(point, other)} it must {instead}); have {decider!r} tell "
+                f"{role!r} first",
+                before,
+                trace,
+            )
+        else:
+            self.add(
+                "indistinguishable-branches",
+                f"{role!r} cannot tell {_branch(point, n)} of {what} from "
+                f"{_branch(point, other)}: it sees the same messages ({', '.join(seen)}) in "
+                f"both, then must send {message.event!r} in one and {instead} in the other; "
+                f"send {role!r} a message of a different label in each",
+                before,
+                trace,
+            )
+
+
+def check_conversation(
+    conversation: fsm.Conversation, *, max_states: int = DEFAULT_MAX_STATES
+) -> Report:
+    """Check that agents who see only their own messages can carry ``conversation`` out.
+
+    Each choice and each loop (go round again or leave) is checked:
+
+    - ``choice-not-by-one-role``: the first message of every branch must be
+      sent by one deciding role, with a different label in each branch (for a
+      loop, the first message of its body and the first after it);
+    - ``uninformed-role``: a role must send something that differs between
+      branches before any message has told it which branch was taken;
+    - ``indistinguishable-branches``: a role receives the same messages in two
+      branches and must then act differently in them (the branches cannot be
+      merged for it).
+
+    Each finding's ``trace`` is a witness: a run of
+    :func:`conversation_machine` from its initial state that reaches the
+    choice and goes into a branch up to the offending message (the last
+    event); ``states`` holds the global machine's state at the choice.
+    Choices and loops are numbered in the order the diagram writes them,
+    from 1.
+
+    When the report is ok, the composition of :func:`projections` has no
+    deadlock and runs exactly the conversation's messages, up to the order of
+    two messages with no role in common.
+
+    Raises:
+        TypeError: ``conversation`` is not an :class:`fsm.Conversation`.
+        ValueError: more than ``max_states`` states in one check.
+
+    Examples:
+        >>> import fsm, analysis
+        >>> c = fsm.parse_conversation('''
+        ... sequenceDiagram
+        ...     alt
+        ...         A->>B: left
+        ...     else
+        ...         A->>B: right
+        ...     end
+        ...     C->>B: report
+        ... ''')
+        >>> analysis.check_conversation(c).ok
+        True
+        >>> bad = fsm.parse_conversation('''
+        ... sequenceDiagram
+        ...     alt
+        ...         A->>B: left
+        ...         C->>B: yes
+        ...     else
+        ...         A->>B: right
+        ...         C->>B: no
+        ...     end
+        ... ''')
+        >>> [(f.kind, f.trace) for f in analysis.check_conversation(bad)]
+        [('uninformed-role', ('A_left_B', 'C_yes_B'))]
+    """
+    checker = _WellFormed(_graph(conversation).conversation, max_states)
+    return Report(conversation.name, tuple(checker.run()))

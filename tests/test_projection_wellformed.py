@@ -1,0 +1,230 @@
+"""Well-formedness of conversations: what is refused, why, and a witness that replays."""
+
+from __future__ import annotations
+
+import pytest
+
+import analysis
+import fsm
+
+from .test_projection import REQUESTS, TWO_BUYERS
+
+UNMERGEABLE = """\
+sequenceDiagram
+    A->>B: start
+    alt
+        A->>B: left
+        B->>C: info
+        C->>A: yes
+    else
+        A->>B: right
+        B->>C: info
+        C->>A: no
+    end
+"""
+
+NOT_ONE_ROLE = """\
+sequenceDiagram
+    alt
+        A->>B: left
+    else
+        B->>A: right
+    end
+"""
+
+SAME_FIRST_LABEL = """\
+sequenceDiagram
+    alt
+        A->>B: go
+        B->>C: x
+    else
+        A->>B: go
+        B->>C: y
+    end
+"""
+
+LOOP_LEFT_BY_ANOTHER = """\
+sequenceDiagram
+    loop
+        A->>B: ping
+    end
+    B->>A: bye
+"""
+
+UNINFORMED = """\
+sequenceDiagram
+    alt
+        A->>B: left
+        C->>B: yes
+    else
+        A->>B: right
+        C->>B: no
+    end
+"""
+
+UNINFORMED_AT_THE_END = """\
+sequenceDiagram
+    opt
+        A->>B: more
+        C->>B: extra
+    end
+"""
+
+
+def replay(conversation: fsm.Conversation, trace: tuple[str, ...]) -> str:
+    """Run ``trace`` on the global machine (raising if it cannot); return the state reached."""
+    instance = analysis.conversation_machine(conversation).start()
+    for event in trace:
+        instance.send(event)
+    return instance.state
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message", "trace"),
+    [
+        (
+            UNMERGEABLE,
+            "indistinguishable-branches",
+            "'C' cannot tell branch 1 of choice 1 from branch 2: it sees the same messages "
+            "(B_info_C) in both, then must send 'C_yes_A' in one and send 'C_no_A' in the "
+            "other; send 'C' a message of a different label in each",
+            ("A_start_B", "A_left_B", "B_info_C", "C_yes_A"),
+        ),
+        (
+            NOT_ONE_ROLE,
+            "choice-not-by-one-role",
+            "choice 1 is not made by one role: 'A' decides it, but branch 2 begins with "
+            "'B_right_A', sent by 'B'; begin each way with a message from 'A' that tells "
+            "which it is",
+            ("B_right_A",),
+        ),
+        (
+            SAME_FIRST_LABEL,
+            "choice-not-by-one-role",
+            "branch 1 and branch 2 of choice 1 both begin with 'A_go_B', so the first "
+            "message of 'A' does not tell which way it went; give each a first message of "
+            "its own label",
+            ("A_go_B",),
+        ),
+        (
+            LOOP_LEFT_BY_ANOTHER,
+            "choice-not-by-one-role",
+            "loop 1 is not made by one role: 'A' decides it, but leaving the loop begins "
+            "with 'B_bye_A', sent by 'B'; begin each way with a message from 'A' that tells "
+            "which it is",
+            ("B_bye_A",),
+        ),
+        (
+            UNINFORMED,
+            "uninformed-role",
+            "'C' must send 'C_yes_B' in branch 1 of choice 1 before anyone tells it which "
+            "way 'A' went (in branch 2 it must send 'C_no_B'); have 'A' tell 'C' first",
+            ("A_left_B", "C_yes_B"),
+        ),
+        (
+            UNINFORMED_AT_THE_END,
+            "uninformed-role",
+            "'C' must send 'C_extra_B' in branch 1 of choice 1 before anyone tells it which "
+            "way 'A' went (in branch 2 it must end); have 'A' tell 'C' first",
+            ("A_more_B", "C_extra_B"),
+        ),
+    ],
+    ids=[
+        "unmergeable",
+        "not-one-role",
+        "same-first-label",
+        "loop-left-by-another",
+        "uninformed",
+        "uninformed-at-end",
+    ],
+)
+def test_an_unrealisable_conversation_is_refused_with_a_witness(
+    text: str, kind: str, message: str, trace: tuple[str, ...]
+) -> None:
+    conversation = fsm.parse_conversation(text)
+    report = analysis.check_conversation(conversation)
+    assert not report.ok
+    assert [(f.kind, f.message, f.trace, f.severity) for f in report] == [
+        (kind, message, trace, "error")
+    ]
+    replay(conversation, trace)  # the witness runs on the global machine
+
+
+def test_the_state_of_a_finding_is_where_the_choice_is() -> None:
+    conversation = fsm.parse_conversation(UNMERGEABLE)
+    [finding] = analysis.check_conversation(conversation)
+    assert finding.states == ("G1",)
+    assert replay(conversation, ("A_start_B",)) == "G1"
+
+
+def test_the_role_that_cannot_tell_the_branches_apart_may_answer_wrongly() -> None:
+    # C's machine offers both answers after 'info', whichever branch A took:
+    # an agent that runs it may send 'no' where A waits for 'yes'.
+    conversation = fsm.parse_conversation(UNMERGEABLE)
+    c_role = analysis.project(conversation, "C").start()
+    for event in ("B_info_C", "C_no_A"):
+        c_role.send(event)
+    a_role = analysis.project(conversation, "A").start()
+    for event in ("A_start_B", "A_left_B"):
+        a_role.send(event)
+    assert a_role.allowed == ("C_yes_A",)
+
+
+@pytest.mark.parametrize("conversation", [TWO_BUYERS, REQUESTS], ids=["two-buyers", "requests"])
+def test_the_textbook_conversations_are_well_formed(conversation: fsm.Conversation) -> None:
+    report = analysis.check_conversation(conversation)
+    assert report.ok
+    assert report.findings == ()
+    assert report.name == "Conversation"
+
+
+def test_a_third_role_told_by_a_message_is_well_formed() -> None:
+    conversation = fsm.parse_conversation("""\
+sequenceDiagram
+    alt
+        A->>B: left
+        B->>C: go
+        C->>A: yes
+    else
+        A->>B: right
+        B->>C: stop
+        C->>A: no
+    end
+""")
+    assert analysis.check_conversation(conversation).ok
+
+
+def test_a_role_outside_a_loop_and_a_loop_left_by_its_decider_are_well_formed() -> None:
+    conversation = fsm.parse_conversation("""\
+sequenceDiagram
+    A->>C: start
+    loop
+        A->>B: ping
+        B->>A: pong
+    end
+    A->>C: done
+""")
+    assert analysis.check_conversation(conversation).ok
+
+
+def test_every_problem_of_a_conversation_is_reported_in_writing_order() -> None:
+    conversation = fsm.parse_conversation(
+        NOT_ONE_ROLE + UNINFORMED.replace("sequenceDiagram\n", "")
+    )
+    report = analysis.check_conversation(conversation)
+    assert [(f.kind, f.message[:40]) for f in report] == [
+        ("choice-not-by-one-role", "choice 1 is not made by one role: 'A' de"),
+        ("uninformed-role", "'C' must send 'C_yes_B' in branch 1 of c"),
+    ]
+    assert "of choice 2 before" in report.findings[1].message
+
+
+def test_the_report_is_text_and_json() -> None:
+    report = analysis.check_conversation(fsm.parse_conversation(UNINFORMED))
+    assert str(report).splitlines()[0] == "Conversation: problems found (1 error)"
+    assert report.to_dict()["findings"][0]["trace"] == ["A_left_B", "C_yes_B"]
+
+
+def test_check_conversation_refuses_a_machine() -> None:
+    with pytest.raises(TypeError, match=r"^expected an fsm.Conversation, got Machine$"):
+        analysis.check_conversation(analysis.conversation_machine(REQUESTS))  # type: ignore[arg-type]
