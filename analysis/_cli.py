@@ -375,7 +375,12 @@ def _write_file(name: str, text: str) -> None:
 def _check(args: argparse.Namespace) -> int:
     import analysis
 
-    reports = [analysis.check(load_target(t), ignore=args.ignore) for t in args.targets]
+    reports = [
+        analysis.check_conversation(conversations.load_conversation_target(t))
+        if conversations.is_conversation(t)
+        else analysis.check(load_target(t), ignore=args.ignore)
+        for t in args.targets
+    ]
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:

@@ -92,10 +92,24 @@ def _role(conversation: fsm.Conversation, role: str | None, what: str) -> str:
 
 
 def role_machine(conversation: fsm.Conversation, role: str | None, what: str) -> fsm.Machine:
-    """The projection of ``conversation`` on ``role`` (``--role``, required)."""
-    from ._projection import project
+    """The projection of ``conversation`` on ``role`` (``--role``, required).
 
-    return project(conversation, _role(conversation, role, what))
+    Refused unless the conversation is well-formed: only then does the
+    projection carry out the role's part.
+    """
+    from ._projection import check_conversation, project
+
+    chosen = _role(conversation, role, what)
+    report = check_conversation(conversation)
+    if not report.ok:
+        found = [f for f in report.findings if f.severity != "info"]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise TargetError(
+            f"{conversation.name} cannot be carried out by roles that see only their own "
+            f"messages, so it has no projection to use: {found[0].message}{more}; `typestate "
+            f"check` on it shows each problem with its trace"
+        )
+    return project(conversation, chosen)
 
 
 def _camel(label: str) -> str:

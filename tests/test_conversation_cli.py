@@ -234,3 +234,48 @@ def test_a_conversation_in_json_is_read_as_one(tmp_path: Path) -> None:
         f"{log}:1: 'Coordinator->>Participant2: prepare' is not allowed here; allowed "
         f"instead: Coordinator->>Participant1: prepare\n"
     )
+
+
+# -- a conversation agents cannot carry out -------------------------------------------
+
+UNINFORMED = """\
+sequenceDiagram
+    participant A
+    participant B
+    participant C
+    alt
+        A->>B: yes
+        C->>B: ok
+    else
+        A->>B: no
+    end
+"""
+
+
+def test_check_reports_why_a_conversation_cannot_be_carried_out(tmp_path: Path) -> None:
+    target = tmp_path / "bad.mmd"
+    target.write_text(UNINFORMED, encoding="utf-8")
+    done = typestate("check", str(target))
+    assert done.returncode == 1
+    assert done.stdout == (
+        "bad: problems found (1 error)\n"
+        "  error: uninformed-role: 'C' must send 'C_ok_B' in branch 1 of choice 1 before "
+        "anyone tells it which way 'A' went (in branch 2 it must end); have 'A' tell 'C' "
+        "first\n    trace: A_yes_B C_ok_B\n"
+    )
+    assert typestate("check", TWO_PC).stdout == "TwoPhaseCommit: ok\n"
+
+
+@pytest.mark.parametrize("command", ["codegen", "render"])
+def test_no_role_of_an_ill_formed_conversation_is_generated(tmp_path: Path, command: str) -> None:
+    target = tmp_path / "bad.mmd"
+    target.write_text(UNINFORMED, encoding="utf-8")
+    done = typestate(command, str(target), "--role", "C", "-o", str(tmp_path / "c.mmd"))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "typestate: error: bad cannot be carried out by roles that see only their own "
+        "messages, so it has no projection to use: 'C' must send 'C_ok_B' in branch 1 of "
+        "choice 1 before anyone tells it which way 'A' went (in branch 2 it must end); "
+        "have 'A' tell 'C' first; `typestate check` on it shows each problem with its trace\n"
+    )
+    assert not (tmp_path / "c.mmd").exists()

@@ -254,8 +254,12 @@ def test_contract_net_contractor_that_refused_may_still_be_awarded_in_the_conver
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
-def test_the_projections_of_each_example_compose_without_deadlock(path: Path) -> None:
-    machines = analysis.projections(fsm.load_conversation(path)).values()
+def test_each_example_is_well_formed_and_its_projections_compose_without_deadlock(
+    path: Path,
+) -> None:
+    conversation = fsm.load_conversation(path)
+    assert not analysis.check_conversation(conversation).findings
+    machines = analysis.projections(conversation).values()
     assert not analysis.deadlocks(*machines).findings
 
 
