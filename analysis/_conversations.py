@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import cast
 
@@ -219,60 +219,6 @@ def _records(name: str) -> list[tuple[int, dict[str, object]]]:
     return found
 
 
-class _Runs:
-    """The conversation's message sequences as a nondeterministic automaton.
-
-    A node is a point of the global protocol; a message is an edge, a choice
-    or a loop adds edges that take no message. A run of the log is a set of
-    nodes (closed under those silent edges), so a log is checked in time
-    linear in its length, whatever the number of roles.
-    """
-
-    def __init__(self, conversation: fsm.Conversation) -> None:
-        self.moves: list[dict[str, set[int]]] = []
-        self.silent: list[set[int]] = []
-        self.end = self._node()
-        self.start = self._body(conversation.body, self.end)
-        self.initial = self.closure({self.start})
-
-    def _node(self) -> int:
-        self.moves.append({})
-        self.silent.append(set())
-        return len(self.moves) - 1
-
-    def _body(self, body: Sequence[fsm.Message | fsm.Choice | fsm.Loop], after: int) -> int:
-        for item in reversed(body):
-            node = self._node()
-            if isinstance(item, fsm.Message):
-                self.moves[node].setdefault(item.event, set()).add(after)
-            elif isinstance(item, fsm.Choice):
-                self.silent[node].update(self._body(branch, after) for branch in item.branches)
-            else:  # a loop: round again or leave
-                self.silent[node].update((self._body(item.body, node), after))
-            after = node
-        return after
-
-    def closure(self, nodes: Iterable[int]) -> frozenset[int]:
-        seen = set(nodes)
-        todo = list(seen)
-        while todo:
-            for other in self.silent[todo.pop()]:
-                if other not in seen:
-                    seen.add(other)
-                    todo.append(other)
-        return frozenset(seen)
-
-    def step(self, nodes: frozenset[int], event: str) -> frozenset[int]:
-        return self.closure(t for n in nodes for t in self.moves[n].get(event, ()))
-
-    def allowed(self, nodes: frozenset[int]) -> list[str]:
-        found: dict[str, None] = {}
-        for n in sorted(nodes):
-            for event in self.moves[n]:
-                found.setdefault(event)
-        return list(found)
-
-
 def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
     """Check a JSON Lines log of messages against ``conversation``.
 
@@ -283,24 +229,28 @@ def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
     allowed instead, or says how many conversations conform and how many of
     them are complete.
     """
-    automaton = _Runs(conversation)
+    from ._projection import conversation_machine
+
+    machine = conversation_machine(conversation)
+    # The global machine is deterministic: one target per (state, event).
+    table = {(t.source, t.event): t.target for t in machine.transitions}
     events = conversation.events()
     by_key = {(m.sender, m.receiver, m.label): e for e, m in events.items()}
-    runs: dict[str, frozenset[int]] = {}
+    runs: dict[str, str] = {}
     for number, record in _records(name):
         key = record.get("conversation")
         run = "" if key is None else key if isinstance(key, str) else json.dumps(key)
-        nodes = runs.get(run, automaton.initial)
+        state = runs.get(run, machine.initial)
         sender, receiver, label = (str(record[k]) for k in ("sender", "receiver", "message"))
         event = by_key.get((sender, receiver, label))
-        after = frozenset[int]() if event is None else automaton.step(nodes, event)
+        after = None if event is None else table.get((state, event))
         where = f" in conversation {run}" if run else ""
-        if not after:
+        if after is None:
             shown = f"{sender}->>{receiver}: {label}"
             why = "is not allowed here" if event else f"is not a message of {conversation.name}"
-            allowed = [_show(events[e]) for e in automaton.allowed(nodes)]
+            allowed = [_show(events[e]) for e in machine.enabled_events(state)]
             instead = "; ".join(allowed) or "nothing (the conversation has ended)"
-            if allowed and automaton.end in nodes:
+            if allowed and state in machine.final:
                 instead += " (or nothing: the conversation may end here)"
             line = f"{name}:{number}: {shown!r} {why}{where}; allowed instead: {instead}"
             return LogVerdict(False, (line,))
@@ -309,13 +259,13 @@ def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
         if problem is not None:
             return LogVerdict(False, (f"{name}:{number}: {problem}{where}",))
         runs[run] = after
-    complete = sum(1 for nodes in runs.values() if automaton.end in nodes)
+    complete = sum(1 for state in runs.values() if state in machine.final)
     count = len(runs)
     lines = [
         f"{name}: conforms to {conversation.name} ({count} conversation"
         f"{'s' if count != 1 else ''}, {complete} complete)"
     ]
-    unfinished = [r or "(no id)" for r, nodes in runs.items() if automaton.end not in nodes]
+    unfinished = [r or "(no id)" for r, state in runs.items() if state not in machine.final]
     if unfinished:
         more = " ..." if len(unfinished) > 10 else ""
         lines.append(f"  not finished: {', '.join(unfinished[:10])}{more}")
