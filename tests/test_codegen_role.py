@@ -201,6 +201,17 @@ def test_pyright_accepts_a_complete_role_and_names_what_is_wrong(folder: Path) -
     }
 
 
+@pytest.mark.parametrize("width", [60, 88])
+def test_a_long_receive_is_wrapped_as_ruff_format_wraps_it(tmp_path: Path, width: int) -> None:
+    machine = fsm.parse(PARTICIPANT, name="Participant1")
+    names = {e: f"{e.capitalize()}MessageFromTheCoordinator" for e in RECEIVES}
+    path = tmp_path / "participant.py"
+    path.write_text(codegen(machine, receives=names, line_length=width), encoding="utf-8")
+    form = _tool(["ruff", "format", "--isolated", "--line-length", str(width), "--check", "."],
+                 tmp_path)  # fmt: skip
+    assert form == "1 file already formatted\n"
+
+
 def test_the_role_module_passes_ruff(folder: Path) -> None:
     lint = _tool(
         ["ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP,SIM,RUF", "participant.py"],

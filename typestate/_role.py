@@ -14,8 +14,10 @@ which is which:
   ``receive()`` returned, closed with ``assert_never``, is checked to handle
   every message, so a role that forgets a branch is rejected.
 
-``typestate.protocol`` reads the ``@transition`` methods only, so it sees a
-role module's sends; ``typestate codegen --role ... --check`` is the drift
+``receive()`` is a plain method, not a ``@transition``: it does not consume
+the object it is called on (go on with the message's ``state``), and
+``typestate.protocol`` reads only the ``@transition`` methods, so it sees a
+role module's sends. ``typestate codegen --role ... --check`` is the drift
 check for a role module.
 """
 
@@ -140,8 +142,11 @@ class RoleGenerator(_Generator):
         one = f"    def receive(self) -> {returns}:"
         if len(one) <= self.width:
             lines = [one]
-        else:
+        elif len(f"    ) -> {returns}:") <= self.width:
             lines = ["    def receive(", "        self,", f"    ) -> {returns}:"]
+        else:  # one alternative a line, as ruff format writes a long union
+            alternatives = [f"        {options[0]}", *(f"        | {o}" for o in options[1:])]
+            lines = ["    def receive(", "        self,", "    ) -> (", *alternatives, "    ):"]
         message = f"{state}.receive: return {' or '.join(options)}"
         call = f"raise NotImplementedError({_quote(message)})"
         if 8 + len(call) <= self.width:
