@@ -44,7 +44,7 @@ know the branch, branches it cannot tell apart) is what
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 import attrs
@@ -92,6 +92,8 @@ class _Graph:
         self.succ: list[list[int]] = []
         self.points: list[_Point] = []
         self.made: dict[int, _Point] = {}
+        self._active: dict[str, list[bool]] = {}
+        self._before: list[list[int]] | None = None
         self.end = self._new(_END, None)
         self.start = self._body(conversation.body, self.end)
         self._number()
@@ -157,28 +159,62 @@ class _Graph:
         message = self.message[node]
         return message is not None and role in (message.sender, message.receiver)
 
-    def closure(self, nodes: Iterable[int], silent: Callable[[int], bool]) -> frozenset[int]:
-        """The message and end nodes reached from ``nodes`` through splits and silent messages."""
+    def closure(self, nodes: Iterable[int], role: str | None) -> frozenset[int]:
+        """The message and end nodes reached from ``nodes`` through splits and silent messages.
+
+        Silent are no messages for the global view (``role`` None), and the
+        messages ``role`` takes no part in for a role. From a node after which
+        the role has nothing to do, only the end is reached: that is known
+        without walking the rest of the conversation.
+        """
         seen: set[int] = set()
         found: set[int] = set()
         stack = list(nodes)
-        kind, succ = self.kind, self.succ
+        kind, succ, message = self.kind, self.succ, self.message
+        active = None if role is None else self.active(role)
         while stack:
             node = stack.pop()
             if node in seen:
                 continue
             seen.add(node)
-            if kind[node] == _SPLIT or (kind[node] == _MESSAGE and silent(node)):
+            if active is not None and not active[node]:
+                found.add(self.end)  # every node reaches the end
+                continue
+            if kind[node] == _SPLIT:
                 stack.extend(succ[node])
+            elif kind[node] == _MESSAGE and role is not None:
+                m = message[node]
+                assert m is not None
+                if role in (m.sender, m.receiver):
+                    found.add(node)
+                else:
+                    stack.extend(succ[node])
             else:
                 found.add(node)
         return frozenset(found)
 
-    def silent_for(self, role: str | None) -> Callable[[int], bool]:
-        """Which message nodes are silent: none for the global view, the others' for a role."""
-        if role is None:
-            return lambda node: False
-        return lambda node: not self.involves(node, role)
+    def active(self, role: str) -> list[bool]:
+        """For each node, whether a message of ``role`` can still come after it (cached)."""
+        cached = self._active.get(role)
+        if cached is not None:
+            return cached
+        if self._before is None:
+            before: list[list[int]] = [[] for _ in self.kind]
+            for node, targets in enumerate(self.succ):
+                for target in targets:
+                    before[target].append(node)
+            self._before = before
+        mark = [False] * len(self.kind)
+        stack = [n for n in range(len(self.kind)) if self.involves(n, role)]
+        for node in stack:
+            mark[node] = True
+        while stack:
+            for prior in self._before[stack.pop()]:
+                if not mark[prior]:
+                    mark[prior] = True
+                    stack.append(prior)
+        self._active[role] = mark
+        return mark
 
 
 def _graph(conversation: fsm.Conversation) -> _Graph:
@@ -190,8 +226,7 @@ def _graph(conversation: fsm.Conversation) -> _Graph:
 def _determinize(
     graph: _Graph, role: str | None, prefix: str, name: str, max_states: int
 ) -> fsm.Machine:
-    silent = graph.silent_for(role)
-    first = graph.closure([graph.start], silent)
+    first = graph.closure([graph.start], role)
     index: dict[frozenset[int], int] = {first: 0}
     order = [first]
     transitions: list[fsm.Transition] = []
@@ -207,7 +242,7 @@ def _determinize(
                 moves.setdefault(message.event, []).extend(graph.succ[node])
                 carried.setdefault(message.event, message)
         for event, targets in moves.items():
-            reached = graph.closure(targets, silent)
+            reached = graph.closure(targets, role)
             number = index.get(reached)
             if number is None:
                 if len(index) >= max_states:
@@ -343,6 +378,20 @@ def _describe(graph: _Graph, role: str, nodes: Iterable[int]) -> str:
     return " or ".join(dict.fromkeys(words))
 
 
+class _Prefix:
+    """The events of a shortest run to a node, found only when a finding needs them."""
+
+    def __init__(self, checker: _WellFormed, node: int) -> None:
+        self.checker = checker
+        self.node = node
+        self.events: list[str] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self.events is None:
+            self.events = self.checker.prefix(self.node)
+        return iter(self.events)
+
+
 def _event(graph: _Graph, node: int) -> str | None:
     message = graph.message[node]
     return None if message is None else message.event
@@ -362,6 +411,7 @@ class _WellFormed:
         self.global_machine = _determinize(self.g, None, "G", conversation.name, max_states)
         self.parent = self._paths_from_start()
         self.findings: list[Finding] = []
+        self._moves: dict[tuple[str, str], str] | None = None
 
     # -- witnesses ---------------------------------------------------------------------
 
@@ -436,13 +486,16 @@ class _WellFormed:
 
     def state_after(self, trace: Sequence[str]) -> str:
         m = self.global_machine
+        if self._moves is None:
+            self._moves = {(t.source, t.event): t.target for t in m.transitions}
         state = m.initial
         for event in trace:
-            state = next(t.target for t in m.transitions if t.source == state and t.event == event)
+            state = self._moves[state, event]
         return state
 
-    def add(self, kind: Kind, message: str, at_choice: Sequence[str], trace: Sequence[str]) -> None:
-        self.findings.append(Finding(kind, message, (self.state_after(at_choice),), tuple(trace)))
+    def add(self, kind: Kind, message: str, at_choice: _Prefix, trace: Sequence[str]) -> None:
+        state = self.state_after(list(at_choice))
+        self.findings.append(Finding(kind, message, (state,), tuple(trace)))
 
     # -- the rules ---------------------------------------------------------------------
 
@@ -453,7 +506,7 @@ class _WellFormed:
 
     def run(self) -> list[Finding]:
         for point in self.g.points:
-            before = self.prefix(point.node)
+            before = _Prefix(self, point.node)
             decider = self.decider(point, before)
             if decider is None:
                 continue
@@ -463,10 +516,10 @@ class _WellFormed:
         order = {kind: n for n, kind in enumerate(KINDS)}
         return sorted(self.findings, key=lambda f: order[f.kind])
 
-    def decider(self, point: _Point, before: list[str]) -> str | None:
+    def decider(self, point: _Point, before: _Prefix) -> str | None:
         """Check that one role makes the choice; return it, or None after a finding."""
         g = self.g
-        firsts = [g.closure([b], g.silent_for(None)) for b in point.branches]
+        firsts = [g.closure([b], None) for b in point.branches]
         senders: list[tuple[int, int, str]] = []  # (branch, node, sender)
         for n, nodes in enumerate(firsts):
             for node in sorted(nodes, key=lambda x: (g.rank[x], x)):
@@ -490,30 +543,34 @@ class _WellFormed:
                     [*before, message.event],
                 )
                 return None
-        events = [{_event(g, x) for x in nodes} for nodes in firsts]
-        for n in range(len(firsts)):
-            for m in range(n + 1, len(firsts)):
-                shared = events[n] & events[m]
-                if shared:
-                    event = min(shared, key=lambda e: (e is not None, e or ""))
-                    first = "the end of the conversation" if event is None else repr(event)
-                    self.add(
-                        "choice-not-by-one-role",
-                        f"{_branch(point, n)} and {_branch(point, m)} of {what} both begin "
-                        f"with {first}, so the first message of {decider!r} does not tell "
-                        f"which way it went; give each a first message of its own label",
-                        before,
-                        before if event is None else [*before, event],
-                    )
-                    return None
+        owner: dict[str | None, int] = {}  # each first event, and its first branch
+        for m, nodes in enumerate(firsts):
+            events = {_event(g, x) for x in nodes}
+            clashes = sorted(
+                ((owner[e], e is not None, e or "") for e in events if e in owner),
+            )
+            if clashes:
+                n, _, text = clashes[0]
+                event = text or None
+                first = "the end of the conversation" if event is None else repr(event)
+                self.add(
+                    "choice-not-by-one-role",
+                    f"{_branch(point, n)} and {_branch(point, m)} of {what} both begin "
+                    f"with {first}, so the first message of {decider!r} does not tell "
+                    f"which way it went; give each a first message of its own label",
+                    before,
+                    [*before] if event is None else [*before, event],
+                )
+                return None
+            for e in events:
+                owner.setdefault(e, m)
         return decider
 
-    def third_role(self, point: _Point, before: list[str], role: str, decider: str) -> None:
+    def third_role(self, point: _Point, before: _Prefix, role: str, decider: str) -> None:
         """Check that ``role`` never has to act on a branch it cannot know."""
         g = self.g
-        silent = g.silent_for(role)
         start = frozenset(
-            (n, node) for n, b in enumerate(point.branches) for node in g.closure([b], silent)
+            (n, node) for n, b in enumerate(point.branches) for node in g.closure([b], role)
         )
         seen_by: dict[frozenset[_Position], tuple[str, ...]] = {start: ()}
         queue = deque([start])
@@ -528,15 +585,17 @@ class _WellFormed:
             if problem is not None:
                 self.confused(point, before, role, decider, seen_by[merged], branches, *problem)
                 return
+            race = self.two_senders(role, branches)
+            if race is not None:
+                self.raced(point, before, role, seen_by[merged], *race)
+                return
             moves: dict[str, set[_Position]] = {}
             for n, node in merged:
                 message = g.message[node]
                 if message is not None:
                     moves.setdefault(message.event, set()).update((n, x) for x in g.succ[node])
             for event, targets in moves.items():
-                reached = frozenset(
-                    (n, x) for n, node in targets for x in g.closure([node], silent)
-                )
+                reached = frozenset((n, x) for n, node in targets for x in g.closure([node], role))
                 if reached not in seen_by:
                     if len(seen_by) >= self.max_states:
                         raise ValueError(
@@ -563,10 +622,60 @@ class _WellFormed:
                         return n, node, other
         return None
 
+    def two_senders(
+        self, role: str, branches: dict[int, set[int]]
+    ) -> tuple[int, int, int, int] | None:
+        """Receives of ``role`` from two senders in two branches: (branch, node, branch, node).
+
+        The role cannot tell which to wait for, and the two senders, who do
+        not see each other, may send in either order (one may already be past
+        the choice while the other has not sent yet), so the role's branches
+        do not merge; the standard projection merges receives from one sender
+        only.
+        """
+        g = self.g
+        first: tuple[int, int, str] | None = None
+        for n in sorted(branches):
+            for node in sorted(branches[n], key=lambda x: (g.rank[x], x)):
+                message = g.message[node]
+                if message is None or message.receiver != role:
+                    continue
+                if first is None:
+                    first = (n, node, message.sender)
+                elif message.sender != first[2] and n != first[0]:
+                    return first[0], first[1], n, node
+        return None
+
+    def raced(
+        self,
+        point: _Point,
+        before: _Prefix,
+        role: str,
+        seen: tuple[str, ...],
+        n: int,
+        node: int,
+        other: int,
+        other_node: int,
+    ) -> None:
+        one, two = self.g.message[node], self.g.message[other_node]
+        assert one is not None
+        assert two is not None
+        trace = [*before, *self.run_in(point.branches[n], role, seen, one.event)]
+        self.add(
+            "indistinguishable-branches",
+            f"{role!r} cannot tell {_branch(point, n)} of {self.where(point)} from "
+            f"{_branch(point, other)}: it waits for {one.event!r} from {one.sender!r} in one "
+            f"and for {two.event!r} from {two.sender!r} in the other, and two senders that "
+            f"do not see each other may send in either order; let one role send {role!r} "
+            f"the message that tells the branch",
+            before,
+            trace,
+        )
+
     def confused(
         self,
         point: _Point,
-        before: list[str],
+        before: _Prefix,
         role: str,
         decider: str,
         seen: tuple[str, ...],
@@ -615,8 +724,10 @@ def check_conversation(
     - ``uninformed-role``: a role must send something that differs between
       branches before any message has told it which branch was taken;
     - ``indistinguishable-branches``: a role receives the same messages in two
-      branches and must then act differently in them (the branches cannot be
-      merged for it).
+      branches and must then act differently in them, or waits in two
+      branches for messages from two different roles (who may send in either
+      order): the branches cannot be merged for it. Receives merge only when
+      one role sends them all, as in the standard projection.
 
     Each finding's ``trace`` is a witness: a run of
     :func:`conversation_machine` from its initial state that reaches the

@@ -81,3 +81,70 @@ def conversations(draw: st.DrawFn, max_roles: int = 4, depth: int = 2) -> fsm.Co
     actors = draw(st.sampled_from([(), (roles[-1],)]))
     name = draw(st.sampled_from(["Conversation", "Two buyers", "x: y"]))
     return fsm.Conversation(name, roles, body, aliases=aliases, actors=actors)
+
+
+# -- well-formed by construction -----------------------------------------------------
+
+
+class _Labels:
+    """Fresh labels for the messages that tell roles which way a choice went."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"k{self.count}"
+
+
+def _roles_in(items: Sequence[fsm.Message | fsm.Choice | fsm.Loop]) -> set[str]:
+    found: set[str] = set()
+    stack = [items]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, fsm.Message):
+                found |= {item.sender, item.receiver}
+            elif isinstance(item, fsm.Loop):
+                stack.append(item.body)
+            else:
+                stack.extend(item.branches)
+    return found
+
+
+@st.composite
+def _well_formed_body(
+    draw: st.DrawFn, roles: Sequence[str], depth: int, labels: _Labels, min_size: int
+) -> list[fsm.Message | fsm.Choice | fsm.Loop]:
+    items: list[fsm.Message | fsm.Choice | fsm.Loop] = []
+    for _ in range(draw(st.integers(min_size, 3))):
+        kind = draw(st.sampled_from(["message", "message", "choice", "loop"]))
+        if depth == 0 or kind == "message":
+            items.append(draw(messages(roles)))
+            continue
+        decider = draw(st.sampled_from(roles))
+        others = [r for r in roles if r != decider]
+        if kind == "choice":
+            # Each branch: the decider tells every other role, with labels of
+            # its own, then anything well-formed.
+            branches: list[list[fsm.Message | fsm.Choice | fsm.Loop]] = []
+            for _ in range(draw(st.integers(1, 3))):
+                told = [fsm.Message(decider, r, labels.fresh()) for r in others]
+                rest = draw(_well_formed_body(roles, depth - 1, labels, 0))
+                branches.append([*told, *rest])
+            items.append(fsm.Choice(decider, branches))
+        else:
+            # Each round begins by telling every other role "one more"; the
+            # loop is left by telling each of them "done".
+            more = [fsm.Message(decider, r, labels.fresh()) for r in others]
+            rest = draw(_well_formed_body(roles, depth - 1, labels, 0))
+            items.append(fsm.Loop([*more, *rest]))
+            items.extend(fsm.Message(decider, r, labels.fresh()) for r in others)
+    return items
+
+
+@st.composite
+def well_formed_conversations(draw: st.DrawFn, max_roles: int = 3) -> fsm.Conversation:
+    """Conversations well-formed by construction: every choice tells every role."""
+    roles = ROLES[: draw(st.integers(2, max_roles))]
+    body = draw(_well_formed_body(roles, 2, _Labels(), 1))
+    return fsm.Conversation("Random", roles, body)

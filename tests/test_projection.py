@@ -7,7 +7,55 @@ import pytest
 import analysis
 import fsm
 
-TWO_BUYERS = fsm.parse_conversation("""\
+#: Every conversation text these tests write, for the Mermaid check.
+WRITTEN: list[str] = []
+
+
+MERGED_RECEIVES = """\
+sequenceDiagram
+    alt
+        A->>B: left
+        B->>C: note
+        B->>C: go
+    else
+        A->>B: right
+        B->>C: note
+        B->>C: stop
+    end
+    C->>A: done
+"""
+
+SAME_IN_EVERY_BRANCH = """\
+sequenceDiagram
+    alt
+        A->>B: left
+        C->>B: report
+    else
+        A->>B: right
+        C->>B: report
+    end
+"""
+
+OUTSIDE_THE_LOOP = """\
+sequenceDiagram
+    A->>C: start
+    loop
+        A->>B: ping
+        B->>A: pong
+    end
+    A->>C: done
+"""
+
+
+WRITTEN += [MERGED_RECEIVES, SAME_IN_EVERY_BRANCH, OUTSIDE_THE_LOOP]
+
+
+def conversation(text: str) -> fsm.Conversation:
+    WRITTEN.append(text)
+    return fsm.parse_conversation(text)
+
+
+TWO_BUYERS = conversation("""\
 sequenceDiagram
     %% types: title(name: str), quote(price: int), share(amount: int)
     B1->>S: title(name)
@@ -23,7 +71,7 @@ sequenceDiagram
     end
 """)
 
-REQUESTS = fsm.parse_conversation("""\
+REQUESTS = conversation("""\
 sequenceDiagram
     loop
         C->>S: request(query)
@@ -120,19 +168,7 @@ def test_projection_names_states_by_role_and_keeps_payloads() -> None:
 
 
 def test_a_third_role_told_by_a_message_gets_a_merged_receive_choice() -> None:
-    c = fsm.parse_conversation("""\
-sequenceDiagram
-    alt
-        A->>B: left
-        B->>C: note
-        B->>C: go
-    else
-        A->>B: right
-        B->>C: note
-        B->>C: stop
-    end
-    C->>A: done
-""")
+    c = fsm.parse_conversation(MERGED_RECEIVES)
     assert_projects(
         c,
         "C",
@@ -159,29 +195,12 @@ sequenceDiagram
 
 
 def test_a_role_that_does_the_same_in_every_branch_gets_it_once() -> None:
-    c = fsm.parse_conversation("""\
-sequenceDiagram
-    alt
-        A->>B: left
-        C->>B: report
-    else
-        A->>B: right
-        C->>B: report
-    end
-""")
+    c = fsm.parse_conversation(SAME_IN_EVERY_BRANCH)
     assert_projects(c, "C", "[*] --> a\na --> b : C_report_B\nb --> [*]")
 
 
 def test_a_role_outside_a_loop_body_skips_the_loop() -> None:
-    c = fsm.parse_conversation("""\
-sequenceDiagram
-    A->>C: start
-    loop
-        A->>B: ping
-        B->>A: pong
-    end
-    A->>C: done
-""")
+    c = fsm.parse_conversation(OUTSIDE_THE_LOOP)
     assert_projects(c, "C", "[*] --> a\na --> b : A_start_C\nb --> c : A_done_C\nc --> [*]")
     # B learns nothing of the loop's end, and needs not: it may stop there.
     assert_projects(c, "B", "[*] --> a\na --> b : A_ping_B\nb --> a : B_pong_A\na --> [*]")

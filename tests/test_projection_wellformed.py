@@ -7,6 +7,8 @@ import pytest
 import analysis
 import fsm
 
+from .mermaid_parser import assert_mermaid_accepts
+from .test_limits import MAX_GROWTH, growth
 from .test_projection import REQUESTS, TWO_BUYERS
 
 UNMERGEABLE = """\
@@ -68,6 +70,30 @@ sequenceDiagram
         A->>B: more
         C->>B: extra
     end
+"""
+
+
+TOLD_BY_A_MESSAGE = """\
+sequenceDiagram
+    alt
+        A->>B: left
+        B->>C: go
+        C->>A: yes
+    else
+        A->>B: right
+        B->>C: stop
+        C->>A: no
+    end
+"""
+
+LOOP_LEFT_BY_ITS_DECIDER = """\
+sequenceDiagram
+    A->>C: start
+    loop
+        A->>B: ping
+        B->>A: pong
+    end
+    A->>C: done
 """
 
 
@@ -150,6 +176,34 @@ def test_an_unrealisable_conversation_is_refused_with_a_witness(
     replay(conversation, trace)  # the witness runs on the global machine
 
 
+RACE = """\
+sequenceDiagram
+    loop
+        C->>A: x
+        A->>B: y
+    end
+    C->>B: z
+"""
+
+
+def test_receives_from_two_senders_do_not_merge() -> None:
+    # C may leave the loop (z) before A has sent y of the round before: B,
+    # ready for either, takes z, and A is stuck with y.
+    conversation = fsm.parse_conversation(RACE)
+    [finding] = analysis.check_conversation(conversation)
+    assert (finding.kind, finding.message, finding.trace) == (
+        "indistinguishable-branches",
+        "'B' cannot tell another round of loop 1 from leaving the loop: it waits for "
+        "'A_y_B' from 'A' in one and for 'C_z_B' from 'C' in the other, and two senders "
+        "that do not see each other may send in either order; let one role send 'B' the "
+        "message that tells the branch",
+        ("C_x_A", "A_y_B"),
+    )
+    replay(conversation, finding.trace)
+    stuck = analysis.deadlocks(*analysis.projections(conversation).values())
+    assert [f.trace for f in stuck] == [("C_x_A", "C_z_B")]
+
+
 def test_the_state_of_a_finding_is_where_the_choice_is() -> None:
     conversation = fsm.parse_conversation(UNMERGEABLE)
     [finding] = analysis.check_conversation(conversation)
@@ -179,31 +233,12 @@ def test_the_textbook_conversations_are_well_formed(conversation: fsm.Conversati
 
 
 def test_a_third_role_told_by_a_message_is_well_formed() -> None:
-    conversation = fsm.parse_conversation("""\
-sequenceDiagram
-    alt
-        A->>B: left
-        B->>C: go
-        C->>A: yes
-    else
-        A->>B: right
-        B->>C: stop
-        C->>A: no
-    end
-""")
+    conversation = fsm.parse_conversation(TOLD_BY_A_MESSAGE)
     assert analysis.check_conversation(conversation).ok
 
 
 def test_a_role_outside_a_loop_and_a_loop_left_by_its_decider_are_well_formed() -> None:
-    conversation = fsm.parse_conversation("""\
-sequenceDiagram
-    A->>C: start
-    loop
-        A->>B: ping
-        B->>A: pong
-    end
-    A->>C: done
-""")
+    conversation = fsm.parse_conversation(LOOP_LEFT_BY_ITS_DECIDER)
     assert analysis.check_conversation(conversation).ok
 
 
@@ -228,3 +263,25 @@ def test_the_report_is_text_and_json() -> None:
 def test_check_conversation_refuses_a_machine() -> None:
     with pytest.raises(TypeError, match=r"^expected an fsm.Conversation, got Machine$"):
         analysis.check_conversation(analysis.conversation_machine(REQUESTS))  # type: ignore[arg-type]
+
+
+def test_every_conversation_these_tests_write_is_accepted_by_mermaid(mermaid: None) -> None:
+    from . import test_projection
+
+    texts = [UNMERGEABLE, NOT_ONE_ROLE, SAME_FIRST_LABEL, LOOP_LEFT_BY_ANOTHER, UNINFORMED]
+    texts += [UNINFORMED_AT_THE_END, RACE, TOLD_BY_A_MESSAGE, LOOP_LEFT_BY_ITS_DECIDER]
+    texts += [fsm.dumps_conversation(c) for c in (test_projection.TWO_BUYERS, REQUESTS)]
+    texts += test_projection.WRITTEN
+    assert_mermaid_accepts(texts)
+
+
+def test_checking_many_choices_is_linear() -> None:
+    # Each choice's check stops where the roles it concerns have nothing left
+    # to do, instead of walking the rest of the conversation once per role.
+    def opts(n: int) -> fsm.Conversation:
+        roles = "".join(f"participant R{i}\n" for i in range(8))
+        body = "".join(f"opt\nA->>B: m{i}\nend\nA->>B: s{i}\n" for i in range(n))
+        return fsm.parse_conversation("sequenceDiagram\n" + roles + body)
+
+    ratio = growth(lambda n: lambda: analysis.check_conversation(opts(n)), 150)
+    assert ratio < MAX_GROWTH, f"4x the choices took {ratio:.1f}x the time"
