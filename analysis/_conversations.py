@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*mermaid\s*$(.*?)^ {0,3}\1", re.DOTALL | re.MULTILINE)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*mermaid[ \t]*\n(.*?)^ {0,3}\1", re.DOTALL | re.M)
 
 
 def _first_word(text: str) -> str:

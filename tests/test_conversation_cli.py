@@ -279,3 +279,10 @@ def test_no_role_of_an_ill_formed_conversation_is_generated(tmp_path: Path, comm
         "have 'A' tell 'C' first; `typestate check` on it shows each problem with its trace\n"
     )
     assert not (tmp_path / "c.mmd").exists()
+
+
+def test_a_conversation_in_markdown_is_read_as_one(tmp_path: Path) -> None:
+    page = tmp_path / "design.md"
+    diagram = (ROOT / TWO_PC).read_text(encoding="utf-8")
+    page.write_text(f"# Two-phase commit\n\n```mermaid\n{diagram}```\n", encoding="utf-8")
+    assert typestate("check", str(page)).stdout == "TwoPhaseCommit: ok\n"
