@@ -161,7 +161,8 @@ def test_unknown_finding_kind_is_a_usage_error() -> None:
     assert result.stderr.splitlines()[-1] == (
         "typestate: error: argument --ignore: invalid choice: 'bogus' (choose from "
         "'unreachable', 'dead-end', 'deadlock', 'livelock', 'non-productive', "
-        "'final-has-outgoing', 'unused-event', 'nondeterministic')"
+        "'final-has-outgoing', 'unused-event', 'nondeterministic', "
+        "'choice-not-by-one-role', 'indistinguishable-branches', 'uninformed-role')"
     )
 
 
