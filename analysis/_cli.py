@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import fsm
 
+from . import _conversations as conversations
 from ._check import KINDS
 from ._recording import Recorded, read_recording
 from ._target import TargetError, load_target
@@ -130,6 +131,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 with a diff if MODULE (-o) is out of date",
     )
     codegen.add_argument(
+        "--role",
+        metavar="ROLE",
+        help="SPEC is a conversation (a sequenceDiagram): write this role's classes",
+    )
+    codegen.add_argument(
         "--line-length",
         type=_at_least_one,
         default=88,
@@ -212,6 +218,12 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
     )
     render.add_argument("--direction", choices=("LR", "TB"), default="LR", help="layout direction")
     render.add_argument(
+        "--role",
+        metavar="ROLE",
+        help="TARGET is a conversation: draw this role's projection (without: the "
+        "conversation itself, as a .mmd sequence diagram)",
+    )
+    render.add_argument(
         "--check", action="store_true", help="exit 1 with a diff if FILE is out of date"
     )
     check_trace = add_parser(
@@ -226,7 +238,9 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
         "is reported; other fields are ignored. Blank lines and lines starting with # "
         "are skipped. Exit 0 when every run conforms, 1 when one does not (each "
         "instance's first disagreement and every such rejected event are listed), 2 on "
-        "bad input.",
+        "bad input. When TARGET is a conversation (a sequenceDiagram), LOGFILE holds "
+        "JSON lines of messages ('sender', 'receiver', 'message', optional 'payload' and "
+        "'conversation' id; conversations may interleave).",
     )
     check_trace.add_argument("target", metavar="TARGET", help=_TARGET_HELP)
     check_trace.add_argument("logfile", metavar="LOGFILE", help="the recorded events")
@@ -274,10 +288,13 @@ def _show(args: argparse.Namespace) -> int:
 def _codegen(args: argparse.Namespace) -> int:
     import typestate
 
-    machine = load_target(args.target)
     if args.check and args.output is None:
         raise TargetError("--check compares the module named by -o MODULE; pass -o too")
-    text = typestate.codegen(machine, line_length=args.line_length)
+    if conversations.is_conversation(args.target):
+        conversation = conversations.load_conversation_target(args.target)
+        text = conversations.role_module(conversation, args.role, line_length=args.line_length)
+    else:
+        text = typestate.codegen(_load_machine(args), line_length=args.line_length)
     if args.check:
         path = Path(args.output)
         try:
@@ -297,6 +314,42 @@ def _codegen(args: argparse.Namespace) -> int:
         return EXIT_OK
     sys.stdout.write(text)
     return EXIT_OK
+
+
+def _load_machine(args: argparse.Namespace) -> fsm.Machine:
+    """The machine TARGET names; for a conversation, the projection on ``--role``."""
+    if conversations.is_conversation(args.target):
+        conversation = conversations.load_conversation_target(args.target)
+        return conversations.role_machine(conversation, args.role, f"{args.command} reads")
+    if args.role is not None:
+        raise TargetError(f"--role names a role of a conversation, but {args.target!r} is not one")
+    return load_target(args.target)
+
+
+def _render_conversation(args: argparse.Namespace) -> int:
+    """``render`` of a conversation without ``--role``: the sequence diagram it is."""
+    if Path(args.output).suffix.lower() != ".mmd" or args.highlight_trace or args.report:
+        raise TargetError(
+            f"{args.target} is a conversation: it renders as a Mermaid sequence diagram "
+            f"(-o FILE.mmd, without --highlight-trace or --report); to draw one role's "
+            f"machine in any format, add --role ROLE"
+        )
+    text = fsm.dumps_conversation(conversations.load_conversation_target(args.target))
+    if not args.check:
+        _write_file(args.output, text)
+        return EXIT_OK
+    try:
+        current = Path(args.output).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"cannot read {args.output!r}: {exc.strerror or exc}") from None
+    return _report_drift(
+        current,
+        text,
+        path=args.output,
+        source=f"typestate render {args.target}",
+        problem="is out of date",
+        fix=args.regenerate,
+    )
 
 
 def _output_path(name: str) -> Path:
@@ -327,7 +380,12 @@ def _write_file(name: str, text: str) -> None:
 def _check(args: argparse.Namespace) -> int:
     import analysis
 
-    reports = [analysis.check(load_target(t), ignore=args.ignore) for t in args.targets]
+    reports = [
+        analysis.check_conversation(conversations.load_conversation_target(t))
+        if conversations.is_conversation(t)
+        else analysis.check(load_target(t), ignore=args.ignore)
+        for t in args.targets
+    ]
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:
@@ -404,7 +462,9 @@ def _render(args: argparse.Namespace) -> int:
         )
     if args.highlight_trace is not None and args.report:
         raise TargetError("use --highlight-trace or --report, not both")
-    machine = load_target(args.target)
+    if args.role is None and conversations.is_conversation(args.target):
+        return _render_conversation(args)
+    machine = _load_machine(args)
     highlight: list[str] | analysis.Report | None = None
     if args.highlight_trace is not None:
         highlight = [e.strip() for e in args.highlight_trace.split(",") if e.strip()]
@@ -498,6 +558,11 @@ def _read_events(name: str) -> list[Recorded]:
 def _check_trace(args: argparse.Namespace) -> int:
     from .testing import check_recording
 
+    if conversations.is_conversation(args.target):
+        conversation = conversations.load_conversation_target(args.target)
+        verdict = conversations.check_log(conversation, args.logfile)
+        print("\n".join(verdict.lines))
+        return EXIT_OK if verdict.ok else EXIT_FINDINGS
     machine = load_target(args.target)
     records = _read_events(args.logfile)
     try:

@@ -34,7 +34,8 @@ def test_mermaid_accepts_every_example_file() -> None:
 
 
 def test_mermaid_accepts_the_dumps_of_every_example() -> None:
-    files = sorted(EXAMPLES.glob("*.mmd"))
+    # *_conversation.mmd files are sequence diagrams, not machines.
+    files = [p for p in sorted(EXAMPLES.glob("*.mmd")) if not p.stem.endswith("_conversation")]
     assert_mermaid_accepts([fsm.dumps(fsm.load(path)) for path in files])
 
 

@@ -34,7 +34,8 @@ Direction = Literal["LR", "TB"]
 def _example_machines() -> list[fsm.Machine]:
     files = sorted(EXAMPLES.glob("*.mmd"))
     assert files, "no .mmd files in examples/"
-    return [fsm.load(path) for path in files]
+    # *_conversation.mmd files are sequence diagrams, not machines.
+    return [fsm.load(path) for path in files if not path.stem.endswith("_conversation")]
 
 
 def _draw_sample(data: st.DataObject) -> Sample:

@@ -1,0 +1,289 @@
+"""The command line's side of conversations (global protocols).
+
+A TARGET that is a sequence diagram (or a conversation's JSON) is a
+conversation: ``codegen --role`` writes one role's classes, ``render`` draws
+the conversation as the sequence diagram it is (or, with ``--role``, the
+role's projection as a state diagram), and ``check-trace`` reads a JSON Lines
+log of messages, one conversation or many interleaved, and names the first
+message that breaks the protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import cast
+
+import attrs
+
+import fsm
+
+from ._target import TargetError
+
+__all__ = [
+    "LogVerdict",
+    "check_log",
+    "is_conversation",
+    "load_conversation_target",
+    "role_machine",
+    "role_module",
+]
+
+_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*mermaid[ \t]*\n(.*?)^ {0,3}\1", re.DOTALL | re.M)
+
+
+def _first_word(text: str) -> str:
+    """The diagram type a Mermaid text declares: its first line that is not a comment."""
+    text = _FRONT_MATTER.sub("", text.replace("\r\n", "\n").lstrip("\ufeff"), count=1)
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("%%"):
+            return line.split()[0]
+    return ""
+
+
+def is_conversation(target: str) -> bool:
+    """Whether the file ``target`` holds a conversation rather than a machine.
+
+    A ``.mmd`` file whose diagram is a ``sequenceDiagram``, a Markdown file
+    whose first fenced ``mermaid`` block is one, or a JSON document of kind
+    ``typestate.conversation``. Anything else (a missing file included) is
+    left to the machine loader, which says what is wrong.
+    """
+    path = Path(target)
+    suffix = path.suffix.lower()
+    if suffix not in (".mmd", ".mermaid", ".md", ".markdown", ".json") or not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if suffix == ".json":
+        return re.search(r'"kind"\s*:\s*"typestate\.conversation"', text) is not None
+    if suffix in (".md", ".markdown"):
+        block = _FENCE.search(text)
+        return block is not None and _first_word(block.group(2)) == "sequenceDiagram"
+    return _first_word(text) == "sequenceDiagram"
+
+
+def load_conversation_target(target: str) -> fsm.Conversation:
+    """The conversation in the file ``target`` (errors as ``TargetError``)."""
+    try:
+        return fsm.load_conversation(target)
+    except OSError as exc:
+        raise TargetError(f"cannot read {target!r}: {exc.strerror or exc}") from None
+
+
+def _role(conversation: fsm.Conversation, role: str | None, what: str) -> str:
+    if role is None:
+        raise TargetError(
+            f"{conversation.name} is a conversation; {what} one role's machine, so name it "
+            f"with --role ({', '.join(conversation.roles)})"
+        )
+    if role not in conversation.roles:
+        raise TargetError(
+            f"--role {role!r} is not a role of {conversation.name}; its roles are "
+            f"{', '.join(conversation.roles)}"
+        )
+    return role
+
+
+def role_machine(conversation: fsm.Conversation, role: str | None, what: str) -> fsm.Machine:
+    """The projection of ``conversation`` on ``role`` (``--role``, required).
+
+    Refused unless the conversation is well-formed: only then does the
+    projection carry out the role's part.
+    """
+    from ._projection import check_conversation, project
+
+    chosen = _role(conversation, role, what)
+    report = check_conversation(conversation)
+    if not report.ok:
+        found = [f for f in report.findings if f.severity != "info"]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise TargetError(
+            f"{conversation.name} cannot be carried out by roles that see only their own "
+            f"messages, so it has no projection to use: {found[0].message}{more}; `typestate "
+            f"check` on it shows each problem with its trace"
+        )
+    return project(conversation, chosen)
+
+
+def _camel(label: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in label.split("_") if part)
+
+
+def role_names(conversation: fsm.Conversation, role: str) -> tuple[dict[str, str], dict[str, str]]:
+    """How a role's module names its messages: ``(sends, receives)``, event -> name.
+
+    A send is a method named by the message's label (``commit``), or
+    ``<label>_to_<receiver>`` when the role sends that label to several roles;
+    a received message is a class named by the label in CamelCase
+    (``Commit``), or ``<Label>From<Sender>`` when several roles send it.
+    """
+    sent: dict[str, fsm.Message] = {}
+    got: dict[str, fsm.Message] = {}
+    for message in conversation.messages():
+        if message.sender == role:
+            sent.setdefault(message.event, message)
+        elif message.receiver == role:
+            got.setdefault(message.event, message)
+
+    def counts(messages: Iterable[fsm.Message]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for m in messages:
+            found[m.label] = found.get(m.label, 0) + 1
+        return found
+
+    sent_labels, got_labels = counts(sent.values()), counts(got.values())
+    sends = {
+        event: m.label if sent_labels[m.label] == 1 else f"{m.label}_to_{m.receiver}"
+        for event, m in sent.items()
+    }
+    receives = {
+        event: _camel(m.label) if got_labels[m.label] == 1 else f"{_camel(m.label)}From{m.sender}"
+        for event, m in got.items()
+    }
+    return sends, receives
+
+
+def role_module(conversation: fsm.Conversation, role: str | None, *, line_length: int = 88) -> str:
+    """The module ``typestate codegen PROTOCOL --role ROLE`` writes."""
+    import typestate
+
+    machine = role_machine(conversation, role, "codegen writes")
+    assert role is not None
+    sends, receives = role_names(conversation, role)
+    renamed = fsm.Machine(
+        machine.name,
+        machine.states,
+        machine.initial,
+        machine.final,
+        tuple(attrs.evolve(t, event=sends.get(t.event, t.event)) for t in machine.transitions),
+        machine.parents,
+    )
+    return typestate.codegen(
+        renamed,
+        line_length=line_length,
+        receives={e: receives[e] for e in machine.events if e in receives},
+        role=role,
+    )
+
+
+# -- logs ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LogVerdict:
+    """What ``check-trace`` found in a log of messages."""
+
+    ok: bool
+    lines: tuple[str, ...]
+
+
+def _show(message: fsm.Message) -> str:
+    return f"{message.sender}->>{message.receiver}: {message.label}"
+
+
+def _records(name: str) -> list[tuple[int, dict[str, object]]]:
+    try:
+        text = Path(name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"cannot read {name!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise TargetError(f"{name!r} is not UTF-8 text") from None
+    found: list[tuple[int, dict[str, object]]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            record: object = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TargetError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise TargetError(f"{name}:{number}: a log line is a JSON object, not {line[:40]!r}")
+        fields = cast("dict[str, object]", record)
+        for key in ("sender", "receiver", "message"):
+            if not isinstance(fields.get(key), str):
+                raise TargetError(
+                    f"{name}:{number}: a message needs the fields 'sender', 'receiver' and "
+                    f"'message' (strings), as in "
+                    f'{{"sender": "Buyer", "receiver": "Seller", "message": "title"}}; '
+                    f"{key!r} is missing or not a string"
+                )
+        found.append((number, fields))
+    return found
+
+
+def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
+    """Check a JSON Lines log of messages against ``conversation``.
+
+    Each line is ``{"sender", "receiver", "message", "payload"?,
+    "conversation"?}``; lines with the same ``conversation`` id (none: one
+    conversation) form one run of the protocol, in the order they appear.
+    The verdict names the first message that is not allowed, with what was
+    allowed instead, or says how many conversations conform and how many of
+    them are complete.
+    """
+    from ._projection import conversation_machine
+
+    machine = conversation_machine(conversation)
+    # The global machine is deterministic: one target per (state, event).
+    table = {(t.source, t.event): t.target for t in machine.transitions}
+    events = conversation.events()
+    by_key = {(m.sender, m.receiver, m.label): e for e, m in events.items()}
+    runs: dict[str, str] = {}
+    for number, record in _records(name):
+        key = record.get("conversation")
+        run = "" if key is None else key if isinstance(key, str) else json.dumps(key)
+        state = runs.get(run, machine.initial)
+        sender, receiver, label = (str(record[k]) for k in ("sender", "receiver", "message"))
+        event = by_key.get((sender, receiver, label))
+        after = None if event is None else table.get((state, event))
+        where = f" in conversation {run}" if run else ""
+        if after is None:
+            shown = f"{sender}->>{receiver}: {label}"
+            why = "is not allowed here" if event else f"is not a message of {conversation.name}"
+            allowed = [_show(events[e]) for e in machine.enabled_events(state)]
+            instead = "; ".join(allowed) or "nothing (the conversation has ended)"
+            if allowed and state in machine.final:
+                instead += " (or nothing: the conversation may end here)"
+            line = f"{name}:{number}: {shown!r} {why}{where}; allowed instead: {instead}"
+            return LogVerdict(False, (line,))
+        assert event is not None
+        problem = _payload_problem(events[event], record)
+        if problem is not None:
+            return LogVerdict(False, (f"{name}:{number}: {problem}{where}",))
+        runs[run] = after
+    complete = sum(1 for state in runs.values() if state in machine.final)
+    count = len(runs)
+    lines = [
+        f"{name}: conforms to {conversation.name} ({count} conversation"
+        f"{'s' if count != 1 else ''}, {complete} complete)"
+    ]
+    unfinished = [r or "(no id)" for r, state in runs.items() if state not in machine.final]
+    if unfinished:
+        more = " ..." if len(unfinished) > 10 else ""
+        lines.append(f"  not finished: {', '.join(unfinished[:10])}{more}")
+    return LogVerdict(True, tuple(lines))
+
+
+def _payload_problem(message: fsm.Message | None, record: Mapping[str, object]) -> str | None:
+    if message is None or "payload" not in record:
+        return None
+    payload = record["payload"]
+    if not isinstance(payload, dict):
+        return f"the payload of {_show(message)} is not a JSON object"
+    given = set(cast("dict[str, object]", payload))
+    wanted = {name for name, _ in message.params}
+    if given == wanted or (not wanted and not given):
+        return None
+    missing, extra = sorted(wanted - given), sorted(given - wanted)
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"unexpected {', '.join(extra)}"] if extra else []
+    carries = ", ".join(sorted(wanted)) or "nothing"
+    return f"the payload of {_show(message)} has {'; '.join(parts)} (it carries {carries})"

@@ -1,0 +1,115 @@
+"""``typestate check-trace`` on random conversations and random interleaved logs.
+
+For any conversation, runs drawn on its global machine and interleaved in one
+log conform; replacing one message by one the conversation does not allow
+there is reported at exactly that line. The command runs in this process
+(``analysis._cli.main``, what the console script calls), from the JSON file of
+the conversation and the log file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import analysis
+import fsm
+from analysis._cli import main
+
+from .conversation_support import conversations
+
+Record = tuple[int, fsm.Message]
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> tuple[fsm.Conversation, list[Record], list[str]]:
+    """A conversation, an interleaving of a few runs of it, and each run's end state."""
+    conversation = draw(conversations(max_roles=3))
+    machine = analysis.conversation_machine(conversation)
+    events = conversation.events()
+    runs: list[list[fsm.Message]] = []
+    ends: list[str] = []
+    for _ in range(draw(st.integers(1, 3))):
+        state = machine.initial
+        run: list[fsm.Message] = []
+        for _ in range(draw(st.integers(0, 8))):
+            moves = [t for t in machine.transitions if t.source == state]
+            if not moves:
+                break
+            move = draw(st.sampled_from(moves))
+            run.append(events[move.event])
+            state = move.target
+        runs.append(run)
+        ends.append(state)
+    order = draw(st.permutations([n for n, run in enumerate(runs) for _ in run]))
+    cursors = [0] * len(runs)
+    records: list[Record] = []
+    for n in order:
+        records.append((n, runs[n][cursors[n]]))
+        cursors[n] += 1
+    return conversation, records, ends
+
+
+def check(conversation: fsm.Conversation, records: list[Record]) -> tuple[int, str, Path]:
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "conversation.json"
+        target.write_text(json.dumps(conversation.to_dict()), encoding="utf-8")
+        log = Path(folder) / "log.jsonl"
+        lines = [
+            json.dumps({"conversation": f"r{n}", "sender": m.sender, "receiver": m.receiver,
+                        "message": m.label, "payload": {name: 1 for name, _ in m.params}})
+            for n, m in records
+        ]  # fmt: skip
+        log.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["check-trace", str(target), str(log)])
+        assert err.getvalue() == ""
+        return status, out.getvalue(), log
+
+
+@settings(max_examples=40, deadline=None)
+@given(logs())
+def test_interleaved_runs_conform(drawn: tuple[fsm.Conversation, list[Record], list[str]]) -> None:
+    conversation, records, ends = drawn
+    status, output, log = check(conversation, records)
+    final = analysis.conversation_machine(conversation).final
+    runs = {n for n, _ in records}
+    complete = sum(1 for n in runs if ends[n] in final)
+    assert status == 0, output
+    assert output.startswith(
+        f"{log}: conforms to {conversation.name} ({len(runs)} conversation"
+        f"{'s' if len(runs) != 1 else ''}, {complete} complete)\n"
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(logs(), st.data())
+def test_a_message_out_of_place_is_named_at_its_line(
+    drawn: tuple[fsm.Conversation, list[Record], list[str]], data: st.DataObject
+) -> None:
+    conversation, records, _ = drawn
+    machine = analysis.conversation_machine(conversation)
+    at = data.draw(st.integers(0, len(records)))
+    run = data.draw(st.integers(0, 3)) if at == len(records) else records[at][0]
+    state = machine.initial
+    for n, message in records[:at]:
+        if n == run:
+            [move] = machine.transitions_from(state, message.event)
+            state = move.target
+    wrong = [m for e, m in conversation.events().items() if e not in machine.enabled_events(state)]
+    if not wrong:
+        return  # every message is allowed there: nothing to put out of place
+    message = data.draw(st.sampled_from(wrong))
+    status, output, log = check(conversation, [*records[:at], (run, message)])
+    assert status == 1
+    assert output.startswith(
+        f"{log}:{at + 1}: '{message.sender}->>{message.receiver}: {message.label}' is not "
+        f"allowed here in conversation r{run}; allowed instead: "
+    )
