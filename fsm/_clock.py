@@ -237,40 +237,43 @@ def _by_due(item: tuple[TimerSpec, float]) -> float:
 def check_timers(
     raw: object, specs: Iterable[TimerSpec], state: str, machine: str
 ) -> dict[TimerSpec, float]:
-    """Read ``snapshot["timers"]``: ``[[event, due], ...]`` of timers the state may run."""
+    """Read ``snapshot["timers"]``: ``[[event, due, owner], ...]`` of timers the state may run.
+
+    ``owner`` is the state whose timer it is (the leaf or one of its
+    superstates): a substate and its superstate may both time the same event.
+    """
     if not isinstance(raw, list):
         raise SnapshotError(
-            f"snapshot['timers'] must be a list of [event, due] pairs (got "
+            f"snapshot['timers'] must be a list of [event, due, state] triples (got "
             f"{short_repr(raw)} of type {type(raw).__name__})"
         )
-    free: dict[str, list[TimerSpec]] = {}
-    for spec in specs:
-        free.setdefault(spec.event, []).append(spec)
+    free = {(spec.event, spec.state): spec for spec in specs}
     pending: dict[TimerSpec, float] = {}
     items: list[object] = raw  # pyright: ignore[reportUnknownVariableType]
     for n, item in enumerate(items):
         shown = short_repr(item)
-        pair: list[object] = []
+        triple: list[object] = []
         if isinstance(item, (list, tuple)):
-            pair = list(item)  # pyright: ignore[reportUnknownArgumentType]
+            triple = list(item)  # pyright: ignore[reportUnknownArgumentType]
         if (
-            len(pair) != 2
-            or not isinstance(pair[0], str)
-            or isinstance(pair[1], bool)
-            or not isinstance(pair[1], (int, float))
-            or not math.isfinite(pair[1])
+            len(triple) != 3
+            or not isinstance(triple[0], str)
+            or isinstance(triple[1], bool)
+            or not isinstance(triple[1], (int, float))
+            or not math.isfinite(triple[1])
+            or not isinstance(triple[2], str)
         ):
             raise SnapshotError(
-                f"snapshot['timers'][{n}] must be an [event, due] pair: a string and a "
-                f"finite number (got {shown})"
+                f"snapshot['timers'][{n}] must be an [event, due, state] triple: a string, "
+                f"a finite number and a string (got {shown})"
             )
-        event, due = pair[0], float(pair[1])
-        left = free.get(event)
-        if not left:
+        event, due, owner = triple[0], float(triple[1]), triple[2]
+        spec = free.pop((event, owner), None)
+        if spec is None:
             raise SnapshotError(
-                f"snapshot['timers'][{n}] {short_repr(event)} is not a timer of state "
-                f"{state!r} of machine {machine!r} (or is listed twice); the snapshot "
-                f"was edited or is of another machine"
+                f"snapshot['timers'][{n}] {short_repr(event)} of {short_repr(owner)} is not a "
+                f"timer that state {state!r} of machine {machine!r} runs (or is listed twice); "
+                f"the snapshot was edited or is of another machine"
             )
-        pending[left.pop(0)] = due
+        pending[spec] = due
     return pending

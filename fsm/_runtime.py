@@ -1363,7 +1363,7 @@ class Instance:
             data["history"] = [list(step) for step in self._history]
         timers = self._timers
         if timers is not None:
-            data["timers"] = [[spec.event, due] for spec, due in timers.pending.items()]
+            data["timers"] = [[spec.event, due, spec.state] for spec, due in timers.pending.items()]
         return data
 
     # -- sending --------------------------------------------------------------------

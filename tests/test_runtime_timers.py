@@ -40,7 +40,7 @@ def calling(at: float = 100.0) -> tuple[fsm.Instance, ManualClock]:
 def test_entering_a_timed_state_starts_its_timer() -> None:
     inst, _ = calling()
     assert inst.timers == (PendingTimer("timeout", 130.0, "Calling"),)
-    assert inst.snapshot()["timers"] == [["timeout", 130.0]]
+    assert inst.snapshot()["timers"] == [["timeout", 130.0, "Calling"]]
 
 
 def test_a_timer_fires_once_due_and_not_before() -> None:
@@ -171,7 +171,7 @@ def test_snapshot_and_restore_keep_the_due_times() -> None:
     inst, clock = calling(1000)
     clock.advance(10)
     data = json.loads(json.dumps(inst.snapshot()))
-    assert data["timers"] == [["timeout", 1030.0]]
+    assert data["timers"] == [["timeout", 1030.0, "Calling"]]
     later = ManualClock(1029)  # another process, another clock: the due time holds
     back = TOOL.restore(data, clock=later)
     assert back.timers == (PendingTimer("timeout", 1030.0, "Calling"),)
@@ -200,21 +200,37 @@ def test_a_restored_snapshot_without_timers_starts_them_now() -> None:
     assert back.timers == (PendingTimer("timeout", 530.0, "Calling"),)
 
 
-NOT_A_PAIR = r"^snapshot\['timers'\]\[0\] must be an \[event, due\] pair: a string and a finite"
+NOT_A_TRIPLE = (
+    r"^snapshot\['timers'\]\[0\] must be an \[event, due, state\] triple: a string, a finite"
+)
 
 
 @pytest.mark.parametrize(
     ("timers", "message"),
     [
-        ("x", r"^snapshot\['timers'\] must be a list of \[event, due\] pairs \(got 'x' of "),
-        ([["timeout"]], NOT_A_PAIR),
-        ([["timeout", float("nan")]], NOT_A_PAIR),
-        ([["timeout", True]], NOT_A_PAIR),
         (
-            [["reply", 1.0]],
-            r"^snapshot\['timers'\]\[0\] 'reply' is not a timer of state 'Calling' ",
+            "x",
+            r"^snapshot\['timers'\] must be a list of \[event, due, state\] triples \(got 'x' of ",
         ),
-        ([["timeout", 1.0], ["timeout", 2.0]], r"^snapshot\['timers'\]\[1\] .*listed twice"),
+        ([["timeout"]], NOT_A_TRIPLE),
+        ([["timeout", 1.0]], NOT_A_TRIPLE),
+        ([["timeout", float("nan"), "Calling"]], NOT_A_TRIPLE),
+        ([["timeout", True, "Calling"]], NOT_A_TRIPLE),
+        ([["timeout", 1.0, None]], NOT_A_TRIPLE),
+        (
+            [["reply", 1.0, "Calling"]],
+            r"^snapshot\['timers'\]\[0\] 'reply' of 'Calling' is not a timer that state "
+            r"'Calling' ",
+        ),
+        (
+            [["timeout", 1.0, "Idle"]],
+            r"^snapshot\['timers'\]\[0\] 'timeout' of 'Idle' is not a timer that state "
+            r"'Calling' ",
+        ),
+        (
+            [["timeout", 1.0, "Calling"], ["timeout", 2.0, "Calling"]],
+            r"^snapshot\['timers'\]\[1\] .*listed twice",
+        ),
     ],
 )
 def test_a_bad_timers_entry_is_a_snapshot_error(timers: object, message: str) -> None:
@@ -335,3 +351,29 @@ def test_fired_timers_respect_run_to_completion() -> None:
     clock.advance(1)
     assert box[0].fire_due() == ("expire",)
     assert box[0].state == "C"
+
+
+def test_a_snapshot_names_the_state_whose_timer_is_pending() -> None:
+    # Outer and its substate Inner both time 'tick': after Inner's timer is
+    # used up, only Outer's is pending, and a snapshot must not hand it to Inner.
+    nested = Machine(
+        "Nested",
+        states=("Outer", "Inner"),
+        initial="Outer",
+        parents={"Inner": "Outer"},
+        entries={"Outer": "Inner"},
+        transitions=(
+            Transition("Outer", "tick", "Outer", after=2.0),
+            Transition("Inner", "tick", "Outer", guard="never", after=1.0),
+        ),
+    )
+    clock = ManualClock(0)
+    inst = nested.start(clock=clock, handlers={"never": lambda ctx: False})
+    clock.advance(1.5)
+    assert inst.fire_due() == ()  # Inner's: its guard is false, so it is used up
+    pending = inst.timers
+    assert pending == (fsm.PendingTimer("tick", 2.0, "Outer"),)
+    data = json.loads(json.dumps(inst.snapshot()))
+    assert [[t.event, t.due, t.state] for t in pending] == data["timers"]
+    back = nested.restore(data, clock=ManualClock(1.5), handlers={"never": lambda ctx: False})
+    assert back.timers == pending
