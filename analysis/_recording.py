@@ -14,7 +14,8 @@ and each is used when present:
   state. A rejected event the protocol does not allow in that state is a
   finding (the code tried it; the runtime refused it); one the protocol
   allows was refused by its guards, which is the protocol working. A failed
-  transition is skipped;
+  transition is skipped. An ``"undone"`` line follows the ``"taken"`` line of
+  a transition a later listener undid: the run goes back to its ``source``;
 - ``machine``: lines of another machine are skipped.
 """
 
@@ -46,7 +47,8 @@ class Recorded:
         machine: the machine's name, or None.
         source: the state recorded before it, or None.
         target: the state recorded after it, or None.
-        outcome: ``"taken"`` (the default), ``"rejected"`` or ``"failed"``.
+        outcome: ``"taken"`` (the default), ``"rejected"``, ``"failed"`` or
+            ``"undone"``.
     """
 
     line: int
@@ -97,7 +99,7 @@ class RecordingCheck:
             at its first finding).
         rejected_by_guards: rejected events the protocol allows (refused by
             their guards, not findings).
-        failed: transitions that failed (skipped).
+        failed: transitions that failed or were undone (skipped).
     """
 
     findings: tuple[RecordingFinding, ...]
@@ -148,10 +150,10 @@ def read_recording(lines: Iterable[str], name: str = "<recording>") -> list[Reco
                 f'event\'s name, as in {{"event": "assign"}}'
             )
         outcome = fields.get("outcome", "taken")
-        if outcome not in ("taken", "rejected", "failed"):
+        if outcome not in ("taken", "rejected", "failed", "undone"):
             raise ValueError(
-                f"{name}:{number}: 'outcome' is {outcome!r}; it is 'taken', 'rejected' "
-                f"or 'failed' (fsm.JsonLinesRecorder writes it)"
+                f"{name}:{number}: 'outcome' is {outcome!r}; it is 'taken', 'rejected', "
+                f"'failed' or 'undone' (fsm.JsonLinesRecorder writes it)"
             )
         instance = fields.get("instance")
         found.append(
@@ -215,6 +217,7 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
     chosen = [r for r in chosen if r.machine in (None, machine.name)]
     walker = Walker(machine)
     runs: dict[str | None, tuple[str, ...]] = {}
+    before: dict[str | None, tuple[str, ...]] = {}
     counts: dict[str | None, int] = {}
     stopped: set[str | None] = set()
     findings: list[RecordingFinding] = []
@@ -234,7 +237,24 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
         following = walker.after(states, record.event)
         problem: Problem | None = None
         message = ""
-        if record.source is not None and record.source not in states:
+        if record.outcome == "undone":
+            # The taken line before it was undone: back to where it was sent.
+            if record.target is not None and record.target not in states:
+                problem, message = (
+                    "source",
+                    f"{who}{record.event!r} was recorded undone leaving {record.target!r}, "
+                    f"but the run is in {where}",
+                )
+            else:
+                runs[key] = (
+                    (record.source,)
+                    if record.source in leaves
+                    else before.get(key, (walker.initial,))
+                )
+                counts[key] -= 1
+                events -= 1
+                failed += 1
+        elif record.source is not None and record.source not in states:
             problem, message = (
                 "source",
                 f"{who}{record.event!r} was recorded in state {record.source!r}, but the "
@@ -266,6 +286,7 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
                 f"{where} it leads to {leads}",
             )
         else:
+            before[key] = states
             runs[key] = (record.target,) if record.target is not None else following
             counts[key] += 1
             events += 1

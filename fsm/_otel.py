@@ -37,9 +37,10 @@ class OpenTelemetryListener(Tracer):
     names, as span names should be), a child of the span current when
     ``send`` was called, with the attributes ``typestate.machine``,
     ``typestate.source``, ``typestate.event``, ``typestate.target`` (when
-    taken), ``typestate.outcome`` (``taken``, ``rejected`` or ``failed``)
+    taken), ``typestate.outcome`` (``taken``, ``rejected``, ``failed`` or
+    ``undone``: a transition reported taken that a later listener undid)
     and ``typestate.instance`` (when ``instance_id`` is given). A span of a
-    rejected or failed event has the ERROR status, with the error's message,
+    rejected, failed or undone event has the ERROR status, with the error's message,
     and the exception recorded as a span event (the handler's own exception
     for a failed transition).
 

@@ -4,7 +4,11 @@ Each is a listener (pass it to :meth:`fsm.Machine.bind` as one of
 ``listeners=``) with an ``on_error`` method, so it sees every event sent to an
 instance: the transitions taken, and the sends that raised
 :class:`~fsm.InvalidTransition` (outcome ``"rejected"``) or
-:class:`~fsm.TransitionFailed` (outcome ``"failed"``). The OpenTelemetry
+:class:`~fsm.TransitionFailed` (outcome ``"failed"``). When a listener placed
+after one of these raises, the transition this one reported as taken is
+undone: its ``on_error`` then reports outcome ``"undone"`` (the step it told
+of, and the error) instead of ``"failed"``, so a recording read back follows
+the instance into the target and back out of it. The OpenTelemetry
 listener (``fsm._otel``) shares :class:`TraceEvent` with them.
 
 A listener that raises undoes the transition it was told of (see
@@ -36,8 +40,10 @@ __all__ = ["JsonLinesRecorder", "LoggingListener", "Outcome", "TraceEvent"]
 
 #: What happened to an event: the transition was taken, the machine refused
 #: the event (:class:`~fsm.InvalidTransition`), or a handler or listener
-#: raised and the transition was undone (:class:`~fsm.TransitionFailed`).
-Outcome = Literal["taken", "rejected", "failed"]
+#: raised and the transition was undone (:class:`~fsm.TransitionFailed`), or
+#: a transition this listener reported as taken was undone afterwards (a
+#: listener after it raised).
+Outcome = Literal["taken", "rejected", "failed", "undone"]
 
 #: Names an instance in a trace: ``instance_id(instance) -> str``.
 InstanceId = Callable[["Instance"], str]
@@ -55,8 +61,9 @@ class TraceEvent:
         instance: the instance's id in the trace, or None when not named.
         source: the (leaf) state the instance was in.
         event: the event's name.
-        target: the state entered, or None when the transition was not taken.
-        outcome: ``"taken"``, ``"rejected"`` or ``"failed"``.
+        target: the state entered, or None when the transition was not taken;
+            for ``"undone"``, the state entered and left again.
+        outcome: ``"taken"``, ``"rejected"``, ``"failed"`` or ``"undone"``.
         payload: the keyword arguments the event was sent with.
         error: the message of the error raised when not taken, else None.
         exception: that error (a :class:`~fsm.InvalidTransition` or
@@ -80,6 +87,11 @@ class TraceEvent:
 
     def describe(self) -> str:
         """One line: ``Agent: Idle --assign--> Planning``, or the error's message."""
+        if self.outcome == "undone":
+            return (
+                f"{self.machine}: {self.source} --{self.event}--> {self.target} undone: "
+                f"{self.error}"
+            )
         if self.target is not None:
             return f"{self.machine}: {self.source} --{self.event}--> {self.target}"
         return f"{self.machine}: {self.error}"
@@ -96,9 +108,17 @@ class Tracer:
 
     def __init__(self, instance_id: InstanceId | None) -> None:
         self._instance_id = instance_id
+        # The step last reported as taken, by instance, with the payload dict
+        # of its send: a TransitionFailed told with that same dict undid it.
+        self._taken: weakref.WeakKeyDictionary[Instance, tuple[dict[str, Any], Step]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._taken_lock = threading.Lock()
 
     def __call__(self, instance: Instance, step: Step, payload: dict[str, Any]) -> None:
         machine = instance.machine.name
+        with self._taken_lock:
+            self._taken[instance] = (payload, step)
         self.emit(
             TraceEvent(
                 machine,
@@ -115,6 +135,29 @@ class Tracer:
         self, instance: Instance, event: str, payload: dict[str, Any], error: FSMError
     ) -> None:
         """Report a send that raised (the runtime calls it; see the module's doc)."""
+        with self._taken_lock:
+            taken = self._taken.pop(instance, None)
+        if (
+            taken is not None
+            and taken[0] is payload
+            # A TransitionFailed (fsm._runtime) raised by a listener.
+            and str(getattr(error, "stage", "")).startswith("listener ")
+        ):
+            step = taken[1]
+            self.emit(
+                TraceEvent(
+                    instance.machine.name,
+                    self._name(instance),
+                    step.source,
+                    event,
+                    step.target,
+                    "undone",
+                    payload,
+                    str(error),
+                    error,
+                )
+            )
+            return
         outcome: Outcome = "rejected" if isinstance(error, InvalidTransition) else "failed"
         self.emit(
             TraceEvent(
@@ -174,6 +217,7 @@ class LoggingListener(Tracer):
             "taken": level,
             "rejected": rejected_level,
             "failed": failed_level,
+            "undone": failed_level,
         }
 
     def __repr__(self) -> str:
@@ -189,7 +233,7 @@ class LoggingListener(Tracer):
         extra = {
             f"typestate_{field}": getattr(event, field) for field in _FIELDS if field != "exception"
         }
-        failed = event.exception if event.outcome == "failed" else None
+        failed = event.exception if event.outcome in ("failed", "undone") else None
         logger.log(level, "%s", event.describe(), extra=extra, exc_info=failed)
 
 
@@ -200,6 +244,8 @@ class JsonLinesRecorder(Tracer):
     ``instance``, ``source``, ``event``, ``target`` (null when not taken),
     ``outcome`` and ``payload`` (the items that JSON can hold; the names of
     the others are listed in ``unrecorded``), and ``error`` when not taken.
+    A ``"taken"`` line whose transition a later listener undid is followed by
+    an ``"undone"`` line with the same ``source``, ``event`` and ``target``.
     ``typestate check-trace MACHINE FILE`` reads the file as it is: each
     instance's events are checked on their own, from the state its first line
     was recorded in.
