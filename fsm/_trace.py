@@ -45,8 +45,9 @@ __all__ = ["JsonLinesRecorder", "LoggingListener", "Outcome", "TraceEvent"]
 #: listener after it raised).
 Outcome = Literal["taken", "rejected", "failed", "undone"]
 
-#: Names an instance in a trace: ``instance_id(instance) -> str``.
-InstanceId = Callable[["Instance"], str]
+#: Names an instance in a trace: ``instance_id(instance) -> str`` (another
+#: value, such as a :class:`uuid.UUID` or an int, is written as its ``str()``).
+InstanceId = Callable[["Instance"], object]
 
 #: The logger the logging listener writes to: this name, a dot, the machine's.
 LOGGER_PREFIX: Final = "fsm.transitions"
@@ -174,7 +175,8 @@ class Tracer:
         )
 
     def _name(self, instance: Instance) -> str | None:
-        return None if self._instance_id is None else self._instance_id(instance)
+        # str(): an id from the context may be a uuid.UUID or an int.
+        return None if self._instance_id is None else str(self._instance_id(instance))
 
     def emit(self, event: TraceEvent) -> None:  # pragma: no cover - abstract
         """Report ``event``."""

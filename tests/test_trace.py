@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +241,21 @@ def test_logging_listener_logs_an_undone_transition(caplog: pytest.LogCaptureFix
         "Door: Closed --open--> Open undone: Transition Closed --open [unlocked]--> Open failed"
     )
     assert vars(undone)["typestate_outcome"] == "undone"
+
+
+def test_an_instance_id_that_is_not_a_str_is_written_as_its_str() -> None:
+    ids = iter([uuid.UUID(int=7), 42])
+    buffer = io.StringIO()
+    recorder = fsm.JsonLinesRecorder(buffer, instance_id=lambda _: next(ids), clock=lambda: 0.0)
+    _start(recorder).send("open")
+    _start(recorder).send("open")
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [line["instance"] for line in lines] == [str(uuid.UUID(int=7)), "42"]
+
+
+def test_a_closed_recorder_file_does_not_replace_the_error_of_a_send() -> None:
+    buffer = io.StringIO()
+    instance = _start(fsm.JsonLinesRecorder(buffer))
+    buffer.close()
+    with pytest.raises(fsm.InvalidTransition):
+        instance.send("close")
