@@ -162,8 +162,8 @@ def test_cli_exits_2_for_an_unknown_outcome(tmp_path: Path) -> None:
     result = typestate("check-trace", "examples/agent.mmd", str(log))
     assert result.returncode == 2
     assert result.stderr == (
-        f"typestate: error: {log}:1: 'outcome' is 'skipped'; it is 'taken', 'rejected' "
-        "or 'failed' (fsm.JsonLinesRecorder writes it)\n"
+        f"typestate: error: {log}:1: 'outcome' is 'skipped'; it is 'taken', 'rejected', "
+        "'failed' or 'undone' (fsm.JsonLinesRecorder writes it)\n"
     )
 
 
