@@ -123,7 +123,8 @@ def read_recording(lines: Iterable[str], name: str = "<recording>") -> list[Reco
 
     Raises:
         ValueError: a line is neither an event name nor a JSON object with a
-            string ``event`` field; the message starts with ``name:line:``.
+            string ``event`` field, or its JSON cannot be read (nested too
+            deeply, an integer too long); the message starts with ``name:line:``.
     """
     found: list[Recorded] = []
     for number, raw in enumerate(lines, start=1):
@@ -142,6 +143,10 @@ def read_recording(lines: Iterable[str], name: str = "<recording>") -> list[Reco
             record: object = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ValueError(f"{name}:{number}: the JSON is nested too deeply to read") from None
+        except ValueError as exc:  # such as an integer of more digits than Python reads
+            raise ValueError(f"{name}:{number}: cannot read the JSON ({exc})") from None
         fields = cast("dict[str, object]", record) if isinstance(record, dict) else {}
         event = fields.get("event")
         if not isinstance(event, str):

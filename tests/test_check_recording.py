@@ -197,3 +197,14 @@ def test_every_recording_of_a_real_run_conforms(data: st.DataObject) -> None:
     for key, states in result.ends.items():
         inst = instances[int(key)] if key is not None else instances[0]  # None: empty
         assert states == (inst.state,)
+
+
+def test_json_too_deep_or_too_long_to_read_is_a_value_error_with_the_line() -> None:
+    from analysis._recording import read_recording
+
+    deep = '{"event": "plan", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ValueError, match=r"^run\.jsonl:2: the JSON is nested too deeply to read$"):
+        read_recording(["assign", deep], "run.jsonl")
+    long = '{"event": "assign", "n": 1' + "0" * 5000 + "}"
+    with pytest.raises(ValueError, match=r"^<recording>:1: cannot read the JSON \("):
+        check_recording(AGENT, [long])
