@@ -43,8 +43,8 @@ class Recorded:
     Attributes:
         line: its line number (from 1).
         event: the event's name.
-        instance: the instance it was sent to, or None.
-        machine: the machine's name, or None.
+        instance_id: the id of the instance it was sent to, or None.
+        name: the machine's name, or None.
         source: the state recorded before it, or None.
         target: the state recorded after it, or None.
         outcome: ``"taken"`` (the default), ``"rejected"``, ``"failed"`` or
@@ -53,8 +53,8 @@ class Recorded:
 
     line: int
     event: str
-    instance: str | None = None
-    machine: str | None = None
+    instance_id: str | None = None
+    name: str | None = None
     source: str | None = None
     target: str | None = None
     outcome: str = "taken"
@@ -212,14 +212,14 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
         chosen = cast("list[Recorded]", items)
     else:
         chosen = read_recording(str(item) for item in items)
-    named = {r.machine for r in chosen if r.machine is not None}
+    named = {r.name for r in chosen if r.name is not None}
     if named and machine.name not in named:
         others = ", ".join(repr(n) for n in sorted(named))
         raise ValueError(
             f"the recording is of machine {others}, not {machine.name!r}; check it "
             f"against that machine"
         )
-    chosen = [r for r in chosen if r.machine in (None, machine.name)]
+    chosen = [r for r in chosen if r.name in (None, machine.name)]
     walker = Walker(machine)
     runs: dict[str | None, tuple[str, ...]] = {}
     before: dict[str | None, tuple[str, ...]] = {}
@@ -229,7 +229,7 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
     events = guarded = failed = 0
     leaves = set(walker.leaves)
     for record in chosen:
-        key = record.instance
+        key = record.instance_id
         if key not in runs:
             start = record.source if record.source in leaves else walker.initial
             runs[key], counts[key] = (start,), 0

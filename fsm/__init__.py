@@ -49,9 +49,9 @@ from ._store import Store as Store
 from ._store import StoredInstance as StoredInstance
 from ._store import StoredStep as StoredStep
 from ._store import StoreError as StoreError
+from ._trace import EventRecord as EventRecord
 from ._trace import JsonLinesRecorder as JsonLinesRecorder
 from ._trace import LoggingListener as LoggingListener
-from ._trace import TraceEvent as TraceEvent
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
@@ -67,6 +67,7 @@ __all__ = [
     "Conversation",
     "DefinitionError",
     "DiagramRenderer",
+    "EventRecord",
     "FSMError",
     "Guard",
     "Instance",
@@ -91,7 +92,6 @@ __all__ = [
     "StoreError",
     "StoredInstance",
     "StoredStep",
-    "TraceEvent",
     "Transition",
     "TransitionFailed",
     "WallClock",

@@ -11,16 +11,16 @@ from __future__ import annotations
 import importlib
 from typing import Any, Final
 
-from ._trace import InstanceId, TraceEvent, Tracer
+from ._trace import EventRecord, InstanceId, Tracer
 
 __all__ = ["ATTRIBUTES", "OpenTelemetryListener"]
 
-#: The span attributes, by the field of :class:`TraceEvent` they hold. Named
+#: The span attributes, by the field of :class:`EventRecord` they hold. Named
 #: as OpenTelemetry's attribute naming rules ask: lower case, dot-separated
 #: namespaces, snake_case words, under this library's own ``typestate.``.
 ATTRIBUTES: Final = {
-    "machine": "typestate.machine",
-    "instance": "typestate.instance",
+    "name": "typestate.machine",
+    "instance_id": "typestate.instance",
     "source": "typestate.source",
     "event": "typestate.event",
     "target": "typestate.target",
@@ -74,7 +74,7 @@ class OpenTelemetryListener(Tracer):
     def __repr__(self) -> str:
         return f"<fsm.OpenTelemetryListener tracer={self._tracer!r}>"
 
-    def emit(self, event: TraceEvent) -> None:
+    def emit(self, event: EventRecord) -> None:
         """Make the span of ``event``."""
         attributes: dict[str, str] = {}
         for field, key in ATTRIBUTES.items():
@@ -82,7 +82,7 @@ class OpenTelemetryListener(Tracer):
             if value is not None:
                 attributes[key] = value
         with self._tracer.start_as_current_span(
-            f"{event.machine} {event.event}",
+            f"{event.name} {event.event}",
             attributes=attributes,
             record_exception=False,
             set_status_on_exception=False,

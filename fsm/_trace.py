@@ -9,7 +9,7 @@ after one of these raises, the transition this one reported as taken is
 undone: its ``on_error`` then reports outcome ``"undone"`` (the step it told
 of, and the error) instead of ``"failed"``, so a recording read back follows
 the instance into the target and back out of it. The OpenTelemetry
-listener (``fsm._otel``) shares :class:`TraceEvent` with them.
+listener (``fsm._otel``) shares :class:`EventRecord` with them.
 
 A listener that raises undoes the transition it was told of (see
 ``fsm._runtime``); these never raise for a payload they cannot show, and the
@@ -36,7 +36,7 @@ from ._errors import FSMError, InvalidTransition
 if TYPE_CHECKING:
     from ._runtime import Instance, Step
 
-__all__ = ["JsonLinesRecorder", "LoggingListener", "Outcome", "TraceEvent"]
+__all__ = ["EventRecord", "JsonLinesRecorder", "LoggingListener", "Outcome"]
 
 #: What happened to an event: the transition was taken, the machine refused
 #: the event (:class:`~fsm.InvalidTransition`), or a handler or listener
@@ -54,12 +54,13 @@ LOGGER_PREFIX: Final = "fsm.transitions"
 
 
 @attrs.frozen
-class TraceEvent:
-    """One event sent to an instance, as the tracing listeners report it.
+class EventRecord:
+    """One event sent to an instance, as the tracing listeners report it (not a
+    **trace**, which is event names only).
 
     Attributes:
-        machine: the machine's name.
-        instance: the instance's id in the trace, or None when not named.
+        name: the machine's name.
+        instance_id: the instance's id in the recording, or None when not named.
         source: the (leaf) state the instance was in.
         event: the event's name.
         target: the state entered, or None when the transition was not taken;
@@ -71,8 +72,8 @@ class TraceEvent:
             :class:`~fsm.TransitionFailed`), else None.
     """
 
-    machine: str
-    instance: str | None
+    name: str
+    instance_id: str | None
     source: str
     event: str
     target: str | None
@@ -90,19 +91,28 @@ class TraceEvent:
         """One line: ``Agent: Idle --assign--> Planning``, or the error's message."""
         if self.outcome == "undone":
             return (
-                f"{self.machine}: {self.source} --{self.event}--> {self.target} undone: "
-                f"{self.error}"
+                f"{self.name}: {self.source} --{self.event}--> {self.target} undone: {self.error}"
             )
         if self.target is not None:
-            return f"{self.machine}: {self.source} --{self.event}--> {self.target}"
-        return f"{self.machine}: {self.error}"
+            return f"{self.name}: {self.source} --{self.event}--> {self.target}"
+        return f"{self.name}: {self.error}"
 
 
-_FIELDS: Final = tuple(a.name for a in attrs.fields(TraceEvent))
+#: The attributes of a log record, by the field of :class:`EventRecord` they hold.
+LOG_ATTRIBUTES: Final = {
+    "name": "typestate_machine",
+    "instance_id": "typestate_instance",
+    "source": "typestate_source",
+    "event": "typestate_event",
+    "target": "typestate_target",
+    "outcome": "typestate_outcome",
+    "payload": "typestate_payload",
+    "error": "typestate_error",
+}
 
 
 class Tracer:
-    """What the tracing listeners share: turn a call into a :class:`TraceEvent`.
+    """What the tracing listeners share: turn a call into a :class:`EventRecord`.
 
     Subclasses define :meth:`emit`.
     """
@@ -121,7 +131,7 @@ class Tracer:
         with self._taken_lock:
             self._taken[instance] = (payload, step)
         self.emit(
-            TraceEvent(
+            EventRecord(
                 machine,
                 self._name(instance),
                 step.source,
@@ -146,7 +156,7 @@ class Tracer:
         ):
             step = taken[1]
             self.emit(
-                TraceEvent(
+                EventRecord(
                     instance.machine.name,
                     self._name(instance),
                     step.source,
@@ -161,7 +171,7 @@ class Tracer:
             return
         outcome: Outcome = "rejected" if isinstance(error, InvalidTransition) else "failed"
         self.emit(
-            TraceEvent(
+            EventRecord(
                 instance.machine.name,
                 self._name(instance),
                 instance.state,
@@ -178,7 +188,7 @@ class Tracer:
         # str(): an id from the context may be a uuid.UUID or an int.
         return None if self._instance_id is None else str(self._instance_id(instance))
 
-    def emit(self, event: TraceEvent) -> None:  # pragma: no cover - abstract
+    def emit(self, event: EventRecord) -> None:  # pragma: no cover - abstract
         """Report ``event``."""
         raise NotImplementedError
 
@@ -188,7 +198,7 @@ class LoggingListener(Tracer):
 
     The logger is ``fsm.transitions.<machine name>`` unless ``logger`` is
     given, so that one machine's records can be filtered or silenced by name.
-    Each record carries the fields of :class:`TraceEvent` as attributes (the
+    Each record carries the fields of :class:`EventRecord` as attributes (the
     ``extra=`` of :meth:`logging.Logger.log`): ``typestate_machine``,
     ``typestate_instance``, ``typestate_source``, ``typestate_event``,
     ``typestate_target``, ``typestate_outcome``, ``typestate_payload`` and
@@ -226,15 +236,13 @@ class LoggingListener(Tracer):
         name = "per machine" if self._logger is None else repr(self._logger.name)
         return f"<fsm.LoggingListener logger={name}>"
 
-    def emit(self, event: TraceEvent) -> None:
+    def emit(self, event: EventRecord) -> None:
         """Log ``event`` (see the class's doc)."""
-        logger = self._logger or logging.getLogger(f"{LOGGER_PREFIX}.{event.machine}")
+        logger = self._logger or logging.getLogger(f"{LOGGER_PREFIX}.{event.name}")
         level = self._levels[event.outcome]
         if not logger.isEnabledFor(level):
             return
-        extra = {
-            f"typestate_{field}": getattr(event, field) for field in _FIELDS if field != "exception"
-        }
+        extra = {key: getattr(event, field) for field, key in LOG_ATTRIBUTES.items()}
         failed = event.exception if event.outcome in ("failed", "undone") else None
         logger.log(level, "%s", event.describe(), extra=extra, exc_info=failed)
 
@@ -283,12 +291,12 @@ class JsonLinesRecorder(Tracer):
     def __repr__(self) -> str:
         return f"<fsm.JsonLinesRecorder file={getattr(self._file, 'name', self._file)!r}>"
 
-    def emit(self, event: TraceEvent) -> None:
+    def emit(self, event: EventRecord) -> None:
         """Write ``event`` as one line."""
         record: dict[str, object] = {
             "time": _iso(self._clock()),
-            "machine": event.machine,
-            "instance": event.instance,
+            "machine": event.name,
+            "instance": event.instance_id,
             "source": event.source,
             "event": event.event,
             "target": event.target,

@@ -208,3 +208,16 @@ def test_json_too_deep_or_too_long_to_read_is_a_value_error_with_the_line() -> N
     long = '{"event": "assign", "n": 1' + "0" * 5000 + "}"
     with pytest.raises(ValueError, match=r"^<recording>:1: cannot read the JSON \("):
         check_recording(AGENT, [long])
+
+
+def test_a_recorded_line_names_the_machine_by_name_and_the_instance_by_id() -> None:
+    from analysis.testing import Recorded
+
+    line = '{"machine": "Agent", "instance": "a", "event": "assign", "target": "Planning"}'
+    result = check_recording(AGENT, [Recorded(1, "assign", instance_id="a", name="Agent")])
+    assert result.instances == ("a",)
+    from analysis._recording import read_recording
+
+    assert read_recording([line]) == [
+        Recorded(1, "assign", instance_id="a", name="Agent", target="Planning")
+    ]

@@ -259,3 +259,22 @@ def test_a_closed_recorder_file_does_not_replace_the_error_of_a_send() -> None:
     buffer.close()
     with pytest.raises(fsm.InvalidTransition):
         instance.send("close")
+
+
+def test_an_event_record_names_the_machine_by_name_and_the_instance_by_id() -> None:
+    import attrs
+
+    assert [f.name for f in attrs.fields(fsm.EventRecord)] == [
+        "name",
+        "instance_id",
+        "source",
+        "event",
+        "target",
+        "outcome",
+        "payload",
+        "error",
+        "exception",
+    ]
+    record = fsm.EventRecord("Door", "d1", "Closed", "open", "Open", "taken", {})
+    assert record.describe() == "Door: Closed --open--> Open"
+    assert not hasattr(fsm, "TraceEvent")
