@@ -4,7 +4,6 @@ One immutable :class:`Machine`, built from Python calls, from the text DSL (a
 strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 """
 
-from . import _display
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
 from ._clock import Clock as Clock
@@ -15,8 +14,6 @@ from ._conversation import Choice as Choice
 from ._conversation import Conversation as Conversation
 from ._conversation import Loop as Loop
 from ._conversation import Message as Message
-from ._display import DiagramRenderer as DiagramRenderer
-from ._display import set_diagram_renderer as set_diagram_renderer
 from ._dsl import dumps as dumps
 from ._dsl import load as load
 from ._dsl import parse as parse
@@ -66,7 +63,6 @@ __all__ = [
     "Conflict",
     "Conversation",
     "DefinitionError",
-    "DiagramRenderer",
     "EventRecord",
     "FSMError",
     "Guard",
@@ -104,7 +100,6 @@ __all__ = [
     "parse",
     "parse_conversation",
     "parse_guard",
-    "set_diagram_renderer",
 ]
 
 
@@ -121,7 +116,3 @@ def _show_public_paths() -> None:
 
 _show_public_paths()
 del _show_public_paths
-
-# The notebook view writes Mermaid with dumps, from a module below _dsl
-# (see fsm/_display.py): the package hands it over.
-_display.set_mermaid_writer(dumps)
