@@ -76,6 +76,8 @@ def _show_public_paths() -> None:
 _show_public_paths()
 del _show_public_paths
 
-# Machines, instances and reports show themselves as diagrams in Jupyter,
-# as SVG once analysis is imported (see analysis/_notebook.py).
-_notebook.install()
+# In a running IPython, machines and instances show as SVG too (see
+# analysis/_notebook.py); elsewhere, `%load_ext analysis` does it.
+load_ipython_extension = _notebook.load_ipython_extension
+unload_ipython_extension = _notebook.unload_ipython_extension
+_notebook.load_in_running_ipython()

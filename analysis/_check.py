@@ -6,37 +6,18 @@ See ``docs/analysis.md`` for what each finding kind proves and what it does not.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, Literal
 
 import attrs
 
 import fsm
 
 from ._graph import Graph, Search, components, coreachable, has_cycle
+from ._words import KINDS, Kind
 
 __all__ = ["KINDS", "SEVERITY", "Finding", "Kind", "Report", "Severity", "check"]
 
 Severity = Literal["error", "warning", "info"]
-
-#: What a finding is about. :func:`check` finds every kind but ``deadlock``,
-#: which :func:`analysis.deadlocks` finds in a product of machines, and the
-#: last three, which :func:`analysis.check_conversation` finds in a conversation.
-Kind = Literal[
-    "unreachable",
-    "dead-end",
-    "deadlock",
-    "livelock",
-    "non-productive",
-    "final-has-outgoing",
-    "unused-event",
-    "nondeterministic",
-    "choice-not-by-one-role",
-    "indistinguishable-branches",
-    "uninformed-role",
-]
-
-#: Every finding kind, in the order a report lists them.
-KINDS: Final = cast("tuple[Kind, ...]", get_args(Kind))
 
 #: The severity of each kind.
 SEVERITY: Final[Mapping[Kind, Severity]] = {
@@ -167,14 +148,9 @@ class Report:
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """For Jupyter: the text, and the machine's diagram with the findings marked."""
-        if not NOTEBOOK_VIEW:
-            return {"text/plain": self.to_text()}
-        return NOTEBOOK_VIEW[0](self)
+        from ._notebook import report_bundle  # the diagram writers, loaded when shown
 
-
-#: Writes a report's notebook view: set by the package from analysis/_notebook.py,
-#: which draws with _render, which imports this module.
-NOTEBOOK_VIEW: list[Callable[[Report], dict[str, str]]] = []
+        return report_bundle(self)
 
 
 def _names(machine: fsm.Machine, numbers: Iterable[int]) -> tuple[str, ...]:

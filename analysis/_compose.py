@@ -19,15 +19,12 @@ from typing import Final, cast
 import fsm
 
 from ._check import SEVERITY, Finding, Report
+from ._words import SEPARATOR as SEPARATOR
 
 __all__ = ["DEFAULT_MAX_STATES", "compose", "deadlocks"]
 
 #: The default bound on explored product states.
 DEFAULT_MAX_STATES: Final = 1_000_000
-
-#: Joins component state names into a product state name.
-SEPARATOR: Final = "__"
-
 
 #: Per machine and leaf: the moves of the events this machine alone has, as
 #: ``(event, delta)`` pairs, and those of shared events, as ``(event, deltas)``.

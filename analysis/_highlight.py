@@ -14,8 +14,7 @@ import attrs
 
 import fsm
 
-from ._check import Kind
-from ._compose import SEPARATOR
+from ._words import SEPARATOR, Kind
 
 __all__ = [
     "KIND_ORDER",

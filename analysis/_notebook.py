@@ -1,22 +1,27 @@
 """The notebook views that need the diagram writers: SVG of machines and instances, reports.
 
-``fsm`` shows a Machine or an Instance as Mermaid on its own and asks a
-registered renderer for more (see ``fsm/_display.py`` for why the dependency
-is inverted); :func:`install`, run when ``analysis`` is imported, registers
-:func:`instance_svg` there and :func:`report_bundle` for
-:class:`analysis.Report`. SVG needs Graphviz's ``dot`` and the ``graphviz``
+``fsm`` shows a Machine or an Instance as Mermaid on its own (its
+``_repr_mimebundle_``). The SVG comes from here, through IPython's own
+per-type formatter for ``image/svg+xml``, which IPython asks besides the
+object's bundle: :func:`load_ipython_extension` registers it
+(``%load_ext analysis``), and importing ``analysis`` in a running IPython
+does the same once. So nothing in ``fsm`` is a registry to set, and
+``%unload_ext analysis`` (or popping the types from that formatter) turns it
+off. A report's view (:func:`report_bundle`) is its own
+``_repr_mimebundle_``. SVG needs Graphviz's ``dot`` and the ``graphviz``
 package (the ``diagrams`` extra); without them, or for a machine too large
 to lay out, the view is the Mermaid text.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import fsm
 
-from ._check import NOTEBOOK_VIEW, Report
 from ._highlight import Highlight, Highlights
 from ._render import (
     MAX_LAYOUT_STATES,
@@ -25,13 +30,63 @@ from ._render import (
     to_mermaid,
 )
 
-__all__ = ["install", "instance_svg", "report_bundle", "svg"]
+if TYPE_CHECKING:
+    from ._check import Report
+
+__all__ = [
+    "instance_svg",
+    "load_in_running_ipython",
+    "load_ipython_extension",
+    "report_bundle",
+    "svg",
+    "unload_ipython_extension",
+]
+
+_SVG: Final = "image/svg+xml"
+
+#: How many of an instance's last steps the SVG marks: as many as fsm's own
+#: Mermaid view (``fsm._display.RECENT``, which a test keeps equal).
+RECENT: Final = 5
 
 
-def install() -> None:
-    """Register the views (``analysis/__init__.py`` calls it once)."""
-    fsm.set_diagram_renderer(instance_svg)
-    NOTEBOOK_VIEW[:] = [report_bundle]
+def load_ipython_extension(ipython: Any) -> None:
+    """Show machines and instances as SVG too (``%load_ext analysis``)."""
+    formatter = ipython.display_formatter.formatters[_SVG]
+    formatter.for_type(fsm.Machine, _machine_view)
+    formatter.for_type(fsm.Instance, _instance_view)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Show machines and instances as Mermaid only again (``%unload_ext analysis``)."""
+    formatter = ipython.display_formatter.formatters[_SVG]
+    for kind in (fsm.Machine, fsm.Instance):
+        formatter.pop(kind, None)
+
+
+def load_in_running_ipython() -> None:
+    """Load the extension when ``analysis`` is imported in a running IPython shell.
+
+    Through IPython's extension manager, so that ``%unload_ext analysis``
+    undoes it; never imports IPython (only looks in ``sys.modules``).
+    """
+    ipython_module = sys.modules.get("IPython")
+    get_ipython = getattr(ipython_module, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    manager = getattr(shell, "extension_manager", None)
+    if manager is not None:
+        manager.load_extension("analysis")
+
+
+def _machine_view(machine: fsm.Machine) -> str | None:
+    return svg(machine, None)
+
+
+def _instance_view(instance: fsm.Instance) -> str | None:
+    try:
+        recent = instance.history[-RECENT:]
+    except fsm.FSMError:  # history is off
+        recent = ()
+    return instance_svg(instance.machine, instance.state, recent).get(_SVG)
 
 
 def svg(machine: fsm.Machine, highlight: Highlight | Highlights) -> str | None:

@@ -14,7 +14,8 @@ and each is used when present:
   state. A rejected event the protocol does not allow in that state is a
   finding (the code tried it; the runtime refused it); one the protocol
   allows was refused by its guards, which is the protocol working. A failed
-  transition is skipped;
+  transition is skipped. An ``"undone"`` line follows the ``"taken"`` line of
+  a transition a later listener undid: the run goes back to its ``source``;
 - ``machine``: lines of another machine are skipped.
 """
 
@@ -42,17 +43,18 @@ class Recorded:
     Attributes:
         line: its line number (from 1).
         event: the event's name.
-        instance: the instance it was sent to, or None.
-        machine: the machine's name, or None.
+        instance_id: the id of the instance it was sent to, or None.
+        name: the machine's name, or None.
         source: the state recorded before it, or None.
         target: the state recorded after it, or None.
-        outcome: ``"taken"`` (the default), ``"rejected"`` or ``"failed"``.
+        outcome: ``"taken"`` (the default), ``"rejected"``, ``"failed"`` or
+            ``"undone"``.
     """
 
     line: int
     event: str
-    instance: str | None = None
-    machine: str | None = None
+    instance_id: str | None = None
+    name: str | None = None
     source: str | None = None
     target: str | None = None
     outcome: str = "taken"
@@ -97,7 +99,7 @@ class RecordingCheck:
             at its first finding).
         rejected_by_guards: rejected events the protocol allows (refused by
             their guards, not findings).
-        failed: transitions that failed (skipped).
+        failed: transitions that failed or were undone (skipped).
     """
 
     findings: tuple[RecordingFinding, ...]
@@ -121,7 +123,8 @@ def read_recording(lines: Iterable[str], name: str = "<recording>") -> list[Reco
 
     Raises:
         ValueError: a line is neither an event name nor a JSON object with a
-            string ``event`` field; the message starts with ``name:line:``.
+            string ``event`` field, or its JSON cannot be read (nested too
+            deeply, an integer too long); the message starts with ``name:line:``.
     """
     found: list[Recorded] = []
     for number, raw in enumerate(lines, start=1):
@@ -140,6 +143,10 @@ def read_recording(lines: Iterable[str], name: str = "<recording>") -> list[Reco
             record: object = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ValueError(f"{name}:{number}: the JSON is nested too deeply to read") from None
+        except ValueError as exc:  # such as an integer of more digits than Python reads
+            raise ValueError(f"{name}:{number}: cannot read the JSON ({exc})") from None
         fields = cast("dict[str, object]", record) if isinstance(record, dict) else {}
         event = fields.get("event")
         if not isinstance(event, str):
@@ -148,10 +155,10 @@ def read_recording(lines: Iterable[str], name: str = "<recording>") -> list[Reco
                 f'event\'s name, as in {{"event": "assign"}}'
             )
         outcome = fields.get("outcome", "taken")
-        if outcome not in ("taken", "rejected", "failed"):
+        if outcome not in ("taken", "rejected", "failed", "undone"):
             raise ValueError(
-                f"{name}:{number}: 'outcome' is {outcome!r}; it is 'taken', 'rejected' "
-                f"or 'failed' (fsm.JsonLinesRecorder writes it)"
+                f"{name}:{number}: 'outcome' is {outcome!r}; it is 'taken', 'rejected', "
+                f"'failed' or 'undone' (fsm.JsonLinesRecorder writes it)"
             )
         instance = fields.get("instance")
         found.append(
@@ -205,23 +212,24 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
         chosen = cast("list[Recorded]", items)
     else:
         chosen = read_recording(str(item) for item in items)
-    named = {r.machine for r in chosen if r.machine is not None}
+    named = {r.name for r in chosen if r.name is not None}
     if named and machine.name not in named:
         others = ", ".join(repr(n) for n in sorted(named))
         raise ValueError(
             f"the recording is of machine {others}, not {machine.name!r}; check it "
             f"against that machine"
         )
-    chosen = [r for r in chosen if r.machine in (None, machine.name)]
+    chosen = [r for r in chosen if r.name in (None, machine.name)]
     walker = Walker(machine)
     runs: dict[str | None, tuple[str, ...]] = {}
+    before: dict[str | None, tuple[str, ...]] = {}
     counts: dict[str | None, int] = {}
     stopped: set[str | None] = set()
     findings: list[RecordingFinding] = []
     events = guarded = failed = 0
     leaves = set(walker.leaves)
     for record in chosen:
-        key = record.instance
+        key = record.instance_id
         if key not in runs:
             start = record.source if record.source in leaves else walker.initial
             runs[key], counts[key] = (start,), 0
@@ -234,7 +242,24 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
         following = walker.after(states, record.event)
         problem: Problem | None = None
         message = ""
-        if record.source is not None and record.source not in states:
+        if record.outcome == "undone":
+            # The taken line before it was undone: back to where it was sent.
+            if record.target is not None and record.target not in states:
+                problem, message = (
+                    "source",
+                    f"{who}{record.event!r} was recorded undone leaving {record.target!r}, "
+                    f"but the run is in {where}",
+                )
+            else:
+                runs[key] = (
+                    (record.source,)
+                    if record.source in leaves
+                    else before.get(key, (walker.initial,))
+                )
+                counts[key] -= 1
+                events -= 1
+                failed += 1
+        elif record.source is not None and record.source not in states:
             problem, message = (
                 "source",
                 f"{who}{record.event!r} was recorded in state {record.source!r}, but the "
@@ -266,6 +291,7 @@ def check_recording(machine: fsm.Machine, recording: Iterable[str | Recorded]) -
                 f"{where} it leads to {leads}",
             )
         else:
+            before[key] = states
             runs[key] = (record.target,) if record.target is not None else following
             counts[key] += 1
             events += 1

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Final, Literal, Protocol, cast
 
 import fsm
 
-from ._check import Kind
 from ._highlight import Highlight, Highlights, resolve_highlight
+from ._words import Kind
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # graphviz ships no type information

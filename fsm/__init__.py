@@ -4,7 +4,6 @@ One immutable :class:`Machine`, built from Python calls, from the text DSL (a
 strict subset of Mermaid ``stateDiagram-v2``) or from JSON.
 """
 
-from . import _display
 from ._annotation import AnnotationError as AnnotationError
 from ._annotation import canonical as canonical_annotation
 from ._clock import Clock as Clock
@@ -15,8 +14,6 @@ from ._conversation import Choice as Choice
 from ._conversation import Conversation as Conversation
 from ._conversation import Loop as Loop
 from ._conversation import Message as Message
-from ._display import DiagramRenderer as DiagramRenderer
-from ._display import set_diagram_renderer as set_diagram_renderer
 from ._dsl import dumps as dumps
 from ._dsl import load as load
 from ._dsl import parse as parse
@@ -49,9 +46,9 @@ from ._store import Store as Store
 from ._store import StoredInstance as StoredInstance
 from ._store import StoredStep as StoredStep
 from ._store import StoreError as StoreError
+from ._trace import EventRecord as EventRecord
 from ._trace import JsonLinesRecorder as JsonLinesRecorder
 from ._trace import LoggingListener as LoggingListener
-from ._trace import TraceEvent as TraceEvent
 from ._transition import ELSE as ELSE
 from ._transition import Transition as Transition
 
@@ -66,7 +63,7 @@ __all__ = [
     "Conflict",
     "Conversation",
     "DefinitionError",
-    "DiagramRenderer",
+    "EventRecord",
     "FSMError",
     "Guard",
     "Instance",
@@ -91,7 +88,6 @@ __all__ = [
     "StoreError",
     "StoredInstance",
     "StoredStep",
-    "TraceEvent",
     "Transition",
     "TransitionFailed",
     "WallClock",
@@ -104,7 +100,6 @@ __all__ = [
     "parse",
     "parse_conversation",
     "parse_guard",
-    "set_diagram_renderer",
 ]
 
 
@@ -121,7 +116,3 @@ def _show_public_paths() -> None:
 
 _show_public_paths()
 del _show_public_paths
-
-# The notebook view writes Mermaid with dumps, from a module below _dsl
-# (see fsm/_display.py): the package hands it over.
-_display.set_mermaid_writer(dumps)

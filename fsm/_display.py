@@ -1,44 +1,29 @@
 """How a Machine and an Instance show themselves in Jupyter (``_repr_mimebundle_``).
 
-The layers decide the design. ``fsm`` depends on nothing of ours, and the
-diagram writers (Graphviz DOT with its highlighting, the ``dot`` runs) live
-in ``analysis``, which ``fsm`` must not import. Moving that renderer down
-would drag its finding kinds and highlight rules into the model, and a
-second, smaller DOT writer here would be a copy that drifts. So the
-dependency is inverted:
+``fsm`` shows Mermaid, written by :func:`fsm.dumps` (the DSL *is* Mermaid),
+with ``classDef``/``class`` lines that mark an instance's current state and
+the states of its recent steps (lines the DSL ignores). It is sent as
+Markdown with a ``mermaid`` block, which JupyterLab 4.1+, VS Code and GitHub
+draw, and as plain text.
 
-- ``fsm`` always offers Mermaid, written by :func:`fsm.dumps` (the DSL *is*
-  Mermaid), with ``classDef``/``class`` lines that mark an instance's current
-  state and the states of its recent steps (lines the DSL ignores). It is
-  sent as Markdown with a ``mermaid`` block, which JupyterLab 4.1+, VS Code
-  and GitHub draw, and as plain text;
-- a diagram renderer registered with :func:`fsm.set_diagram_renderer` adds
-  richer forms. ``analysis`` registers one when it is imported, which draws
-  SVG with Graphviz's ``dot`` when it is installed (``import analysis`` in
-  the notebook to get it). A renderer that cannot draw returns nothing, and
-  the Mermaid text is what the notebook shows.
-
-``fsm.dumps`` lives in the top layer of ``fsm`` (``_dsl``) and this module
-near the bottom, so that ``_model`` and ``_runtime`` can call it; the package's
-``__init__`` hands it the writer (:func:`set_mermaid_writer`).
+The SVG drawn by Graphviz lives in ``analysis``, which ``fsm`` must not
+import: ``analysis`` adds it through IPython's own per-type formatter for
+``image/svg+xml`` (``%load_ext analysis``, or on import in a running IPython;
+see ``analysis/_notebook.py``). Nothing here is a registry to set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
+
+from ._dsl_writer import dumps
 
 if TYPE_CHECKING:
     from ._model import Machine
     from ._runtime import Step
 
-__all__ = ["RECENT", "DiagramRenderer", "mimebundle", "set_diagram_renderer"]
-
-#: A diagram renderer: ``renderer(machine, current, recent)`` returns extra
-#: MIME entries (such as ``{"image/svg+xml": svg}``), or an empty mapping when
-#: it cannot draw. ``current`` is an instance's state (None for a machine),
-#: ``recent`` its last steps, oldest first.
-DiagramRenderer = Callable[["Machine", "str | None", "Sequence[Step]"], Mapping[str, str]]
+__all__ = ["RECENT", "mimebundle"]
 
 #: How many of an instance's last steps are highlighted.
 RECENT: Final = 5
@@ -46,36 +31,13 @@ RECENT: Final = 5
 _CURRENT_STYLE: Final = "fill:#ddf4ff,stroke:#0969da,stroke-width:3px,color:#0a3069"
 _RECENT_STYLE: Final = "fill:#ddf4ff,stroke:#0969da,color:#0a3069"
 
-_renderer: list[DiagramRenderer] = []
-_mermaid: list[Callable[[Machine], str]] = []
-
-
-def set_diagram_renderer(renderer: DiagramRenderer | None) -> DiagramRenderer | None:
-    """Use ``renderer`` for the notebook view of machines and instances; return the last.
-
-    ``analysis`` registers its SVG renderer when imported; pass None to show
-    Mermaid text only, or a function of your own (see
-    :data:`DiagramRenderer`).
-    """
-    previous = _renderer[0] if _renderer else None
-    _renderer[:] = [] if renderer is None else [renderer]
-    return previous
-
-
-def set_mermaid_writer(writer: Callable[[Machine], str]) -> None:
-    """Set the writer of the Mermaid text (``fsm.dumps``; see the module's doc)."""
-    _mermaid[:] = [writer]
-
 
 def mimebundle(
     plain: str, machine: Machine, current: str | None = None, recent: Sequence[Step] = ()
 ) -> dict[str, str]:
     """The MIME bundle of a machine (``current`` None) or of an instance."""
-    text = _mermaid[0](machine) + "".join(f"    {line}\n" for line in _classes(current, recent))
-    bundle = {"text/plain": plain, "text/markdown": f"```mermaid\n{text}```\n"}
-    if _renderer:
-        bundle.update(_renderer[0](machine, current, recent))
-    return bundle
+    text = dumps(machine) + "".join(f"    {line}\n" for line in _classes(current, recent))
+    return {"text/plain": plain, "text/markdown": f"```mermaid\n{text}```\n"}
 
 
 def _classes(current: str | None, recent: Sequence[Step]) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, Final, cast
 
 import attrs
@@ -280,7 +280,9 @@ def combined_handler(
 
     ``lookup`` resolves one name (and records a missing one); None when any
     name did not resolve. The handler is a coroutine function when any part
-    is one, so that :meth:`fsm.Instance.asend` awaits it.
+    is one, so that :meth:`fsm.Instance.asend` awaits it; otherwise it
+    returns a coroutine (which ``asend`` awaits, as it awaits what a lone
+    guard returns) from the first part that returned an awaitable on.
     """
     tree = read_guard(text)
     found = {name: lookup(name) for name in tree.names}
@@ -288,17 +290,63 @@ def combined_handler(
     if len(handlers) != len(found):
         return None
 
+    def combined(context: object, /, **payload: Any) -> object:
+        # Part by part: the first part that returns an awaitable (in asend,
+        # an async guard) makes the rest a coroutine that awaits it and goes
+        # on from there, so that no handler is called twice.
+        walk = _walk(tree)
+        name = next(walk)
+        while True:
+            held = handlers[name](context, **payload)
+            if inspect.isawaitable(held):
+                return _finish(walk, held, handlers, context, payload)
+            try:
+                name = walk.send(held)
+            except StopIteration as stop:
+                return cast("bool", stop.value)
+
     if any(_is_async(h) for h in handlers.values()):
 
         async def combined_async(context: object, /, **payload: Any) -> bool:
-            return await tree.aevaluate(lambda name: handlers[name](context, **payload))
+            held = combined(context, **payload)
+            if inspect.isawaitable(held):
+                held = await held
+            return cast("bool", held)
 
         return combined_async
-
-    def combined(context: object, /, **payload: Any) -> bool:
-        return tree.evaluate(lambda name: handlers[name](context, **payload))
-
     return combined
+
+
+def _walk(guard: Guard) -> Generator[str, object, bool]:
+    """Evaluate ``guard``: yields each name it needs, is sent that name's value."""
+    if guard.op == "name":
+        held = yield guard.name
+        return bool(held)
+    if guard.op == "not":
+        return not (yield from _walk(guard.operands[0]))
+    wanted = guard.op == "or"  # the value that decides
+    for part in guard.operands:
+        if (yield from _walk(part)) is wanted:
+            return wanted
+    return not wanted
+
+
+async def _finish(
+    walk: Generator[str, object, bool],
+    held: object,
+    handlers: Mapping[str, Callable[..., object]],
+    context: object,
+    payload: dict[str, Any],
+) -> bool:
+    """Go on with ``walk`` from ``held``, awaiting each value that is awaitable."""
+    while True:
+        if inspect.isawaitable(held):
+            held = await held
+        try:
+            name = walk.send(held)
+        except StopIteration as stop:
+            return cast("bool", stop.value)
+        held = handlers[name](context, **payload)
 
 
 def _is_async(handler: Callable[..., object]) -> bool:

@@ -11,16 +11,16 @@ from __future__ import annotations
 import importlib
 from typing import Any, Final
 
-from ._trace import InstanceId, TraceEvent, Tracer
+from ._trace import EventRecord, InstanceId, Tracer
 
 __all__ = ["ATTRIBUTES", "OpenTelemetryListener"]
 
-#: The span attributes, by the field of :class:`TraceEvent` they hold. Named
+#: The span attributes, by the field of :class:`EventRecord` they hold. Named
 #: as OpenTelemetry's attribute naming rules ask: lower case, dot-separated
 #: namespaces, snake_case words, under this library's own ``typestate.``.
 ATTRIBUTES: Final = {
-    "machine": "typestate.machine",
-    "instance": "typestate.instance",
+    "name": "typestate.machine",
+    "instance_id": "typestate.instance",
     "source": "typestate.source",
     "event": "typestate.event",
     "target": "typestate.target",
@@ -37,9 +37,10 @@ class OpenTelemetryListener(Tracer):
     names, as span names should be), a child of the span current when
     ``send`` was called, with the attributes ``typestate.machine``,
     ``typestate.source``, ``typestate.event``, ``typestate.target`` (when
-    taken), ``typestate.outcome`` (``taken``, ``rejected`` or ``failed``)
+    taken), ``typestate.outcome`` (``taken``, ``rejected``, ``failed`` or
+    ``undone``: a transition reported taken that a later listener undid)
     and ``typestate.instance`` (when ``instance_id`` is given). A span of a
-    rejected or failed event has the ERROR status, with the error's message,
+    rejected, failed or undone event has the ERROR status, with the error's message,
     and the exception recorded as a span event (the handler's own exception
     for a failed transition).
 
@@ -73,7 +74,7 @@ class OpenTelemetryListener(Tracer):
     def __repr__(self) -> str:
         return f"<fsm.OpenTelemetryListener tracer={self._tracer!r}>"
 
-    def emit(self, event: TraceEvent) -> None:
+    def emit(self, event: EventRecord) -> None:
         """Make the span of ``event``."""
         attributes: dict[str, str] = {}
         for field, key in ATTRIBUTES.items():
@@ -81,7 +82,7 @@ class OpenTelemetryListener(Tracer):
             if value is not None:
                 attributes[key] = value
         with self._tracer.start_as_current_span(
-            f"{event.machine} {event.event}",
+            f"{event.name} {event.event}",
             attributes=attributes,
             record_exception=False,
             set_status_on_exception=False,

@@ -46,7 +46,7 @@ from ._conversation import (
     Message,
     text_problem,
 )
-from ._dsl import _yaml_title  # pyright: ignore[reportPrivateUsage]
+from ._dsl_writer import _yaml_title  # pyright: ignore[reportPrivateUsage]
 from ._errors import MAX_PROBLEMS, SHOWN_WORD, DefinitionError, Problem
 from ._limits import MAX_DEPTH
 

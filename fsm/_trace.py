@@ -4,8 +4,12 @@ Each is a listener (pass it to :meth:`fsm.Machine.bind` as one of
 ``listeners=``) with an ``on_error`` method, so it sees every event sent to an
 instance: the transitions taken, and the sends that raised
 :class:`~fsm.InvalidTransition` (outcome ``"rejected"``) or
-:class:`~fsm.TransitionFailed` (outcome ``"failed"``). The OpenTelemetry
-listener (``fsm._otel``) shares :class:`TraceEvent` with them.
+:class:`~fsm.TransitionFailed` (outcome ``"failed"``). When a listener placed
+after one of these raises, the transition this one reported as taken is
+undone: its ``on_error`` then reports outcome ``"undone"`` (the step it told
+of, and the error) instead of ``"failed"``, so a recording read back follows
+the instance into the target and back out of it. The OpenTelemetry
+listener (``fsm._otel``) shares :class:`EventRecord` with them.
 
 A listener that raises undoes the transition it was told of (see
 ``fsm._runtime``); these never raise for a payload they cannot show, and the
@@ -32,39 +36,44 @@ from ._errors import FSMError, InvalidTransition
 if TYPE_CHECKING:
     from ._runtime import Instance, Step
 
-__all__ = ["JsonLinesRecorder", "LoggingListener", "Outcome", "TraceEvent"]
+__all__ = ["EventRecord", "JsonLinesRecorder", "LoggingListener", "Outcome"]
 
 #: What happened to an event: the transition was taken, the machine refused
 #: the event (:class:`~fsm.InvalidTransition`), or a handler or listener
-#: raised and the transition was undone (:class:`~fsm.TransitionFailed`).
-Outcome = Literal["taken", "rejected", "failed"]
+#: raised and the transition was undone (:class:`~fsm.TransitionFailed`), or
+#: a transition this listener reported as taken was undone afterwards (a
+#: listener after it raised).
+Outcome = Literal["taken", "rejected", "failed", "undone"]
 
-#: Names an instance in a trace: ``instance_id(instance) -> str``.
-InstanceId = Callable[["Instance"], str]
+#: Names an instance in a trace: ``instance_id(instance) -> str`` (another
+#: value, such as a :class:`uuid.UUID` or an int, is written as its ``str()``).
+InstanceId = Callable[["Instance"], object]
 
 #: The logger the logging listener writes to: this name, a dot, the machine's.
 LOGGER_PREFIX: Final = "fsm.transitions"
 
 
 @attrs.frozen
-class TraceEvent:
-    """One event sent to an instance, as the tracing listeners report it.
+class EventRecord:
+    """One event sent to an instance, as the tracing listeners report it (not a
+    **trace**, which is event names only).
 
     Attributes:
-        machine: the machine's name.
-        instance: the instance's id in the trace, or None when not named.
+        name: the machine's name.
+        instance_id: the instance's id in the recording, or None when not named.
         source: the (leaf) state the instance was in.
         event: the event's name.
-        target: the state entered, or None when the transition was not taken.
-        outcome: ``"taken"``, ``"rejected"`` or ``"failed"``.
+        target: the state entered, or None when the transition was not taken;
+            for ``"undone"``, the state entered and left again.
+        outcome: ``"taken"``, ``"rejected"``, ``"failed"`` or ``"undone"``.
         payload: the keyword arguments the event was sent with.
         error: the message of the error raised when not taken, else None.
         exception: that error (a :class:`~fsm.InvalidTransition` or
             :class:`~fsm.TransitionFailed`), else None.
     """
 
-    machine: str
-    instance: str | None
+    name: str
+    instance_id: str | None
     source: str
     event: str
     target: str | None
@@ -80,27 +89,49 @@ class TraceEvent:
 
     def describe(self) -> str:
         """One line: ``Agent: Idle --assign--> Planning``, or the error's message."""
+        if self.outcome == "undone":
+            return (
+                f"{self.name}: {self.source} --{self.event}--> {self.target} undone: {self.error}"
+            )
         if self.target is not None:
-            return f"{self.machine}: {self.source} --{self.event}--> {self.target}"
-        return f"{self.machine}: {self.error}"
+            return f"{self.name}: {self.source} --{self.event}--> {self.target}"
+        return f"{self.name}: {self.error}"
 
 
-_FIELDS: Final = tuple(a.name for a in attrs.fields(TraceEvent))
+#: The attributes of a log record, by the field of :class:`EventRecord` they hold.
+LOG_ATTRIBUTES: Final = {
+    "name": "typestate_machine",
+    "instance_id": "typestate_instance",
+    "source": "typestate_source",
+    "event": "typestate_event",
+    "target": "typestate_target",
+    "outcome": "typestate_outcome",
+    "payload": "typestate_payload",
+    "error": "typestate_error",
+}
 
 
 class Tracer:
-    """What the tracing listeners share: turn a call into a :class:`TraceEvent`.
+    """What the tracing listeners share: turn a call into a :class:`EventRecord`.
 
     Subclasses define :meth:`emit`.
     """
 
     def __init__(self, instance_id: InstanceId | None) -> None:
         self._instance_id = instance_id
+        # The step last reported as taken, by instance, with the payload dict
+        # of its send: a TransitionFailed told with that same dict undid it.
+        self._taken: weakref.WeakKeyDictionary[Instance, tuple[dict[str, Any], Step]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._taken_lock = threading.Lock()
 
     def __call__(self, instance: Instance, step: Step, payload: dict[str, Any]) -> None:
         machine = instance.machine.name
+        with self._taken_lock:
+            self._taken[instance] = (payload, step)
         self.emit(
-            TraceEvent(
+            EventRecord(
                 machine,
                 self._name(instance),
                 step.source,
@@ -115,9 +146,32 @@ class Tracer:
         self, instance: Instance, event: str, payload: dict[str, Any], error: FSMError
     ) -> None:
         """Report a send that raised (the runtime calls it; see the module's doc)."""
+        with self._taken_lock:
+            taken = self._taken.pop(instance, None)
+        if (
+            taken is not None
+            and taken[0] is payload
+            # A TransitionFailed (fsm._runtime) raised by a listener.
+            and str(getattr(error, "stage", "")).startswith("listener ")
+        ):
+            step = taken[1]
+            self.emit(
+                EventRecord(
+                    instance.machine.name,
+                    self._name(instance),
+                    step.source,
+                    event,
+                    step.target,
+                    "undone",
+                    payload,
+                    str(error),
+                    error,
+                )
+            )
+            return
         outcome: Outcome = "rejected" if isinstance(error, InvalidTransition) else "failed"
         self.emit(
-            TraceEvent(
+            EventRecord(
                 instance.machine.name,
                 self._name(instance),
                 instance.state,
@@ -131,9 +185,10 @@ class Tracer:
         )
 
     def _name(self, instance: Instance) -> str | None:
-        return None if self._instance_id is None else self._instance_id(instance)
+        # str(): an id from the context may be a uuid.UUID or an int.
+        return None if self._instance_id is None else str(self._instance_id(instance))
 
-    def emit(self, event: TraceEvent) -> None:  # pragma: no cover - abstract
+    def emit(self, event: EventRecord) -> None:  # pragma: no cover - abstract
         """Report ``event``."""
         raise NotImplementedError
 
@@ -143,7 +198,7 @@ class LoggingListener(Tracer):
 
     The logger is ``fsm.transitions.<machine name>`` unless ``logger`` is
     given, so that one machine's records can be filtered or silenced by name.
-    Each record carries the fields of :class:`TraceEvent` as attributes (the
+    Each record carries the fields of :class:`EventRecord` as attributes (the
     ``extra=`` of :meth:`logging.Logger.log`): ``typestate_machine``,
     ``typestate_instance``, ``typestate_source``, ``typestate_event``,
     ``typestate_target``, ``typestate_outcome``, ``typestate_payload`` and
@@ -174,22 +229,21 @@ class LoggingListener(Tracer):
             "taken": level,
             "rejected": rejected_level,
             "failed": failed_level,
+            "undone": failed_level,
         }
 
     def __repr__(self) -> str:
         name = "per machine" if self._logger is None else repr(self._logger.name)
         return f"<fsm.LoggingListener logger={name}>"
 
-    def emit(self, event: TraceEvent) -> None:
+    def emit(self, event: EventRecord) -> None:
         """Log ``event`` (see the class's doc)."""
-        logger = self._logger or logging.getLogger(f"{LOGGER_PREFIX}.{event.machine}")
+        logger = self._logger or logging.getLogger(f"{LOGGER_PREFIX}.{event.name}")
         level = self._levels[event.outcome]
         if not logger.isEnabledFor(level):
             return
-        extra = {
-            f"typestate_{field}": getattr(event, field) for field in _FIELDS if field != "exception"
-        }
-        failed = event.exception if event.outcome == "failed" else None
+        extra = {key: getattr(event, field) for field, key in LOG_ATTRIBUTES.items()}
+        failed = event.exception if event.outcome in ("failed", "undone") else None
         logger.log(level, "%s", event.describe(), extra=extra, exc_info=failed)
 
 
@@ -200,6 +254,8 @@ class JsonLinesRecorder(Tracer):
     ``instance``, ``source``, ``event``, ``target`` (null when not taken),
     ``outcome`` and ``payload`` (the items that JSON can hold; the names of
     the others are listed in ``unrecorded``), and ``error`` when not taken.
+    A ``"taken"`` line whose transition a later listener undid is followed by
+    an ``"undone"`` line with the same ``source``, ``event`` and ``target``.
     ``typestate check-trace MACHINE FILE`` reads the file as it is: each
     instance's events are checked on their own, from the state its first line
     was recorded in.
@@ -235,12 +291,12 @@ class JsonLinesRecorder(Tracer):
     def __repr__(self) -> str:
         return f"<fsm.JsonLinesRecorder file={getattr(self._file, 'name', self._file)!r}>"
 
-    def emit(self, event: TraceEvent) -> None:
+    def emit(self, event: EventRecord) -> None:
         """Write ``event`` as one line."""
         record: dict[str, object] = {
             "time": _iso(self._clock()),
-            "machine": event.machine,
-            "instance": event.instance,
+            "machine": event.name,
+            "instance": event.instance_id,
             "source": event.source,
             "event": event.event,
             "target": event.target,

@@ -7,12 +7,12 @@ the runtime) can read transitions without importing the Machine.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, cast
 
 import attrs
 
 from ._arguments import bad_argument, pairs
-from ._duration import format_delay
+from ._duration import delay_problem, format_delay
 from ._guard import canonical_guard
 
 __all__ = ["ELSE", "Transition", "strings"]
@@ -43,6 +43,18 @@ def strings(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def _after(value: float | None) -> float | None:
+    """A valid delay given as an int, as the float the runtime uses; else unchanged.
+
+    So that ``after=2**53 + 1`` and ``after=float(2**53 + 1)`` are one machine
+    (same fingerprint, same text). What is not a valid delay is kept for the
+    Machine's checks to report.
+    """
+    if type(cast("object", value)) is int and delay_problem(value) is None:
+        return float(cast("int", value))
+    return value
 
 
 @attrs.frozen(repr=False)
@@ -80,7 +92,7 @@ class Transition:
     params: tuple[tuple[str, str | None], ...] = attrs.field(default=(), converter=_params)
     branch: bool = False
     internal: bool = False
-    after: float | None = None
+    after: float | None = attrs.field(default=None, converter=_after)
 
     def __repr__(self) -> str:
         extra = ""

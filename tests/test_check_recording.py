@@ -162,8 +162,8 @@ def test_cli_exits_2_for_an_unknown_outcome(tmp_path: Path) -> None:
     result = typestate("check-trace", "examples/agent.mmd", str(log))
     assert result.returncode == 2
     assert result.stderr == (
-        f"typestate: error: {log}:1: 'outcome' is 'skipped'; it is 'taken', 'rejected' "
-        "or 'failed' (fsm.JsonLinesRecorder writes it)\n"
+        f"typestate: error: {log}:1: 'outcome' is 'skipped'; it is 'taken', 'rejected', "
+        "'failed' or 'undone' (fsm.JsonLinesRecorder writes it)\n"
     )
 
 
@@ -197,3 +197,27 @@ def test_every_recording_of_a_real_run_conforms(data: st.DataObject) -> None:
     for key, states in result.ends.items():
         inst = instances[int(key)] if key is not None else instances[0]  # None: empty
         assert states == (inst.state,)
+
+
+def test_json_too_deep_or_too_long_to_read_is_a_value_error_with_the_line() -> None:
+    from analysis._recording import read_recording
+
+    deep = '{"event": "plan", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ValueError, match=r"^run\.jsonl:2: the JSON is nested too deeply to read$"):
+        read_recording(["assign", deep], "run.jsonl")
+    long = '{"event": "assign", "n": 1' + "0" * 5000 + "}"
+    with pytest.raises(ValueError, match=r"^<recording>:1: cannot read the JSON \("):
+        check_recording(AGENT, [long])
+
+
+def test_a_recorded_line_names_the_machine_by_name_and_the_instance_by_id() -> None:
+    from analysis.testing import Recorded
+
+    line = '{"machine": "Agent", "instance": "a", "event": "assign", "target": "Planning"}'
+    result = check_recording(AGENT, [Recorded(1, "assign", instance_id="a", name="Agent")])
+    assert result.instances == ("a",)
+    from analysis._recording import read_recording
+
+    assert read_recording([line]) == [
+        Recorded(1, "assign", instance_id="a", name="Agent", target="Planning")
+    ]

@@ -78,3 +78,20 @@ def test_cli_exits_2_on_a_missing_log() -> None:
     result = typestate("check-trace", "examples/agent.mmd", "no/such.log")
     assert result.returncode == 2
     assert result.stderr.startswith("typestate: error: cannot read 'no/such.log': ")
+
+
+def test_cli_exits_2_with_the_line_on_json_too_deep_or_too_long_to_read(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text(
+        'assign\n{"event": "plan", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+        encoding="utf-8",
+    )
+    long = tmp_path / "long.jsonl"
+    long.write_text('{"event": "assign", "payload": {"n": 1' + "0" * 5000 + "}}\n", "utf-8")
+    result = typestate("check-trace", "examples/agent.mmd", str(deep))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"typestate: error: {deep}:2: the JSON is nested too deeply to read\n")
+    result = typestate("check-trace", "examples/agent.mmd", str(long))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"typestate: error: {long}:1: cannot read the JSON (")
+    assert "Traceback" not in result.stderr

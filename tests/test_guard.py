@@ -261,3 +261,70 @@ def test_diagrams_and_generated_code_show_the_combination() -> None:
     code = typestate.codegen(m)
     assert "Open if unlocked and not (jammed or alarmed)" in code
     compile(code, "<generated>", "exec")
+
+
+class _AsyncCall:
+    """A guard object whose ``__call__`` is async: not a coroutine function itself."""
+
+    def __init__(self, value: bool, calls: list[str], name: str) -> None:
+        self.value, self.calls, self.name = value, calls, name
+
+    async def __call__(self, _context: object) -> bool:
+        self.calls.append(self.name)
+        return self.value
+
+
+def _awaitable_guard(kind: str, value: bool, calls: list[str], name: str) -> Callable[..., object]:
+    async def answer() -> bool:
+        return value
+
+    def returns_awaitable(_context: object) -> object:
+        calls.append(name)
+        return answer()
+
+    def plain(_context: object) -> bool:
+        calls.append(name)
+        return value
+
+    if kind == "lambda":
+        return returns_awaitable
+    if kind == "object":
+        return _AsyncCall(value, calls, name)
+    return plain
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@settings(max_examples=60, deadline=None)
+@given(
+    _trees(["a", "b", "c"]),
+    st.fixed_dictionaries({"a": st.booleans(), "b": st.booleans(), "c": st.booleans()}),
+    st.fixed_dictionaries({n: st.sampled_from(["lambda", "object", "sync"]) for n in "abc"}),
+)
+def test_asend_awaits_each_part_that_returns_an_awaitable(
+    text: str, values: dict[str, bool], kinds: dict[str, str]
+) -> None:
+    m = fsm.parse(f"stateDiagram-v2\n[*] --> A\nA --> Yes : go [{text}]\nA --> No : go [else]\n")
+    calls: list[str] = []
+    names = fsm.parse_guard(text).names
+    handlers = {n: _awaitable_guard(kinds[n], values[n], calls, n) for n in names}
+    expected = eval(text, {"__builtins__": {}}, dict(values))  # the reference: Python's own logic
+    assert asyncio.run(m.start(handlers=handlers).asend("go")) == ("Yes" if expected else "No")
+    asked: list[str] = []
+
+    def ask(name: str) -> bool:
+        asked.append(name)
+        return values[name]
+
+    fsm.parse_guard(text).evaluate(ask)
+    assert calls == asked  # each part once, in order, stopping where the result is known
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize(("text", "state"), [("ok", "A"), ("not ok", "B"), ("ok or ok", "A")])
+def test_a_lambda_returning_a_coroutine_is_awaited_in_a_combination(text: str, state: str) -> None:
+    async def no() -> bool:
+        return False
+
+    src = f"stateDiagram-v2\n[*] --> A\nA --> B : go [{text}]\nA --> A : go [else]\nB --> [*]\n"
+    instance = fsm.parse(src).start(None, handlers={"ok": lambda _: no()})
+    assert asyncio.run(instance.asend("go")) == state

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import analysis
 import fsm
+from analysis import _notebook
+from fsm import _display
 
 from .mermaid_parser import mermaid_errors
 
@@ -24,14 +26,6 @@ HANDLERS = {
     "notify": lambda _context, **_payload: None,
 }
 FENCE = re.compile(r"```mermaid\n(.*?)```", re.DOTALL)
-
-
-@pytest.fixture
-def mermaid_only() -> Iterator[None]:
-    """Show Mermaid only, as fsm does before analysis registers its renderer."""
-    previous = fsm.set_diagram_renderer(None)
-    yield
-    fsm.set_diagram_renderer(previous)
 
 
 def _agent_in_acting() -> fsm.Instance:
@@ -46,15 +40,13 @@ def _mermaid(bundle: dict[str, str]) -> str:
     return text
 
 
-@pytest.mark.usefixtures("mermaid_only")
-def test_a_machine_shows_its_dsl_as_mermaid_without_a_renderer() -> None:
+def test_a_machine_shows_its_dsl_as_mermaid() -> None:
     bundle = AGENT._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/markdown"}
     assert bundle["text/plain"] == repr(AGENT)
     assert _mermaid(bundle) == fsm.dumps(AGENT)
 
 
-@pytest.mark.usefixtures("mermaid_only")
 def test_an_instance_marks_its_state_and_its_last_steps_in_mermaid() -> None:
     inst = _agent_in_acting()
     text = _mermaid(inst._repr_mimebundle_())
@@ -67,7 +59,6 @@ def test_an_instance_marks_its_state_and_its_last_steps_in_mermaid() -> None:
     assert fsm.parse(text) == AGENT
 
 
-@pytest.mark.usefixtures("mermaid_only")
 def test_only_the_last_five_steps_are_marked() -> None:
     machine = fsm.parse(
         "stateDiagram-v2\n[*] --> S0\n" + "".join(f"S{n} --> S{n + 1} : e{n}\n" for n in range(7))
@@ -80,13 +71,12 @@ def test_only_the_last_five_steps_are_marked() -> None:
     )
 
 
-@pytest.mark.usefixtures("mermaid_only")
 def test_an_instance_without_history_marks_its_state() -> None:
     inst = AGENT.start(handlers=HANDLERS)  # type: ignore[arg-type]
     assert _mermaid(inst._repr_mimebundle_()).endswith("    class Idle current\n")
 
 
-@pytest.mark.usefixtures("mermaid", "mermaid_only")
+@pytest.mark.usefixtures("mermaid")
 def test_real_mermaid_accepts_the_notebook_views() -> None:
     texts = [_mermaid(AGENT._repr_mimebundle_()), _mermaid(_agent_in_acting()._repr_mimebundle_())]
     report = analysis.check(fsm.parse("stateDiagram-v2\n[*] --> A\nA --> B : go\nA --> C : x"))
@@ -101,19 +91,82 @@ def _svg_texts(svg: str) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
-def test_with_analysis_and_dot_an_instance_is_svg_with_its_steps_numbered() -> None:
-    bundle = _agent_in_acting()._repr_mimebundle_()
-    assert set(bundle) == {"text/plain", "text/markdown", "image/svg+xml"}
-    texts = _svg_texts(bundle["image/svg+xml"])
+def test_the_svg_of_an_instance_numbers_its_steps() -> None:
+    texts = _svg_texts(_notebook._instance_view(_agent_in_acting()) or "")
     assert "trace of 2 step(s), numbered; ends in Acting" in texts
     assert {"1: assign(task)", "2: plan(steps)", "call_tool(name, args)"} <= set(texts)
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
-def test_with_analysis_and_dot_a_machine_is_svg_without_marks() -> None:
-    texts = _svg_texts(AGENT._repr_mimebundle_()["image/svg+xml"])
+def test_the_svg_of_a_machine_has_no_marks() -> None:
+    texts = _svg_texts(_notebook._machine_view(AGENT) or "")
     assert texts[0] == "Agent"
     assert not [t for t in texts if "trace" in t or t[:2] == "1:"]
+
+
+def test_the_svg_marks_as_many_steps_as_the_mermaid_view() -> None:
+    assert _notebook.RECENT == _display.RECENT
+
+
+def test_fsm_alone_shows_mermaid_even_after_analysis_is_imported() -> None:
+    assert set(AGENT._repr_mimebundle_()) == {"text/plain", "text/markdown"}
+    assert set(_agent_in_acting()._repr_mimebundle_()) == {"text/plain", "text/markdown"}
+
+
+def _ipython(code: str, tmp_path: Path) -> str:
+    """Run ``code`` in a fresh process with a real IPython shell as ``shell``."""
+    pytest.importorskip("IPython")
+    prelude = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "import fsm\n"
+        "m = fsm.load('examples/agent.mmd')\n"
+        "def shown(x): return sorted(shell.display_formatter.format(x)[0])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "IPYTHONDIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return result.stdout
+
+
+ALL = "['image/svg+xml', 'text/markdown', 'text/plain']"
+MERMAID = "['text/markdown', 'text/plain']"
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_in_a_running_ipython_importing_analysis_adds_svg(tmp_path: Path) -> None:
+    code = (
+        "print(shown(m))\n"
+        "import analysis\n"
+        "i = m.start(handlers=dict.fromkeys(['ok', 'count_retry', 'notify'], bool), history=True)\n"
+        "print(shown(m)); print(shown(i)); print(shown(analysis.check(m)))\n"
+        "shell.run_line_magic('unload_ext', 'analysis')\n"
+        "print(shown(m))\n"
+        "import analysis\n"  # a second import keeps the user's choice
+        "print(shown(m))\n"
+        "shell.run_line_magic('load_ext', 'analysis')\n"
+        "print(shown(i))\n"
+    )
+    assert _ipython(code, tmp_path).splitlines() == [MERMAID, ALL, ALL, ALL, MERMAID, MERMAID, ALL]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_a_user_who_removes_the_svg_keeps_that_choice(tmp_path: Path) -> None:
+    code = (
+        "import analysis\n"
+        "svg = shell.display_formatter.formatters['image/svg+xml']\n"
+        "svg.pop(fsm.Machine); svg.pop(fsm.Instance)\n"
+        "import analysis._render, analysis.testing\n"
+        "print(shown(m))\n"
+    )
+    assert _ipython(code, tmp_path).splitlines() == [MERMAID]
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
@@ -134,21 +187,27 @@ def test_a_report_without_its_machine_is_text() -> None:
 
 
 def test_without_dot_the_view_falls_back_to_mermaid(tmp_path: Path) -> None:
+    pytest.importorskip("IPython")
     code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
         "import fsm, analysis\n"
         "m = fsm.load('examples/agent.mmd')\n"
-        "print(sorted(m._repr_mimebundle_()))\n"
+        "print(sorted(shell.display_formatter.format(m)[0]))\n"
     )
-    env = {"PATH": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env = {"PATH": str(tmp_path), "PYTHONPATH": str(ROOT), "IPYTHONDIR": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout == "['text/markdown', 'text/plain']\n"
 
 
-def test_import_fsm_registers_no_renderer_and_imports_no_analysis() -> None:
-    code = "import sys, fsm\nprint(fsm.set_diagram_renderer(None), 'analysis' in sys.modules)\n"
+def test_import_fsm_and_analysis_import_no_ipython() -> None:
+    code = (
+        "import sys, fsm\nprint('analysis' in sys.modules)\n"
+        "import analysis\nprint('IPython' in sys.modules, hasattr(fsm, 'set_diagram_renderer'))\n"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert result.stdout == "None False\n"
+    assert result.stdout == "False\nFalse False\n"

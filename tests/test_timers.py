@@ -90,6 +90,30 @@ def test_any_delay_round_trips_through_the_dsl_and_json(seconds: float) -> None:
     assert Machine.from_dict(m.to_dict()) == m
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=2**1000))
+def test_an_int_delay_is_the_float_the_runtime_uses(seconds: int) -> None:
+    m = Machine("M", ("A", "B"), "A", transitions=(Transition("A", "t", "B", after=seconds),))
+    as_float = Machine(
+        "M", ("A", "B"), "A", transitions=(Transition("A", "t", "B", after=float(seconds)),)
+    )
+    assert m.transitions[0].after == float(seconds)
+    assert type(m.transitions[0].after) is float
+    assert m == as_float
+    assert m.fingerprint == as_float.fingerprint
+    assert fsm.parse(fsm.dumps(m)) == m
+    assert Machine.from_dict(m.to_dict()) == m
+
+
+def test_ints_above_2_to_the_53_get_distinct_fingerprints_only_when_distinct_floats() -> None:
+    def one(after: int) -> Machine:
+        return Machine("M", ("A", "B"), "A", transitions=(Transition("A", "t", "B", after=after),))
+
+    assert one(2**53 + 1) == one(2**53)
+    assert one(2**53 + 1).fingerprint == one(2**53).fingerprint
+    assert one(2**53 + 2).fingerprint != one(2**53).fingerprint
+
+
 def test_the_real_mermaid_parsers_accept_timers(mermaid: None) -> None:
     tiny = Machine("M", ("A", "B"), "A", transitions=(Transition("A", "t", "B", after=1e-5),))
     assert_mermaid_accepts([TIMED, fsm.dumps(fsm.parse(TIMED)), fsm.dumps(tiny)])
@@ -113,7 +137,7 @@ def test_the_fingerprint_changes_with_a_timer_and_its_delay() -> None:
     prints = {one(None).fingerprint, one(30.0).fingerprint, one(31.0).fingerprint}
     assert len(prints) == 3
     # after=30 and after=30.0 are equal machines, with one fingerprint.
-    assert one(30).fingerprint == one(30.0).fingerprint  # type: ignore[arg-type]
+    assert one(30).fingerprint == one(30.0).fingerprint
 
 
 @pytest.mark.parametrize(

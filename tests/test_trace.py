@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,108 @@ def test_recorder_keeps_exactly_the_payload_items_json_can_hold(payload: dict[st
     assert kept | set(record.get("unrecorded", [])) == set(payload)
     for name in kept:
         assert json.loads(json.dumps(payload[name])) == record["payload"][name]
+
+
+def test_a_recording_of_a_transition_a_later_listener_undid_checks_clean() -> None:
+    from analysis.testing import check_recording
+
+    buffer = io.StringIO()
+    calls = {"n": 0}
+
+    def flaky(_instance: fsm.Instance, _step: fsm.Step, _payload: dict[str, Any]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("statsd down")
+
+    recorder = fsm.JsonLinesRecorder(buffer, clock=lambda: 0.0)
+    bound = DOOR.bind(Door, handlers={"unlocked": _unlocked}, listeners=[recorder, flaky])
+    door = bound.start(Door())
+    with pytest.raises(fsm.TransitionFailed):
+        door.send("open")
+    door.send("open")
+    door.send("close")
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [(r["source"], r["target"], r["outcome"]) for r in lines] == [
+        ("Closed", "Open", "taken"),
+        ("Closed", "Open", "undone"),
+        ("Closed", "Open", "taken"),
+        ("Open", "Closed", "taken"),
+    ]
+    assert lines[1]["error"].endswith(
+        "flaky: ConnectionError: statsd down; the instance is unchanged, still in 'Closed'"
+    )
+    result = check_recording(DOOR, buffer.getvalue().splitlines())
+    assert result.ok, result.findings
+    assert (result.events, result.failed, result.ends) == (2, 1, {"1": ("Closed",)})
+
+
+def test_a_listener_failing_before_the_recorder_is_a_failed_line() -> None:
+    buffer = io.StringIO()
+
+    def broken(_instance: fsm.Instance, _step: fsm.Step, _payload: dict[str, Any]) -> None:
+        raise ConnectionError("down")
+
+    recorder = fsm.JsonLinesRecorder(buffer, clock=lambda: 0.0)
+    bound = DOOR.bind(Door, handlers={"unlocked": _unlocked}, listeners=[broken, recorder])
+    with pytest.raises(fsm.TransitionFailed):
+        bound.start(Door()).send("open")
+    (line,) = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert (line["source"], line["target"], line["outcome"]) == ("Closed", None, "failed")
+
+
+def test_logging_listener_logs_an_undone_transition(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(_instance: fsm.Instance, _step: fsm.Step, _payload: dict[str, Any]) -> None:
+        raise ConnectionError("down")
+
+    bound = DOOR.bind(
+        Door, handlers={"unlocked": _unlocked}, listeners=[fsm.LoggingListener(), broken]
+    )
+    with (
+        caplog.at_level(logging.INFO, logger="fsm.transitions"),
+        pytest.raises(fsm.TransitionFailed),
+    ):
+        bound.start(Door()).send("open")
+    (taken, undone) = caplog.records
+    assert (taken.levelname, taken.getMessage()) == ("INFO", "Door: Closed --open--> Open")
+    assert undone.levelname == "ERROR"
+    assert undone.getMessage().startswith(
+        "Door: Closed --open--> Open undone: Transition Closed --open [unlocked]--> Open failed"
+    )
+    assert vars(undone)["typestate_outcome"] == "undone"
+
+
+def test_an_instance_id_that_is_not_a_str_is_written_as_its_str() -> None:
+    ids = iter([uuid.UUID(int=7), 42])
+    buffer = io.StringIO()
+    recorder = fsm.JsonLinesRecorder(buffer, instance_id=lambda _: next(ids), clock=lambda: 0.0)
+    _start(recorder).send("open")
+    _start(recorder).send("open")
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [line["instance"] for line in lines] == [str(uuid.UUID(int=7)), "42"]
+
+
+def test_a_closed_recorder_file_does_not_replace_the_error_of_a_send() -> None:
+    buffer = io.StringIO()
+    instance = _start(fsm.JsonLinesRecorder(buffer))
+    buffer.close()
+    with pytest.raises(fsm.InvalidTransition):
+        instance.send("close")
+
+
+def test_an_event_record_names_the_machine_by_name_and_the_instance_by_id() -> None:
+    import attrs
+
+    assert [f.name for f in attrs.fields(fsm.EventRecord)] == [
+        "name",
+        "instance_id",
+        "source",
+        "event",
+        "target",
+        "outcome",
+        "payload",
+        "error",
+        "exception",
+    ]
+    record = fsm.EventRecord("Door", "d1", "Closed", "open", "Open", "taken", {})
+    assert record.describe() == "Door: Closed --open--> Open"
+    assert not hasattr(fsm, "TraceEvent")

@@ -151,3 +151,23 @@ def test_without_opentelemetry_the_error_names_the_extra() -> None:
         "fsm.OpenTelemetryListener needs the OpenTelemetry API; install it with: "
         "pip install 'typestate[otel]'\n"
     )
+
+
+def test_a_transition_a_later_listener_undid_gets_an_undone_span(spans: tuple[Any, Any]) -> None:
+    exporter, tracer = spans
+
+    def broken(_instance: fsm.Instance, _step: fsm.Step, _payload: dict[str, Any]) -> None:
+        raise ConnectionError("down")
+
+    listener = fsm.OpenTelemetryListener(tracer)
+    door = DOOR.bind(handlers={"creak": _creak}, listeners=[listener, broken]).start()
+    with pytest.raises(fsm.TransitionFailed):
+        door.send("open")
+    taken, undone = exporter.get_finished_spans()
+    assert [s.attributes["typestate.outcome"] for s in (taken, undone)] == ["taken", "undone"]
+    assert (undone.attributes["typestate.source"], undone.attributes["typestate.target"]) == (
+        "Closed",
+        "Open",
+    )
+    assert undone.status.status_code is StatusCode.ERROR
+    assert [e.attributes["exception.type"] for e in undone.events] == ["ConnectionError"]
