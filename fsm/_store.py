@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -50,7 +51,7 @@ __all__ = [
 
 #: The version of the tables this code reads and writes. A database written
 #: by a newer version is refused, never changed.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 Row = tuple[Any, ...]
 
@@ -83,18 +84,20 @@ class Conflict(StoreError):
     read: int
     current: int
 
-    def __init__(self, id: str, read: int, current: int) -> None:
+    def __init__(
+        self, id: str, read: int, current: int, why: str = "another writer sent to it first"
+    ) -> None:
         self.id = id
         self.read = read
         self.current = current
+        self.why = why
         super().__init__(
             f"instance {id!r} changed since it was read (version {read} read, {current} "
-            f"stored now): another writer sent to it first; nothing was written; "
-            f"reload it and send again"
+            f"stored now): {why}; nothing was written; reload it and send again"
         )
 
-    def __reduce__(self) -> tuple[type[Conflict], tuple[str, int, int], object]:
-        return (type(self), (self.id, self.read, self.current), self.__dict__)
+    def __reduce__(self) -> tuple[type[Conflict], tuple[str, int, int, str], object]:
+        return (type(self), (self.id, self.read, self.current, self.why), self.__dict__)
 
 
 class NotStored(StoreError, KeyError):
@@ -252,7 +255,8 @@ _CREATE_TABLES: Final = (
         steps bigint NOT NULL,
         snapshot text NOT NULL,
         created double precision NOT NULL,
-        updated double precision NOT NULL
+        updated double precision NOT NULL,
+        incarnation text NOT NULL DEFAULT ''
     )""",
     """CREATE INDEX typestate_instances_by_state
         ON typestate_instances (fingerprint, state, id)""",
@@ -298,6 +302,12 @@ def _prepare(db: Database) -> None:
             raise StoreError(
                 f"{db.where} has an invalid store schema version {version}; nothing was changed"
             )
+        if version == 1:
+            # Version 2 added the incarnation: a row made before it keeps ''.
+            tx.execute(
+                "ALTER TABLE typestate_instances ADD COLUMN incarnation text NOT NULL DEFAULT ''"
+            )
+            tx.execute("UPDATE typestate_schema SET version = ?", (SCHEMA_VERSION,))
 
 
 def _is_int(value: object) -> bool:
@@ -420,19 +430,31 @@ class Store(ABC):
         instance = bound.start(context)
         snapshot = _encode_snapshot(instance)
         now = time.time()
+        # A new token each creation: a StoredInstance read before a delete never
+        # commits to an instance created again under the same id.
+        incarnation = secrets.token_hex(16)
         with self._db.transaction() as tx:
             written = tx.execute(
                 "INSERT INTO typestate_instances (id, machine, fingerprint, state, version, "
-                "steps, snapshot, created, updated) VALUES (?, ?, ?, ?, 1, 0, ?, ?, ?) "
-                "ON CONFLICT (id) DO NOTHING",
-                (id, machine.name, bound.fingerprint, instance.state, snapshot, now, now),
+                "steps, snapshot, created, updated, incarnation) "
+                "VALUES (?, ?, ?, ?, 1, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (
+                    id,
+                    machine.name,
+                    bound.fingerprint,
+                    instance.state,
+                    snapshot,
+                    now,
+                    now,
+                    incarnation,
+                ),
             )
             if written != 1:
                 raise StoreError(
                     f"an instance {id!r} is already stored; load it with "
                     f"store.load(machine, {id!r}), or delete it first"
                 )
-        return StoredInstance(self, bound, id, instance, 1, 0)
+        return StoredInstance(self, bound, id, instance, 1, 0, incarnation)
 
     def load(
         self,
@@ -455,18 +477,20 @@ class Store(ABC):
         """
         _check_id(id)
         bound = self._bind(machine, context, handlers, listeners)
-        instance, version, steps = self._read(bound, id, context)
-        return StoredInstance(self, bound, id, instance, version, steps)
+        instance, version, steps, incarnation = self._read(bound, id, context)
+        return StoredInstance(self, bound, id, instance, version, steps, incarnation)
 
-    def _read(self, bound: BoundMachine, id: str, context: object) -> tuple[Instance, int, int]:
+    def _read(
+        self, bound: BoundMachine, id: str, context: object
+    ) -> tuple[Instance, int, int, str]:
         rows = self._db.query(
-            "SELECT machine, fingerprint, state, version, steps, snapshot "
+            "SELECT machine, fingerprint, state, version, steps, snapshot, incarnation "
             "FROM typestate_instances WHERE id = ?",
             (id,),
         )
         if not rows:
             raise NotStored(id)
-        name, fingerprint, state, version, steps, text = rows[0]
+        name, fingerprint, state, version, steps, text, incarnation = rows[0]
         if not isinstance(fingerprint, str) or not isinstance(name, str):
             raise _corrupted(id, "its machine or fingerprint is not text")
         if fingerprint != bound.fingerprint:
@@ -477,6 +501,8 @@ class Store(ABC):
             )
         if not isinstance(text, str):
             raise _corrupted(id, f"its snapshot is not text: {short_repr(text)}")
+        if not isinstance(incarnation, str):
+            raise _corrupted(id, f"its incarnation is not text: {short_repr(incarnation)}")
         try:
             snapshot: object = json.loads(text)
         except ValueError as error:
@@ -496,7 +522,7 @@ class Store(ABC):
             raise StoreError(
                 f"instance {id!r} cannot be restored: {error}; nothing was changed"
             ) from None
-        return instance, version, steps
+        return instance, version, steps, incarnation
 
     def ids(self, machine: Machine, *, state: str | None = None) -> list[str]:
         """The ids of the instances stored by ``machine`` (this version of it), sorted.
@@ -662,21 +688,45 @@ class Store(ABC):
         count: int,
         instance: Instance,
         taken: Sequence[tuple[Step, str]],
+        incarnation: str,
     ) -> None:
         snapshot = _encode_snapshot(instance)
         now = time.time()
         version = read + 1
         with self._db.transaction() as tx:
+            # The row is the one read only if its version, its machine AND its
+            # incarnation are: a version alone repeats after a delete and create.
             written = tx.execute(
                 "UPDATE typestate_instances SET state = ?, version = ?, steps = ?, "
-                "snapshot = ?, updated = ? WHERE id = ? AND version = ?",
-                (instance.state, version, count + len(taken), snapshot, now, id, read),
+                "snapshot = ?, updated = ? WHERE id = ? AND version = ? AND fingerprint = ? "
+                "AND incarnation = ?",
+                (
+                    instance.state,
+                    version,
+                    count + len(taken),
+                    snapshot,
+                    now,
+                    id,
+                    read,
+                    instance.machine.fingerprint,
+                    incarnation,
+                ),
             )
             if written != 1:
-                rows = tx.query("SELECT version FROM typestate_instances WHERE id = ?", (id,))
+                rows = tx.query(
+                    "SELECT version, incarnation FROM typestate_instances WHERE id = ?", (id,)
+                )
                 if not rows:
                     raise NotStored(id)
-                raise Conflict(id, read, rows[0][0])
+                current, now_incarnation = rows[0]
+                if now_incarnation != incarnation:
+                    raise Conflict(
+                        id,
+                        read,
+                        current,
+                        "it was deleted and another instance was created under its id",
+                    )
+                raise Conflict(id, read, current)
             tx.executemany(
                 "INSERT INTO typestate_steps (id, seq, version, source, event, target, "
                 "payload, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -757,7 +807,7 @@ class StoredInstance:
         id: the id the instance is stored under.
     """
 
-    __slots__ = ("_bound", "_count", "_instance", "_store", "_version", "id")
+    __slots__ = ("_bound", "_count", "_incarnation", "_instance", "_store", "_version", "id")
 
     id: str
 
@@ -769,6 +819,7 @@ class StoredInstance:
         instance: Instance,
         version: int,
         count: int,
+        incarnation: str = "",
     ) -> None:
         self._store = store
         self._bound = bound
@@ -776,6 +827,7 @@ class StoredInstance:
         self._instance = instance
         self._version = version
         self._count = count
+        self._incarnation = incarnation
 
     def __repr__(self) -> str:
         return (
@@ -835,9 +887,8 @@ class StoredInstance:
             MachineMismatch: it was migrated to another machine.
         """
         store = self._store
-        self._instance, self._version, self._count = store._read(  # pyright: ignore[reportPrivateUsage]
-            self._bound, self.id, self._instance.context
-        )
+        read = store._read(self._bound, self.id, self._instance.context)  # pyright: ignore[reportPrivateUsage]
+        self._instance, self._version, self._count, self._incarnation = read
 
     def send(self, event: str, /, **payload: Any) -> str:
         """Send ``event`` and commit what it did; return the state entered.
@@ -924,7 +975,7 @@ class StoredInstance:
         try:
             rows = [(step, _encode_payload(self.id, step.event, data)) for step, data in taken]
             self._store._commit(  # pyright: ignore[reportPrivateUsage]
-                self.id, self._version, self._count, self._instance, rows
+                self.id, self._version, self._count, self._instance, rows, self._incarnation
             )
         except BaseException:
             self._restore(snapshot)

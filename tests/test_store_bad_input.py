@@ -110,7 +110,7 @@ def test_a_corrupted_step_is_a_clear_error_naming_the_id(tmp_path: Any, door: fs
 def test_a_database_of_a_newer_schema_version_is_refused_and_left_alone(
     backend: Backend, doors: fsm.Store
 ) -> None:
-    backend.raw("UPDATE typestate_schema SET version = 2", ())
+    backend.raw("UPDATE typestate_schema SET version = 3", ())
     before = everything(backend)
     with pytest.raises(fsm.StoreError) as caught:
         backend.open()
@@ -120,7 +120,7 @@ def test_a_database_of_a_newer_schema_version_is_refused_and_left_alone(
         else "the PostgreSQL database"
     )
     assert str(caught.value) == (
-        f"{where} has store schema version 2, newer than version 1 that this typestate "
+        f"{where} has store schema version 3, newer than version 2 that this typestate "
         f"reads; upgrade typestate to open it (nothing was changed)"
     )
     assert everything(backend) == before
@@ -131,7 +131,7 @@ def test_a_new_database_gets_the_current_schema_version(backend: Backend) -> Non
         pass
     with backend.open():  # opening again keeps it
         pass
-    assert backend.raw("SELECT version FROM typestate_schema", ()) == [(1,)]
+    assert backend.raw("SELECT version FROM typestate_schema", ()) == [(2,)]
 
 
 def test_a_version_that_is_not_a_count_is_a_clear_error_naming_the_id(
