@@ -900,13 +900,19 @@ class StoredInstance:
         commit fails, nothing is written and this instance is as it was.
 
         Events a handler sends to :attr:`instance` while the send runs
-        (run-to-completion) are steps of this send, committed with it. If one
-        of them fails, the steps before it are committed, as they are kept in
-        memory, and its error is raised.
+        (run-to-completion) are queued: they are steps of this send, committed
+        with it in the same transaction. If a queued event is refused or its
+        handler raises, the steps before it are kept in memory and committed,
+        and :class:`~fsm.QueuedEventRejected` is raised (the queued event's
+        error is its ``__cause__``); if that commit fails, its error is raised
+        instead, nothing is written and this instance is as it was.
 
         Raises:
             InvalidTransition: as :meth:`fsm.Instance.send`; nothing is written.
-            TransitionFailed: a handler raised; nothing is written.
+            TransitionFailed: a handler of the event sent raised; nothing is
+                written.
+            QueuedEventRejected: a queued event was refused or failed; the
+                steps before it are committed.
             Conflict: another writer committed first; nothing is written
                 (the handlers have run: see the consistency model in the docs).
             NotStored: the instance was deleted since it was read.
