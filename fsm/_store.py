@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "CommitUnknown",
     "Conflict",
     "MachineMismatch",
     "NotStored",
@@ -60,7 +61,7 @@ Row = tuple[Any, ...]
 
 
 class StoreError(FSMError):
-    """A store cannot do what was asked; nothing was written.
+    """A store cannot do what was asked; nothing was written (except :class:`CommitUnknown`).
 
     Raised for a row that cannot be read back (the message names the id), a
     database of a newer schema version, a payload that is not JSON, and a
@@ -98,6 +99,18 @@ class Conflict(StoreError):
 
     def __reduce__(self) -> tuple[type[Conflict], tuple[str, int, int, str], object]:
         return (type(self), (self.id, self.read, self.current, self.why), self.__dict__)
+
+
+class CommitUnknown(StoreError):
+    """The connection failed at the commit: it may or may not have been written.
+
+    The server may have committed before the connection was lost, so the
+    outcome is unknown; nothing can be assumed either way. The
+    :class:`StoredInstance` is left as it was before the send: if the commit
+    did happen, its next send raises :class:`Conflict`, so nothing is ever
+    written twice. Open a new store (the connection is lost) and load the
+    instance to see which it was.
+    """
 
 
 class NotStored(StoreError, KeyError):
@@ -897,7 +910,9 @@ class StoredInstance:
         :meth:`fsm.Instance.send`; then the new state and every step taken
         (with its payload, as JSON) are committed in one transaction, if the
         stored version is still :attr:`version`. If a handler raises or the
-        commit fails, nothing is written and this instance is as it was.
+        commit fails, nothing is written and this instance is as it was (when
+        the connection is lost at the commit, :class:`CommitUnknown`: it may
+        have been written).
 
         Events a handler sends to :attr:`instance` while the send runs
         (run-to-completion) are queued: they are steps of this send, committed
@@ -916,6 +931,9 @@ class StoredInstance:
             Conflict: another writer committed first; nothing is written
                 (the handlers have run: see the consistency model in the docs).
             NotStored: the instance was deleted since it was read.
+            CommitUnknown: the connection was lost at the commit (PostgreSQL):
+                the outcome is unknown; this instance is as it was before the
+                send, so its next send conflicts if the commit happened.
             StoreError: the payload is not JSON (refused before any handler
                 runs), a send to this instance is already under way, or the
                 database failed.

@@ -335,3 +335,40 @@ def test_a_closed_store_says_so(backend: Backend, agent: fsm.Machine) -> None:
     store.close()
     with pytest.raises(fsm.StoreError, match=r" failed: .*closed.*; nothing was written$"):
         store.load(agent, "a1", Agent())
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_connection_lost_at_the_commit_says_the_outcome_is_unknown(
+    backend: Backend, store: fsm.Store, agent: fsm.Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    from collections.abc import Iterator
+
+    import psycopg
+
+    inst = store.create(agent, "a1", Agent())
+    connection: Any = store._db._connection  # type: ignore[attr-defined]
+    real = connection.transaction
+
+    @contextlib.contextmanager
+    def lost() -> Iterator[object]:
+        with real() as tx:
+            yield tx
+        # The server committed; its answer is lost with the connection.
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "transaction", lost)
+    with pytest.raises(fsm.CommitUnknown) as caught:
+        inst.send("assign", task="t")
+    assert str(caught.value) == (
+        "the PostgreSQL database failed at the commit (server closed the connection "
+        "unexpectedly); the commit's outcome is unknown: it may have been written; open a "
+        "new store and load the instance to see its stored state"
+    )
+    assert isinstance(caught.value, fsm.StoreError)
+    monkeypatch.setattr(connection, "transaction", real)
+    assert store.load(agent, "a1", Agent()).state == "Planning"  # it was written
+    assert (inst.state, inst.version) == ("Idle", 1)  # as read: its next send conflicts
+    with pytest.raises(fsm.Conflict):
+        inst.send("assign", task="again")
+    assert len(steps(backend, "a1")) == 1
