@@ -496,14 +496,17 @@ class Store(ABC):
     def _read(
         self, bound: BoundMachine, id: str, context: object
     ) -> tuple[Instance, int, int, str]:
+        # One statement, so one snapshot: the steps counted are those of the row read.
         rows = self._db.query(
-            "SELECT machine, fingerprint, state, version, steps, snapshot, incarnation "
-            "FROM typestate_instances WHERE id = ?",
+            "SELECT machine, fingerprint, state, version, steps, snapshot, incarnation, "
+            "(SELECT count(*) FROM typestate_steps WHERE typestate_steps.id = i.id), "
+            "(SELECT max(seq) FROM typestate_steps WHERE typestate_steps.id = i.id) "
+            "FROM typestate_instances i WHERE id = ?",
             (id,),
         )
         if not rows:
             raise NotStored(id)
-        name, fingerprint, state, version, steps, text, incarnation = rows[0]
+        name, fingerprint, state, version, steps, text, incarnation, counted, last = rows[0]
         if not isinstance(fingerprint, str) or not isinstance(name, str):
             raise _corrupted(id, "its machine or fingerprint is not text")
         if fingerprint != bound.fingerprint:
@@ -511,6 +514,12 @@ class Store(ABC):
         if not _is_int(version) or version < 1 or not _is_int(steps) or steps < 0:
             raise _corrupted(
                 id, f"version {short_repr(version)} and steps {short_repr(steps)} must be counts"
+            )
+        if counted != steps or (last or 0) != steps:
+            raise _corrupted(
+                id,
+                f"its steps column says {steps} steps, but typestate_steps holds {counted} "
+                f"numbered up to {last or 0}",
             )
         if not isinstance(text, str):
             raise _corrupted(id, f"its snapshot is not text: {short_repr(text)}")
@@ -740,6 +749,16 @@ class Store(ABC):
                         "it was deleted and another instance was created under its id",
                     )
                 raise Conflict(id, read, current)
+            # The steps column is what numbers the new steps: a row changed by
+            # hand to say fewer would collide with the steps already stored.
+            (above,) = tx.query(
+                "SELECT count(*) FROM typestate_steps WHERE id = ? AND seq > ?", (id, count)
+            )[0]
+            if above:
+                raise _corrupted(
+                    id,
+                    f"its steps column says {count} steps, but typestate_steps holds {above} more",
+                )
             tx.executemany(
                 "INSERT INTO typestate_steps (id, seq, version, source, event, target, "
                 "payload, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

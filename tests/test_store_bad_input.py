@@ -92,6 +92,44 @@ def test_a_state_the_machine_does_not_have_is_a_clear_error_naming_the_id(
     assert doors.ids(door) == ["back", "front"]
 
 
+@pytest.mark.parametrize(
+    ("steps", "what"),
+    [
+        (0, "its steps column says 0 steps, but typestate_steps holds 1 numbered up to 1"),
+        (2, "its steps column says 2 steps, but typestate_steps holds 1 numbered up to 1"),
+    ],
+)
+def test_a_wrong_steps_count_is_a_clear_error_naming_the_id(
+    backend: Backend, doors: fsm.Store, door: fsm.Machine, steps: int, what: str
+) -> None:
+    backend.raw("UPDATE typestate_instances SET steps = ? WHERE id = 'front'", (steps,))
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        doors.load(door, "front")
+    assert str(caught.value) == corrupted("front", what)
+    assert doors.load(door, "back").history == ()
+    assert everything(backend) == before
+
+
+def test_a_step_stored_by_hand_after_a_load_makes_the_commit_a_clear_error(
+    backend: Backend, doors: fsm.Store, door: fsm.Machine
+) -> None:
+    loaded = doors.load(door, "front")  # one step, read before the step below
+    backend.raw(
+        "INSERT INTO typestate_steps (id, seq, version, source, event, target, payload, at) "
+        "VALUES ('front', 2, 2, 'Open', 'close', 'Closed', '{}', 0)",
+        (),
+    )
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        loaded.send("close")
+    assert str(caught.value) == corrupted(
+        "front", "its steps column says 1 steps, but typestate_steps holds 1 more"
+    )
+    assert loaded.state == "Open"
+    assert everything(backend) == before
+
+
 def test_a_corrupted_step_is_a_clear_error_naming_the_id(tmp_path: Any, door: fsm.Machine) -> None:
     # Only SQLite lets a column hold a value of another type (here a blob).
     from .store_support import sqlite_backend
