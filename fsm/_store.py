@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._clock import Clock
     from ._model import Machine
 
 __all__ = [
@@ -419,6 +420,7 @@ class Store(ABC):
         *,
         handlers: Mapping[str, object] | None = None,
         listeners: Iterable[Listener] = (),
+        clock: Clock | None = None,
     ) -> StoredInstance:
         """Store a new instance of ``machine`` under ``id``, in the initial state.
 
@@ -430,6 +432,9 @@ class Store(ABC):
             handlers: name -> function, as for :meth:`fsm.Machine.bind`.
             listeners: as for :meth:`fsm.Machine.bind`; they run before the
                 commit.
+            clock: the clock of the instance's timers, as for
+                :meth:`fsm.BoundMachine.start` (the wall clock by default); the
+                due times are stored with the snapshot.
 
         Returns:
             The :class:`StoredInstance`, at version 1.
@@ -440,7 +445,7 @@ class Store(ABC):
         """
         _check_id(id)
         bound = self._bind(machine, context, handlers, listeners)
-        instance = bound.start(context)
+        instance = bound.start(context, clock=clock)
         snapshot = _encode_snapshot(instance)
         now = time.time()
         # A new token each creation: a StoredInstance read before a delete never
@@ -467,7 +472,7 @@ class Store(ABC):
                     f"an instance {id!r} is already stored; load it with "
                     f"store.load(machine, {id!r}), or delete it first"
                 )
-        return StoredInstance(self, bound, id, instance, 1, 0, incarnation)
+        return StoredInstance(self, bound, id, instance, 1, 0, incarnation, clock)
 
     def load(
         self,
@@ -477,8 +482,13 @@ class Store(ABC):
         *,
         handlers: Mapping[str, object] | None = None,
         listeners: Iterable[Listener] = (),
+        clock: Clock | None = None,
     ) -> StoredInstance:
         """Load the instance stored under ``id``, bound to ``context``.
+
+        ``clock`` is the clock of its timers, as for :meth:`create`: they keep
+        the due times stored, and :meth:`StoredInstance.fire_due` fires those
+        this clock has reached.
 
         Raises:
             NotStored: no instance is stored under ``id``.
@@ -490,11 +500,11 @@ class Store(ABC):
         """
         _check_id(id)
         bound = self._bind(machine, context, handlers, listeners)
-        instance, version, steps, incarnation = self._read(bound, id, context)
-        return StoredInstance(self, bound, id, instance, version, steps, incarnation)
+        instance, version, steps, incarnation = self._read(bound, id, context, clock)
+        return StoredInstance(self, bound, id, instance, version, steps, incarnation, clock)
 
     def _read(
-        self, bound: BoundMachine, id: str, context: object
+        self, bound: BoundMachine, id: str, context: object, clock: Clock | None = None
     ) -> tuple[Instance, int, int, str]:
         # One statement, so one snapshot: the steps counted are those of the row read.
         rows = self._db.query(
@@ -539,7 +549,7 @@ class Store(ABC):
                 f"its row {short_repr(state)}",
             )
         try:
-            instance = bound.restore(data, context, history=False)
+            instance = bound.restore(data, context, history=False, clock=clock)
         except SnapshotError as error:
             raise StoreError(
                 f"instance {id!r} cannot be restored: {error}; nothing was changed"
@@ -603,7 +613,11 @@ class Store(ABC):
         a state not in ``states`` keeps its name, which must then be a state
         of ``new``. The history is kept as it was taken. Each instance's
         version goes up by one, so a send that read it before fails with
-        :class:`Conflict`. Timers due in the old state are dropped.
+        :class:`Conflict`. The pending timers (``"timers"`` of the snapshot)
+        are kept, with their due times, for an instance whose state keeps its
+        name, as far as ``new`` has the same timers on it; they are dropped
+        for a renamed state (its timers start when it is entered again), and
+        when ``new`` has no timers at all.
 
         Args:
             old: the old machine, or its fingerprint (as
@@ -663,6 +677,10 @@ class Store(ABC):
                     if key not in ("timers", "history")
                 }
                 moved.update(machine=new.name, fingerprint=target, state=into)
+                if any(t.after is not None for t in new.transitions):
+                    read: dict[str, object] = snapshot  # pyright: ignore[reportUnknownVariableType]
+                    kept = read.get("timers") if into == state else None
+                    moved["timers"] = _timers_kept(new, into, kept)
                 updates.append((new.name, target, into, version + 1, _dumps(moved), now, id))
             tx.executemany(
                 "UPDATE typestate_instances SET machine = ?, fingerprint = ?, state = ?, "
@@ -785,6 +803,23 @@ def _stored_step(id: str, row: Row) -> StoredStep:
     return StoredStep(seq, version, source, event, target, data, float(at))
 
 
+def _timers_kept(machine: Machine, state: str, timers: object) -> list[list[object]]:
+    """The ``[event, due]`` pairs of ``timers`` that ``machine`` runs in ``state``."""
+    free: dict[str, int] = {}
+    chain = _chain(machine, state)
+    for t in machine.transitions:
+        if t.after is not None and t.source in chain:
+            free[t.event] = free.get(t.event, 0) + 1
+    kept: list[list[object]] = []
+    items: list[object] = timers if isinstance(timers, list) else []  # pyright: ignore[reportUnknownVariableType]
+    for item in items:
+        pair: list[object] = item if isinstance(item, list) else []  # pyright: ignore[reportUnknownVariableType]
+        if len(pair) == 2 and isinstance(pair[0], str) and free.get(pair[0], 0) > 0:
+            free[pair[0]] -= 1
+            kept.append(pair)
+    return kept
+
+
 def _leaves(machine: Machine) -> list[str]:
     parents = set(machine.parents.values())
     return [state for state in machine.states if state not in parents]
@@ -839,7 +874,16 @@ class StoredInstance:
         id: the id the instance is stored under.
     """
 
-    __slots__ = ("_bound", "_count", "_incarnation", "_instance", "_store", "_version", "id")
+    __slots__ = (
+        "_bound",
+        "_clock",
+        "_count",
+        "_incarnation",
+        "_instance",
+        "_store",
+        "_version",
+        "id",
+    )
 
     id: str
 
@@ -852,6 +896,7 @@ class StoredInstance:
         version: int,
         count: int,
         incarnation: str = "",
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._bound = bound
@@ -860,6 +905,7 @@ class StoredInstance:
         self._version = version
         self._count = count
         self._incarnation = incarnation
+        self._clock = clock
 
     def __repr__(self) -> str:
         return (
@@ -919,7 +965,7 @@ class StoredInstance:
             MachineMismatch: it was migrated to another machine.
         """
         store = self._store
-        read = store._read(self._bound, self.id, self._instance.context)  # pyright: ignore[reportPrivateUsage]
+        read = store._read(self._bound, self.id, self._instance.context, self._clock)  # pyright: ignore[reportPrivateUsage]
         self._instance, self._version, self._count, self._incarnation = read
 
     def send(self, event: str, /, **payload: Any) -> str:
@@ -981,6 +1027,46 @@ class StoredInstance:
         self._end(before, snapshot, taken, None)
         return state
 
+    def fire_due(self) -> tuple[str, ...]:
+        """Fire the timers due by the clock and commit their steps, as :meth:`send` does.
+
+        As :meth:`fsm.Instance.fire_due`: each due timer's event is sent, soonest
+        first. Every step they took (with run-to-completion) is committed in
+        one transaction, with the timers left pending, if the stored version
+        is still :attr:`version`. A timer whose event finds no enabled
+        transition is spent in memory only; as nothing else is written, it
+        stays in the store and a later load tries it again.
+
+        Returns:
+            The events of the timers that took a transition, in order.
+
+        Raises:
+            TransitionFailed: a timer's handler raised; the steps of the
+                timers before it are committed, and that timer is still due.
+            QueuedEventRejected: as :meth:`send`.
+            Conflict: another writer committed first; nothing is written.
+            StoreError: as :meth:`send`.
+        """
+        before, snapshot, taken = self._begin("fire_due", {})
+        try:
+            fired = before.fire_due()
+        except BaseException as error:
+            self._end(before, snapshot, taken, error)
+            raise
+        self._end(before, snapshot, taken, None)
+        return fired
+
+    async def afire_due(self) -> tuple[str, ...]:
+        """As :meth:`fire_due`, awaiting async handlers (see :meth:`fsm.Instance.afire_due`)."""
+        before, snapshot, taken = self._begin("fire_due", {})
+        try:
+            fired = await before.afire_due()
+        except BaseException as error:
+            self._end(before, snapshot, taken, error)
+            raise
+        self._end(before, snapshot, taken, None)
+        return fired
+
     def _begin(
         self, event: str, payload: dict[str, Any]
     ) -> tuple[Instance, dict[str, Any], list[tuple[Step, dict[str, Any]]]]:
@@ -1027,7 +1113,9 @@ class StoredInstance:
         self._count += len(taken)
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
-        self._instance = self._bound.restore(snapshot, self._instance.context, history=False)
+        self._instance = self._bound.restore(
+            snapshot, self._instance.context, history=False, clock=self._clock
+        )
 
 
 # -- SQLite -------------------------------------------------------------------------
