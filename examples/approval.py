@@ -10,7 +10,17 @@ of its states, and narrows it with ``match`` before it acts::
     python examples/approval.py start agents.db "clean up old releases"
     python examples/approval.py resume agents.db          # waiting: nothing runs
     python examples/approval.py approve agents.db alice   # a human approves
-    python examples/approval.py resume agents.db          # the tool runs, once
+    python examples/approval.py resume agents.db          # the tool runs
+
+The tool runs in ``call_tool``, before ``save`` commits ``Done``: two
+``resume`` processes at once both run it, and the second one's save then
+fails with ``fsm.Conflict``; a process killed between the call and the save
+leaves the agent ``Approved``, and the next ``resume`` runs it again. So this
+example runs the tool at least once, not exactly once. A tool that must run
+at most once needs the outbox pattern of the store's consistency model:
+commit the intention first (a state such as ``Calling``), then call the tool
+with an idempotency key (the agent's id and version) that the tool uses to
+refuse a repeat, then commit ``Done``.
 
 ``python examples/approval.py`` alone runs these four commands, each in a new
 process, on a database in a temporary directory, and prints what each says.
@@ -111,6 +121,7 @@ def resume(store: fsm.Store) -> str:
     agent = typestate.load(store, AGENT, AGENT_ID, Agent)
     match agent.state:
         case Approved() as approved:
+            # Runs the tool before the save commits: at least once (see above).
             done = approved.call_tool()
             agent.save(done)
             return f"{AGENT_ID} resumed in Approved: {done.output}"

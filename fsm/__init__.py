@@ -38,6 +38,7 @@ from ._runtime import TransitionFailed as TransitionFailed
 from ._sequence import dumps_conversation as dumps_conversation
 from ._sequence import load_conversation as load_conversation
 from ._sequence import parse_conversation as parse_conversation
+from ._store import CommitUnknown as CommitUnknown
 from ._store import Conflict as Conflict
 from ._store import MachineMismatch as MachineMismatch
 from ._store import NotStored as NotStored
@@ -59,6 +60,7 @@ __all__ = [
     "BoundMachine",
     "Choice",
     "Clock",
+    "CommitUnknown",
     "Compiled",
     "Conflict",
     "Conversation",

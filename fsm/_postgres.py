@@ -12,7 +12,7 @@ from collections.abc import Generator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final, Protocol
 
-from ._store import Database, Row, Store, StoreError, Transaction
+from ._store import CommitUnknown, Database, Row, Store, StoreError, Transaction
 
 __all__ = ["PostgresStore"]
 
@@ -102,13 +102,24 @@ class _Postgres(Database):
     @contextmanager
     def _transaction(self) -> Generator[Transaction, None, None]:
         with self._lock:
+            committing = False
             try:
                 # READ COMMITTED (the default): an UPDATE ... WHERE version = read
                 # waits for a concurrent writer of the row, then sees its version,
                 # so exactly one of two racing sends matches.
                 with self._connection.transaction():
                     yield self._tx
+                    committing = True
             except self._error as error:
+                # An error the server sent (it has an SQLSTATE) means it rolled
+                # back; none at the commit means no answer came: it may have
+                # committed.
+                if committing and getattr(error, "sqlstate", None) is None:
+                    raise CommitUnknown(
+                        f"{self.where} failed at the commit ({error}); the commit's outcome "
+                        f"is unknown: it may have been written; open a new store and load "
+                        f"the instance to see its stored state"
+                    ) from error
                 raise self._failed(error) from error
 
     def transaction(self) -> AbstractContextManager[Transaction]:
@@ -131,7 +142,9 @@ class PostgresStore(Store):
     racing sends to one instance commit exactly once. A commit is durable as
     the server's ``synchronous_commit`` setting makes it (on by default).
     The store holds one connection; when it is lost (the server restarted),
-    each call raises :class:`~fsm.StoreError`: open a new store.
+    each call raises :class:`~fsm.StoreError`: open a new store. When it is
+    lost at a commit, the server may have committed: :class:`~fsm.CommitUnknown`
+    says so, and loading the instance again tells.
 
     Args:
         conninfo: a libpq connection string or URI, such as

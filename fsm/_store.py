@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -34,10 +35,12 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._clock import Clock
     from ._model import Machine
 
 __all__ = [
     "SCHEMA_VERSION",
+    "CommitUnknown",
     "Conflict",
     "MachineMismatch",
     "NotStored",
@@ -50,7 +53,7 @@ __all__ = [
 
 #: The version of the tables this code reads and writes. A database written
 #: by a newer version is refused, never changed.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 Row = tuple[Any, ...]
 
@@ -59,7 +62,7 @@ Row = tuple[Any, ...]
 
 
 class StoreError(FSMError):
-    """A store cannot do what was asked; nothing was written.
+    """A store cannot do what was asked; nothing was written (except :class:`CommitUnknown`).
 
     Raised for a row that cannot be read back (the message names the id), a
     database of a newer schema version, a payload that is not JSON, and a
@@ -83,18 +86,32 @@ class Conflict(StoreError):
     read: int
     current: int
 
-    def __init__(self, id: str, read: int, current: int) -> None:
+    def __init__(
+        self, id: str, read: int, current: int, why: str = "another writer sent to it first"
+    ) -> None:
         self.id = id
         self.read = read
         self.current = current
+        self.why = why
         super().__init__(
             f"instance {id!r} changed since it was read (version {read} read, {current} "
-            f"stored now): another writer sent to it first; nothing was written; "
-            f"reload it and send again"
+            f"stored now): {why}; nothing was written; reload it and send again"
         )
 
-    def __reduce__(self) -> tuple[type[Conflict], tuple[str, int, int], object]:
-        return (type(self), (self.id, self.read, self.current), self.__dict__)
+    def __reduce__(self) -> tuple[type[Conflict], tuple[str, int, int, str], object]:
+        return (type(self), (self.id, self.read, self.current, self.why), self.__dict__)
+
+
+class CommitUnknown(StoreError):
+    """The connection failed at the commit: it may or may not have been written.
+
+    The server may have committed before the connection was lost, so the
+    outcome is unknown; nothing can be assumed either way. The
+    :class:`StoredInstance` is left as it was before the send: if the commit
+    did happen, its next send raises :class:`Conflict`, so nothing is ever
+    written twice. Open a new store (the connection is lost) and load the
+    instance to see which it was.
+    """
 
 
 class NotStored(StoreError, KeyError):
@@ -252,7 +269,8 @@ _CREATE_TABLES: Final = (
         steps bigint NOT NULL,
         snapshot text NOT NULL,
         created double precision NOT NULL,
-        updated double precision NOT NULL
+        updated double precision NOT NULL,
+        incarnation text NOT NULL DEFAULT ''
     )""",
     """CREATE INDEX typestate_instances_by_state
         ON typestate_instances (fingerprint, state, id)""",
@@ -298,6 +316,12 @@ def _prepare(db: Database) -> None:
             raise StoreError(
                 f"{db.where} has an invalid store schema version {version}; nothing was changed"
             )
+        if version == 1:
+            # Version 2 added the incarnation: a row made before it keeps ''.
+            tx.execute(
+                "ALTER TABLE typestate_instances ADD COLUMN incarnation text NOT NULL DEFAULT ''"
+            )
+            tx.execute("UPDATE typestate_schema SET version = ?", (SCHEMA_VERSION,))
 
 
 def _is_int(value: object) -> bool:
@@ -396,6 +420,7 @@ class Store(ABC):
         *,
         handlers: Mapping[str, object] | None = None,
         listeners: Iterable[Listener] = (),
+        clock: Clock | None = None,
     ) -> StoredInstance:
         """Store a new instance of ``machine`` under ``id``, in the initial state.
 
@@ -407,6 +432,9 @@ class Store(ABC):
             handlers: name -> function, as for :meth:`fsm.Machine.bind`.
             listeners: as for :meth:`fsm.Machine.bind`; they run before the
                 commit.
+            clock: the clock of the instance's timers, as for
+                :meth:`fsm.BoundMachine.start` (the wall clock by default); the
+                due times are stored with the snapshot.
 
         Returns:
             The :class:`StoredInstance`, at version 1.
@@ -417,22 +445,34 @@ class Store(ABC):
         """
         _check_id(id)
         bound = self._bind(machine, context, handlers, listeners)
-        instance = bound.start(context)
+        instance = bound.start(context, clock=clock)
         snapshot = _encode_snapshot(instance)
         now = time.time()
+        # A new token each creation: a StoredInstance read before a delete never
+        # commits to an instance created again under the same id.
+        incarnation = secrets.token_hex(16)
         with self._db.transaction() as tx:
             written = tx.execute(
                 "INSERT INTO typestate_instances (id, machine, fingerprint, state, version, "
-                "steps, snapshot, created, updated) VALUES (?, ?, ?, ?, 1, 0, ?, ?, ?) "
-                "ON CONFLICT (id) DO NOTHING",
-                (id, machine.name, bound.fingerprint, instance.state, snapshot, now, now),
+                "steps, snapshot, created, updated, incarnation) "
+                "VALUES (?, ?, ?, ?, 1, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (
+                    id,
+                    machine.name,
+                    bound.fingerprint,
+                    instance.state,
+                    snapshot,
+                    now,
+                    now,
+                    incarnation,
+                ),
             )
             if written != 1:
                 raise StoreError(
                     f"an instance {id!r} is already stored; load it with "
                     f"store.load(machine, {id!r}), or delete it first"
                 )
-        return StoredInstance(self, bound, id, instance, 1, 0)
+        return StoredInstance(self, bound, id, instance, 1, 0, incarnation, clock)
 
     def load(
         self,
@@ -442,8 +482,13 @@ class Store(ABC):
         *,
         handlers: Mapping[str, object] | None = None,
         listeners: Iterable[Listener] = (),
+        clock: Clock | None = None,
     ) -> StoredInstance:
         """Load the instance stored under ``id``, bound to ``context``.
+
+        ``clock`` is the clock of its timers, as for :meth:`create`: they keep
+        the due times stored, and :meth:`StoredInstance.fire_due` fires those
+        this clock has reached.
 
         Raises:
             NotStored: no instance is stored under ``id``.
@@ -455,18 +500,23 @@ class Store(ABC):
         """
         _check_id(id)
         bound = self._bind(machine, context, handlers, listeners)
-        instance, version, steps = self._read(bound, id, context)
-        return StoredInstance(self, bound, id, instance, version, steps)
+        instance, version, steps, incarnation = self._read(bound, id, context, clock)
+        return StoredInstance(self, bound, id, instance, version, steps, incarnation, clock)
 
-    def _read(self, bound: BoundMachine, id: str, context: object) -> tuple[Instance, int, int]:
+    def _read(
+        self, bound: BoundMachine, id: str, context: object, clock: Clock | None = None
+    ) -> tuple[Instance, int, int, str]:
+        # One statement, so one snapshot: the steps counted are those of the row read.
         rows = self._db.query(
-            "SELECT machine, fingerprint, state, version, steps, snapshot "
-            "FROM typestate_instances WHERE id = ?",
+            "SELECT machine, fingerprint, state, version, steps, snapshot, incarnation, "
+            "(SELECT count(*) FROM typestate_steps WHERE typestate_steps.id = i.id), "
+            "(SELECT max(seq) FROM typestate_steps WHERE typestate_steps.id = i.id) "
+            "FROM typestate_instances i WHERE id = ?",
             (id,),
         )
         if not rows:
             raise NotStored(id)
-        name, fingerprint, state, version, steps, text = rows[0]
+        name, fingerprint, state, version, steps, text, incarnation, counted, last = rows[0]
         if not isinstance(fingerprint, str) or not isinstance(name, str):
             raise _corrupted(id, "its machine or fingerprint is not text")
         if fingerprint != bound.fingerprint:
@@ -475,8 +525,16 @@ class Store(ABC):
             raise _corrupted(
                 id, f"version {short_repr(version)} and steps {short_repr(steps)} must be counts"
             )
+        if counted != steps or (last or 0) != steps:
+            raise _corrupted(
+                id,
+                f"its steps column says {steps} steps, but typestate_steps holds {counted} "
+                f"numbered up to {last or 0}",
+            )
         if not isinstance(text, str):
             raise _corrupted(id, f"its snapshot is not text: {short_repr(text)}")
+        if not isinstance(incarnation, str):
+            raise _corrupted(id, f"its incarnation is not text: {short_repr(incarnation)}")
         try:
             snapshot: object = json.loads(text)
         except ValueError as error:
@@ -491,12 +549,12 @@ class Store(ABC):
                 f"its row {short_repr(state)}",
             )
         try:
-            instance = bound.restore(data, context, history=False)
+            instance = bound.restore(data, context, history=False, clock=clock)
         except SnapshotError as error:
             raise StoreError(
                 f"instance {id!r} cannot be restored: {error}; nothing was changed"
             ) from None
-        return instance, version, steps
+        return instance, version, steps, incarnation
 
     def ids(self, machine: Machine, *, state: str | None = None) -> list[str]:
         """The ids of the instances stored by ``machine`` (this version of it), sorted.
@@ -555,7 +613,11 @@ class Store(ABC):
         a state not in ``states`` keeps its name, which must then be a state
         of ``new``. The history is kept as it was taken. Each instance's
         version goes up by one, so a send that read it before fails with
-        :class:`Conflict`. Timers due in the old state are dropped.
+        :class:`Conflict`. The pending timers (``"timers"`` of the snapshot)
+        are kept, with their due times, for an instance whose state keeps its
+        name, as far as ``new`` has the same timers on it; they are dropped
+        for a renamed state (its timers start when it is entered again), and
+        when ``new`` has no timers at all.
 
         Args:
             old: the old machine, or its fingerprint (as
@@ -615,6 +677,10 @@ class Store(ABC):
                     if key not in ("timers", "history")
                 }
                 moved.update(machine=new.name, fingerprint=target, state=into)
+                if any(t.after is not None for t in new.transitions):
+                    read: dict[str, object] = snapshot  # pyright: ignore[reportUnknownVariableType]
+                    kept = read.get("timers") if into == state else None
+                    moved["timers"] = _timers_kept(new, into, kept)
                 updates.append((new.name, target, into, version + 1, _dumps(moved), now, id))
             tx.executemany(
                 "UPDATE typestate_instances SET machine = ?, fingerprint = ?, state = ?, "
@@ -662,21 +728,55 @@ class Store(ABC):
         count: int,
         instance: Instance,
         taken: Sequence[tuple[Step, str]],
+        incarnation: str,
     ) -> None:
         snapshot = _encode_snapshot(instance)
         now = time.time()
         version = read + 1
         with self._db.transaction() as tx:
+            # The row is the one read only if its version, its machine AND its
+            # incarnation are: a version alone repeats after a delete and create.
             written = tx.execute(
                 "UPDATE typestate_instances SET state = ?, version = ?, steps = ?, "
-                "snapshot = ?, updated = ? WHERE id = ? AND version = ?",
-                (instance.state, version, count + len(taken), snapshot, now, id, read),
+                "snapshot = ?, updated = ? WHERE id = ? AND version = ? AND fingerprint = ? "
+                "AND incarnation = ?",
+                (
+                    instance.state,
+                    version,
+                    count + len(taken),
+                    snapshot,
+                    now,
+                    id,
+                    read,
+                    instance.machine.fingerprint,
+                    incarnation,
+                ),
             )
             if written != 1:
-                rows = tx.query("SELECT version FROM typestate_instances WHERE id = ?", (id,))
+                rows = tx.query(
+                    "SELECT version, incarnation FROM typestate_instances WHERE id = ?", (id,)
+                )
                 if not rows:
                     raise NotStored(id)
-                raise Conflict(id, read, rows[0][0])
+                current, now_incarnation = rows[0]
+                if now_incarnation != incarnation:
+                    raise Conflict(
+                        id,
+                        read,
+                        current,
+                        "it was deleted and another instance was created under its id",
+                    )
+                raise Conflict(id, read, current)
+            # The steps column is what numbers the new steps: a row changed by
+            # hand to say fewer would collide with the steps already stored.
+            (above,) = tx.query(
+                "SELECT count(*) FROM typestate_steps WHERE id = ? AND seq > ?", (id, count)
+            )[0]
+            if above:
+                raise _corrupted(
+                    id,
+                    f"its steps column says {count} steps, but typestate_steps holds {above} more",
+                )
             tx.executemany(
                 "INSERT INTO typestate_steps (id, seq, version, source, event, target, "
                 "payload, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -701,6 +801,23 @@ def _stored_step(id: str, row: Row) -> StoredStep:
         raise _corrupted(id, f"the payload of step {seq} is not a JSON object")
     data: dict[str, Any] = payload  # pyright: ignore[reportUnknownVariableType]
     return StoredStep(seq, version, source, event, target, data, float(at))
+
+
+def _timers_kept(machine: Machine, state: str, timers: object) -> list[list[object]]:
+    """The ``[event, due]`` pairs of ``timers`` that ``machine`` runs in ``state``."""
+    free: dict[str, int] = {}
+    chain = _chain(machine, state)
+    for t in machine.transitions:
+        if t.after is not None and t.source in chain:
+            free[t.event] = free.get(t.event, 0) + 1
+    kept: list[list[object]] = []
+    items: list[object] = timers if isinstance(timers, list) else []  # pyright: ignore[reportUnknownVariableType]
+    for item in items:
+        pair: list[object] = item if isinstance(item, list) else []  # pyright: ignore[reportUnknownVariableType]
+        if len(pair) == 2 and isinstance(pair[0], str) and free.get(pair[0], 0) > 0:
+            free[pair[0]] -= 1
+            kept.append(pair)
+    return kept
 
 
 def _leaves(machine: Machine) -> list[str]:
@@ -757,7 +874,16 @@ class StoredInstance:
         id: the id the instance is stored under.
     """
 
-    __slots__ = ("_bound", "_count", "_instance", "_store", "_version", "id")
+    __slots__ = (
+        "_bound",
+        "_clock",
+        "_count",
+        "_incarnation",
+        "_instance",
+        "_store",
+        "_version",
+        "id",
+    )
 
     id: str
 
@@ -769,6 +895,8 @@ class StoredInstance:
         instance: Instance,
         version: int,
         count: int,
+        incarnation: str = "",
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._bound = bound
@@ -776,6 +904,8 @@ class StoredInstance:
         self._instance = instance
         self._version = version
         self._count = count
+        self._incarnation = incarnation
+        self._clock = clock
 
     def __repr__(self) -> str:
         return (
@@ -835,9 +965,8 @@ class StoredInstance:
             MachineMismatch: it was migrated to another machine.
         """
         store = self._store
-        self._instance, self._version, self._count = store._read(  # pyright: ignore[reportPrivateUsage]
-            self._bound, self.id, self._instance.context
-        )
+        read = store._read(self._bound, self.id, self._instance.context, self._clock)  # pyright: ignore[reportPrivateUsage]
+        self._instance, self._version, self._count, self._incarnation = read
 
     def send(self, event: str, /, **payload: Any) -> str:
         """Send ``event`` and commit what it did; return the state entered.
@@ -846,19 +975,30 @@ class StoredInstance:
         :meth:`fsm.Instance.send`; then the new state and every step taken
         (with its payload, as JSON) are committed in one transaction, if the
         stored version is still :attr:`version`. If a handler raises or the
-        commit fails, nothing is written and this instance is as it was.
+        commit fails, nothing is written and this instance is as it was (when
+        the connection is lost at the commit, :class:`CommitUnknown`: it may
+        have been written).
 
         Events a handler sends to :attr:`instance` while the send runs
-        (run-to-completion) are steps of this send, committed with it. If one
-        of them fails, the steps before it are committed, as they are kept in
-        memory, and its error is raised.
+        (run-to-completion) are queued: they are steps of this send, committed
+        with it in the same transaction. If a queued event is refused or its
+        handler raises, the steps before it are kept in memory and committed,
+        and :class:`~fsm.QueuedEventRejected` is raised (the queued event's
+        error is its ``__cause__``); if that commit fails, its error is raised
+        instead, nothing is written and this instance is as it was.
 
         Raises:
             InvalidTransition: as :meth:`fsm.Instance.send`; nothing is written.
-            TransitionFailed: a handler raised; nothing is written.
+            TransitionFailed: a handler of the event sent raised; nothing is
+                written.
+            QueuedEventRejected: a queued event was refused or failed; the
+                steps before it are committed.
             Conflict: another writer committed first; nothing is written
                 (the handlers have run: see the consistency model in the docs).
             NotStored: the instance was deleted since it was read.
+            CommitUnknown: the connection was lost at the commit (PostgreSQL):
+                the outcome is unknown; this instance is as it was before the
+                send, so its next send conflicts if the commit happened.
             StoreError: the payload is not JSON (refused before any handler
                 runs), a send to this instance is already under way, or the
                 database failed.
@@ -886,6 +1026,46 @@ class StoredInstance:
             raise
         self._end(before, snapshot, taken, None)
         return state
+
+    def fire_due(self) -> tuple[str, ...]:
+        """Fire the timers due by the clock and commit their steps, as :meth:`send` does.
+
+        As :meth:`fsm.Instance.fire_due`: each due timer's event is sent, soonest
+        first. Every step they took (with run-to-completion) is committed in
+        one transaction, with the timers left pending, if the stored version
+        is still :attr:`version`. A timer whose event finds no enabled
+        transition is spent in memory only; as nothing else is written, it
+        stays in the store and a later load tries it again.
+
+        Returns:
+            The events of the timers that took a transition, in order.
+
+        Raises:
+            TransitionFailed: a timer's handler raised; the steps of the
+                timers before it are committed, and that timer is still due.
+            QueuedEventRejected: as :meth:`send`.
+            Conflict: another writer committed first; nothing is written.
+            StoreError: as :meth:`send`.
+        """
+        before, snapshot, taken = self._begin("fire_due", {})
+        try:
+            fired = before.fire_due()
+        except BaseException as error:
+            self._end(before, snapshot, taken, error)
+            raise
+        self._end(before, snapshot, taken, None)
+        return fired
+
+    async def afire_due(self) -> tuple[str, ...]:
+        """As :meth:`fire_due`, awaiting async handlers (see :meth:`fsm.Instance.afire_due`)."""
+        before, snapshot, taken = self._begin("fire_due", {})
+        try:
+            fired = await before.afire_due()
+        except BaseException as error:
+            self._end(before, snapshot, taken, error)
+            raise
+        self._end(before, snapshot, taken, None)
+        return fired
 
     def _begin(
         self, event: str, payload: dict[str, Any]
@@ -924,7 +1104,7 @@ class StoredInstance:
         try:
             rows = [(step, _encode_payload(self.id, step.event, data)) for step, data in taken]
             self._store._commit(  # pyright: ignore[reportPrivateUsage]
-                self.id, self._version, self._count, self._instance, rows
+                self.id, self._version, self._count, self._instance, rows, self._incarnation
             )
         except BaseException:
             self._restore(snapshot)
@@ -933,7 +1113,9 @@ class StoredInstance:
         self._count += len(taken)
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
-        self._instance = self._bound.restore(snapshot, self._instance.context, history=False)
+        self._instance = self._bound.restore(
+            snapshot, self._instance.context, history=False, clock=self._clock
+        )
 
 
 # -- SQLite -------------------------------------------------------------------------

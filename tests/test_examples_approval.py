@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import fsm
 import typestate
 
@@ -62,3 +64,23 @@ def test_each_command_resumes_the_agent_where_the_last_process_left_it(tmp_path:
         assert [step.event for step in store.load(approval.AGENT, "agent-1").history] == [
             "assign", "propose", "approve", "call_tool"
         ]  # fmt: skip
+
+
+def test_two_resumes_at_once_both_run_the_tool_as_the_example_says(tmp_path: Path) -> None:
+    database = str(tmp_path / "agents.db")
+    approval = _load("approval")
+    run("start", database, "tidy")
+    run("approve", database, "bob")
+    with fsm.SQLiteStore(database) as one, fsm.SQLiteStore(database) as two:
+        first = typestate.load(one, approval.AGENT, "agent-1", approval.Agent)
+        second = typestate.load(two, approval.AGENT, "agent-1", approval.Agent)
+        assert isinstance(first.state, approval.Approved)
+        assert isinstance(second.state, approval.Approved)
+        ran = [first.state.call_tool(), second.state.call_tool()]  # both call the tool
+        first.save(ran[0])
+        with pytest.raises(fsm.Conflict):
+            second.save(ran[1])  # too late: its call already ran
+    doc = " ".join(str(approval.__doc__).split())
+    assert "the tool runs, once" not in doc
+    assert "two ``resume`` processes at once both run it" in doc
+    assert "at least once, not exactly once" in doc

@@ -211,6 +211,49 @@ def test_a_send_to_a_deleted_instance_is_not_stored(store: fsm.Store, agent: fsm
     assert store.ids(agent) == []
 
 
+def test_a_send_read_before_a_delete_never_commits_to_an_instance_created_again(
+    backend: Backend, agent: fsm.Machine
+) -> None:
+    door = fsm.parse("stateDiagram-v2\n[*] --> Idle\nIdle --> Open : assign", name="Door")
+    with backend.open() as one, backend.open() as two:
+        same = one.create(agent, "a1", Agent())
+        other = one.create(agent, "a2", Agent())
+        two.delete("a1")
+        two.create(agent, "a1", Agent())  # the same machine, the same version 1
+        two.delete("a2")
+        two.create(door, "a2")  # another machine whose initial state has the same name
+        for stale, version in ((same, 1), (other, 1)):
+            with pytest.raises(fsm.Conflict) as caught:
+                stale.send("assign", task="stale")
+            assert str(caught.value) == (
+                f"instance {stale.id!r} changed since it was read (version 1 read, {version} "
+                f"stored now): it was deleted and another instance was created under its id; "
+                f"nothing was written; reload it and send again"
+            )
+            assert stale.state == "Idle"
+        assert two.load(agent, "a1", Agent()).history == ()
+        assert two.load(door, "a2").state == "Idle"
+    assert steps(backend, "a1") == steps(backend, "a2") == []
+    assert row(backend, "a1")[4] == row(backend, "a2")[4] == 1
+
+
+def test_a_database_of_schema_version_1_gets_the_incarnation_column(
+    backend: Backend, agent: fsm.Machine
+) -> None:
+    with backend.open() as store:
+        store.create(agent, "old", Agent())
+    backend.raw("ALTER TABLE typestate_instances DROP COLUMN incarnation", ())
+    backend.raw("UPDATE typestate_schema SET version = 1", ())
+    with backend.open() as store:
+        stale = store.load(agent, "old", Agent())
+        assert stale.send("assign") == "Planning"
+        store.delete("old")
+        store.create(agent, "old", Agent())
+        with pytest.raises(fsm.Conflict, match="deleted and another instance was created"):
+            stale.send("plan")
+    assert backend.raw("SELECT version FROM typestate_schema", ()) == [(2,)]
+
+
 def test_ids_by_state_and_superstate(store: fsm.Store, agent: fsm.Machine) -> None:
     for id in ("c", "a", "b", "d"):
         store.create(agent, id, Agent())
@@ -270,6 +313,7 @@ def test_listeners_run_before_the_commit(store: fsm.Store, agent: fsm.Machine) -
 def test_errors_pickle_with_their_fields() -> None:
     for error in (
         fsm.Conflict("a1", 3, 4),
+        fsm.Conflict("a1", 3, 1, "it was deleted and another instance was created under its id"),
         fsm.NotStored("a1"),
         fsm.MachineMismatch("a1", "ab" * 32, "cd" * 32, "Old", "New"),
     ):
@@ -291,3 +335,40 @@ def test_a_closed_store_says_so(backend: Backend, agent: fsm.Machine) -> None:
     store.close()
     with pytest.raises(fsm.StoreError, match=r" failed: .*closed.*; nothing was written$"):
         store.load(agent, "a1", Agent())
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_connection_lost_at_the_commit_says_the_outcome_is_unknown(
+    backend: Backend, store: fsm.Store, agent: fsm.Machine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    from collections.abc import Iterator
+
+    import psycopg
+
+    inst = store.create(agent, "a1", Agent())
+    connection: Any = store._db._connection  # type: ignore[attr-defined]
+    real = connection.transaction
+
+    @contextlib.contextmanager
+    def lost() -> Iterator[object]:
+        with real() as tx:
+            yield tx
+        # The server committed; its answer is lost with the connection.
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "transaction", lost)
+    with pytest.raises(fsm.CommitUnknown) as caught:
+        inst.send("assign", task="t")
+    assert str(caught.value) == (
+        "the PostgreSQL database failed at the commit (server closed the connection "
+        "unexpectedly); the commit's outcome is unknown: it may have been written; open a "
+        "new store and load the instance to see its stored state"
+    )
+    assert isinstance(caught.value, fsm.StoreError)
+    monkeypatch.setattr(connection, "transaction", real)
+    assert store.load(agent, "a1", Agent()).state == "Planning"  # it was written
+    assert (inst.state, inst.version) == ("Idle", 1)  # as read: its next send conflicts
+    with pytest.raises(fsm.Conflict):
+        inst.send("assign", task="again")
+    assert len(steps(backend, "a1")) == 1

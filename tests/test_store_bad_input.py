@@ -92,6 +92,44 @@ def test_a_state_the_machine_does_not_have_is_a_clear_error_naming_the_id(
     assert doors.ids(door) == ["back", "front"]
 
 
+@pytest.mark.parametrize(
+    ("steps", "what"),
+    [
+        (0, "its steps column says 0 steps, but typestate_steps holds 1 numbered up to 1"),
+        (2, "its steps column says 2 steps, but typestate_steps holds 1 numbered up to 1"),
+    ],
+)
+def test_a_wrong_steps_count_is_a_clear_error_naming_the_id(
+    backend: Backend, doors: fsm.Store, door: fsm.Machine, steps: int, what: str
+) -> None:
+    backend.raw("UPDATE typestate_instances SET steps = ? WHERE id = 'front'", (steps,))
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        doors.load(door, "front")
+    assert str(caught.value) == corrupted("front", what)
+    assert doors.load(door, "back").history == ()
+    assert everything(backend) == before
+
+
+def test_a_step_stored_by_hand_after_a_load_makes_the_commit_a_clear_error(
+    backend: Backend, doors: fsm.Store, door: fsm.Machine
+) -> None:
+    loaded = doors.load(door, "front")  # one step, read before the step below
+    backend.raw(
+        "INSERT INTO typestate_steps (id, seq, version, source, event, target, payload, at) "
+        "VALUES ('front', 2, 2, 'Open', 'close', 'Closed', '{}', 0)",
+        (),
+    )
+    before = everything(backend)
+    with pytest.raises(fsm.StoreError) as caught:
+        loaded.send("close")
+    assert str(caught.value) == corrupted(
+        "front", "its steps column says 1 steps, but typestate_steps holds 1 more"
+    )
+    assert loaded.state == "Open"
+    assert everything(backend) == before
+
+
 def test_a_corrupted_step_is_a_clear_error_naming_the_id(tmp_path: Any, door: fsm.Machine) -> None:
     # Only SQLite lets a column hold a value of another type (here a blob).
     from .store_support import sqlite_backend
@@ -110,7 +148,7 @@ def test_a_corrupted_step_is_a_clear_error_naming_the_id(tmp_path: Any, door: fs
 def test_a_database_of_a_newer_schema_version_is_refused_and_left_alone(
     backend: Backend, doors: fsm.Store
 ) -> None:
-    backend.raw("UPDATE typestate_schema SET version = 2", ())
+    backend.raw("UPDATE typestate_schema SET version = 3", ())
     before = everything(backend)
     with pytest.raises(fsm.StoreError) as caught:
         backend.open()
@@ -120,7 +158,7 @@ def test_a_database_of_a_newer_schema_version_is_refused_and_left_alone(
         else "the PostgreSQL database"
     )
     assert str(caught.value) == (
-        f"{where} has store schema version 2, newer than version 1 that this typestate "
+        f"{where} has store schema version 3, newer than version 2 that this typestate "
         f"reads; upgrade typestate to open it (nothing was changed)"
     )
     assert everything(backend) == before
@@ -131,7 +169,7 @@ def test_a_new_database_gets_the_current_schema_version(backend: Backend) -> Non
         pass
     with backend.open():  # opening again keeps it
         pass
-    assert backend.raw("SELECT version FROM typestate_schema", ()) == [(1,)]
+    assert backend.raw("SELECT version FROM typestate_schema", ()) == [(2,)]
 
 
 def test_a_version_that_is_not_a_count_is_a_clear_error_naming_the_id(

@@ -130,3 +130,16 @@ def test_a_machine_that_does_not_describe_the_classes_writes_nothing(store: fsm.
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         agent.save(agent.state.assign("web"))
     assert store.load(other, "a1").version == 1
+
+
+def test_a_typed_instance_loads_after_a_migration(store: fsm.Store) -> None:
+    moved = typestate.create(store, AGENT, "a1", Agent)
+    moved.save(moved.state.assign("web"))
+    typestate.create(store, AGENT, "a2", Agent)  # never moved: no step at all
+    again = typestate.protocol(Idle, name="AgentV2")  # the next version of the protocol
+    assert store.migrate(AGENT, again, {}) == 2
+    loaded = typestate.load(store, again, "a1", Agent)
+    assert (loaded.state, loaded.version) == (Waiting(task="web", command="deploy web"), 3)
+    loaded.save(loaded.state.review(True))
+    assert typestate.load(store, again, "a1", Agent).state == Approved(command="deploy web")
+    assert typestate.load(store, again, "a2", Agent).state == Idle()

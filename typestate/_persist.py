@@ -428,28 +428,39 @@ def load(store: Store, machine: Machine, id: str, states: TypeForm[S]) -> Stored
             longer fits the class (see :func:`restore`).
         fsm.StoreError: its last step holds no typed state (it was moved by
             a plain send), or it kept changing while read.
+
+    After :meth:`fsm.Store.migrate`, the typed state is read from the last
+    step as before, under the state's new name when the migration renamed
+    it: the class of the new name must accept the old one's fields (else
+    :class:`fsm.SnapshotError`).
     """
     handlers = _deciders(machine)
     for _ in range(8):
         stored = store.load(machine, id, handlers=handlers)
         steps = store.steps(id)
+        # The row's version read twice around the steps: equal, nothing was
+        # committed in between, so the steps are those of this version.
+        if store.load(machine, id, handlers=handlers).version != stored.version:
+            continue
         if not steps:
-            if stored.version != 1:
-                continue  # a step was committed between the two reads
             data: object = {"state": stored.state, "data": {}}
         else:
             last = steps[-1]
-            if last.version != stored.version:
-                continue
             entered: object = last.payload.get(ENTERED)
-            data = typing.cast("Mapping[str, object]", entered)
-            if not isinstance(entered, Mapping) or data.get("state") != stored.state:
+            typed = typing.cast("Mapping[str, object]", entered)
+            # A version above the last step's: migrations since, which may
+            # have renamed the state (never a send: a send writes a step).
+            migrated = last.version < stored.version
+            if not isinstance(entered, Mapping) or (
+                typed.get("state") != stored.state and not migrated
+            ):
                 raise StoreError(
                     f"instance {id!r} has no typed state: its last step "
                     f"({last.source} --{last.event}--> {last.target}) holds no snapshot of "
                     f"{stored.state} under {ENTERED!r}; a typed instance moves only "
                     f"through typestate.Stored.save"
                 )
+            data = {**typed, "state": stored.state}
         return Stored(stored, restore(data, states))
     raise StoreError(
         f"instance {id!r} changed each time it was read (8 tries): other writers keep "
