@@ -804,19 +804,20 @@ def _stored_step(id: str, row: Row) -> StoredStep:
 
 
 def _timers_kept(machine: Machine, state: str, timers: object) -> list[list[object]]:
-    """The ``[event, due]`` pairs of ``timers`` that ``machine`` runs in ``state``."""
-    free: dict[str, int] = {}
-    chain = _chain(machine, state)
-    for t in machine.transitions:
-        if t.after is not None and t.source in chain:
-            free[t.event] = free.get(t.event, 0) + 1
+    """The ``[event, due, owner]`` triples of ``timers`` that ``machine`` runs in ``state``."""
+    chain = set(_chain(machine, state))
+    free = {(t.event, t.source) for t in machine.transitions if t.after is not None}
+    free = {(event, owner) for event, owner in free if owner in chain}
     kept: list[list[object]] = []
     items: list[object] = timers if isinstance(timers, list) else []  # pyright: ignore[reportUnknownVariableType]
     for item in items:
-        pair: list[object] = item if isinstance(item, list) else []  # pyright: ignore[reportUnknownVariableType]
-        if len(pair) == 2 and isinstance(pair[0], str) and free.get(pair[0], 0) > 0:
-            free[pair[0]] -= 1
-            kept.append(pair)
+        triple: list[object] = item if isinstance(item, list) else []  # pyright: ignore[reportUnknownVariableType]
+        if len(triple) != 3 or not isinstance(triple[0], str) or not isinstance(triple[2], str):
+            continue
+        key = (triple[0], triple[2])
+        if key in free:
+            free.discard(key)
+            kept.append(triple)
     return kept
 
 

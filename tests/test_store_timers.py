@@ -35,7 +35,7 @@ def test_fire_due_fires_the_due_timers_and_commits_their_steps(
 ) -> None:
     clock = fsm.ManualClock(100.0)
     inst = store.create(wait, "w", clock=clock)
-    assert timers(backend, "w") == [["timeout", 130.0]]
+    assert timers(backend, "w") == [["timeout", 130.0, "Waiting"]]
     assert inst.fire_due() == ()  # not due yet: nothing written
     assert inst.version == 1
     clock.advance(30)
@@ -88,8 +88,8 @@ def test_migrate_keeps_the_timers_of_a_kept_state_and_drops_those_of_a_renamed_o
     store.create(wait, "renamed", clock=fsm.ManualClock(7.0))
     v2 = fsm.parse(WAIT + "    Waiting --> Waiting : ping\n", name="Wait")
     assert store.migrate(wait, v2, {}) == 2
-    assert timers(backend, "kept") == [["timeout", 35.0]]
-    assert timers(backend, "renamed") == [["timeout", 37.0]]
+    assert timers(backend, "kept") == [["timeout", 35.0, "Waiting"]]
+    assert timers(backend, "renamed") == [["timeout", 37.0, "Waiting"]]
     clock = fsm.ManualClock(35.0)
     assert store.load(v2, "kept", clock=clock).fire_due() == ("timeout",)
     v3 = fsm.parse(WAIT.replace("Waiting", "Pending"), name="Wait")
