@@ -46,9 +46,13 @@ class Door:
 @pytest.mark.parametrize("step", ["allowed", "refused"])
 def test_ctrl_c_in_the_implementation_is_not_a_shrinkable_failure(step: str) -> None:
     # A KeyboardInterrupt must stop the run, not become a ConformanceFailure.
+    # Derandomized, with room to reach a refused step: five random examples
+    # sometimes tried no invalid event, so nothing was interrupted.
     machine = conformance(DOOR, Door(interrupt=step))
     with pytest.raises(KeyboardInterrupt):
-        run_state_machine_as_test(machine, settings=QUICK)
+        run_state_machine_as_test(
+            machine, settings=settings(QUICK, max_examples=50, derandomize=True)
+        )
 
 
 class OwnStrategies(Door):
