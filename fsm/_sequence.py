@@ -59,13 +59,14 @@ _TYPES: Final = re.compile(r"%%\s*types\s*:(.*)\Z")
 # (a lazy ``(.*?)\s*\Z`` would be quadratic on a run of inner spaces).
 _PARTICIPANT: Final = re.compile(r"(participant|actor)\s+(\S+)(?:\s+as\s+(.*))?\Z")
 # sender, arrow, activation, receiver, text; the arrow is any Mermaid arrow, so
-# the ones we do not read get a precise error.
+# the ones we do not read get a precise error. Each run of spaces has one way to
+# match (two optional runs side by side would make a failing match quadratic).
 _MESSAGE: Final = re.compile(
     r"([^\s:;<>+-]+)\s*(<<-->>|<<->>|-->>|->>|-->|->|--x|-x|--\)|-\)|--|-)"
-    r"\s*([+-]?)\s*([^\s:;]+)\s*:(.*)\Z"
+    r"\s*(?:([+-])\s*)?([^\s:;]+)\s*:(.*)\Z"
 )
 _ARROWS: Final = {"->>": "message", "-->>": "reply"}
-_LABEL: Final = re.compile(rf"({_ID})\s*(?:\(([^()]*)\))?\s*\Z")
+_LABEL: Final = re.compile(rf"({_ID})\s*(?:\(([^()]*)\)\s*)?\Z")
 _BLOCK: Final = re.compile(r"(alt|else|opt|loop|end)(?:\s+(.*))?\Z")
 _REFUSED: Final = re.compile(
     r"(par_over|par|and|critical|option|break|rect|box|create|destroy|links|link|"

@@ -453,6 +453,8 @@ def test_from_dict_refuses_deep_documents_without_recursing() -> None:
         lambda n: "sequenceDiagram\nalt a" + " " * (40 * n) + "b\nA->>B: x\nend\n",
         lambda n: "sequenceDiagram\nA->>B" + " " * (40 * n) + "C\n",
         lambda n: "sequenceDiagram\n" + "A" * (40 * n) + "\n",
+        lambda n: "sequenceDiagram\nA->>" + " " * (40 * n) + "B" + " " * (40 * n) + "x\n",
+        lambda n: "sequenceDiagram\nA->>B: x" + " " * (40 * n) + "y\n",
         lambda n: "sequenceDiagram\n" + "A->B: x\n" * n,
         lambda n: (
             "sequenceDiagram\n" + "loop\n" * 99 + "A->>B: x\n" + "end\n" * 99 + "A->>B: y\n" * n
@@ -465,6 +467,8 @@ def test_from_dict_refuses_deep_documents_without_recursing() -> None:
         "alt-spaces",
         "arrow-spaces",
         "long-word",
+        "receiver-spaces",
+        "label-spaces",
         "bad-arrows",
         "deep-then-long",
     ],
