@@ -26,6 +26,8 @@ arrow, one-line notes (``Note over A,B: ...``), ``title``, ``accTitle`` and
 protocol. ``par``, ``critical``, ``break``, ``rect``, ``box``, ``create``,
 ``destroy``, links, the other arrows (``->``, ``-x``, ``-)``, ...) and ``;``
 between statements are refused with the line, the column and what to write.
+Lines break where Mermaid breaks them (``\n``, ``\r\n``, ``\r``); a line holding
+another character Python would break at (U+000C, U+0085, U+2028, ...) is refused.
 """
 
 from __future__ import annotations
@@ -46,7 +48,11 @@ from ._conversation import (
     Message,
     text_problem,
 )
-from ._dsl import _yaml_title  # pyright: ignore[reportPrivateUsage]
+from ._dsl import (
+    _mermaid_lines,  # pyright: ignore[reportPrivateUsage]
+    _odd_break,  # pyright: ignore[reportPrivateUsage]
+    _yaml_title,  # pyright: ignore[reportPrivateUsage]
+)
 from ._errors import MAX_PROBLEMS, SHOWN_WORD, DefinitionError, Problem
 from ._limits import MAX_DEPTH
 
@@ -92,7 +98,7 @@ class _Parser:
     def __init__(self, text: str, name: str | None, filename: str | None) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]
-        self.lines = text.splitlines()
+        self.lines = _mermaid_lines(text)
         self.filename = filename
         self.name = name
         self.title: str | None = None
@@ -120,7 +126,7 @@ class _Parser:
         for number in range(n, total):
             raw = self.lines[number]
             text = raw.strip()
-            if text.startswith("%%"):
+            if text.startswith("%%") and _odd_break(raw) is None:
                 match = _TYPES.match(text)
                 if match:
                     column = len(raw) - len(raw.lstrip()) + 1
@@ -138,6 +144,10 @@ class _Parser:
             n += 1
             text = raw.strip()
             column = len(raw) - len(raw.lstrip()) + 1
+            odd = _odd_break(raw)
+            if odd is not None:
+                self.error(n, *odd)
+                continue
             if not text:
                 continue
             if text.startswith("%%"):
@@ -517,7 +527,7 @@ def load_conversation(path: str | Path, *, name: str | None = None) -> Conversat
         except DefinitionError as exc:
             raise DefinitionError([attrs.evolve(p, filename=shown) for p in exc.problems]) from None
     if suffix in (".md", ".markdown"):
-        lines = text.splitlines()
+        lines = _mermaid_lines(text)
         start = None
         for n, line in enumerate(lines):
             if start is None and re.match(r" {0,3}(`{3,}|~{3,})\s*mermaid\s*\Z", line):

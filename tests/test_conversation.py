@@ -483,3 +483,31 @@ def test_no_traceback_escapes_on_binary_garbage() -> None:
     text = "sequenceDiagram\n" + "".join(chr(c) for c in range(1, 0x250)) + "\n"
     error = refused(text)
     assert error.line == 2
+
+
+# -- line breaks: Mermaid's, not Python's ------------------------------------------------
+
+_ODD_BREAKS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("mark", _ODD_BREAKS, ids=[f"U+{ord(c):04X}" for c in _ODD_BREAKS])
+def test_a_line_break_mermaid_does_not_break_at_is_refused(mark: str) -> None:
+    # Mermaid reads 'x<mark>B->>A: y' as one message's text: we must not read two.
+    error = refused("sequenceDiagram\n  A->>B: x" + mark + "B->>A: y\n")
+    assert ((error.line, error.column), error.messages[0]) == (
+        (2, 11),
+        f"character U+{ord(mark):04X} is not a line break in Mermaid (only \\n and \\r are): "
+        f"Mermaid reads what follows it as part of this line; remove it",
+    )
+
+
+def test_mermaid_draws_one_message_where_python_would_split_two(mermaid: None) -> None:
+    # Mermaid accepts these texts, so they are one line each to it.
+    texts = ["sequenceDiagram\n  A->>B: x" + mark + "B->>A: y\n" for mark in _ODD_BREAKS]
+    assert all(r == {"mermaid10": None, "mermaid11": None} for r in mermaid_errors(texts))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_mermaid_line_breaks_are_read(newline: str) -> None:
+    text = newline.join(["sequenceDiagram", "  A->>B: x", "  B->>A: y", ""])
+    assert fsm.parse_conversation(text).body == (Message("A", "B", "x"), Message("B", "A", "y"))
