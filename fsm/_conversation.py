@@ -58,6 +58,7 @@ SEQUENCE_KEYWORDS: Final = frozenset(
         "opt",
         "end",
         "par",
+        "par_over",
         "and",
         "rect",
         "critical",

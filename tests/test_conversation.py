@@ -511,3 +511,40 @@ def test_mermaid_draws_one_message_where_python_would_split_two(mermaid: None) -
 def test_mermaid_line_breaks_are_read(newline: str) -> None:
     text = newline.join(["sequenceDiagram", "  A->>B: x", "  B->>A: y", ""])
     assert fsm.parse_conversation(text).body == (Message("A", "B", "x"), Message("B", "A", "y"))
+
+
+# Words of Mermaid's sequenceDiagram grammar (and a few that are not keywords).
+_WORDS = [
+    "par_over",
+    "Par_Over",
+    "sequenceDiagram",
+    "accTitle",
+    "accDescr",
+    "classDef",
+    "style",
+    "click",
+    "start",
+    "stop",
+    "on",
+]
+
+
+def test_every_word_mermaid_refuses_as_a_participant_is_a_keyword(mermaid: None) -> None:
+    from fsm._conversation import SEQUENCE_KEYWORDS
+
+    words = sorted(set(_WORDS) | SEQUENCE_KEYWORDS)
+    texts = [f"sequenceDiagram\n  participant {w}\n  {w}->>B: x\n" for w in words]
+    refused_by_mermaid = {
+        w for w, r in zip(words, mermaid_errors(texts), strict=True) if any(r.values())
+    }
+    missing = {w for w in refused_by_mermaid if w.lower() not in SEQUENCE_KEYWORDS}
+    assert missing == set()
+
+
+def test_a_role_named_par_over_is_refused() -> None:
+    error = refused("sequenceDiagram\n  Par_Over->>B: x\n")
+    assert error.messages[0] == (
+        "role 'Par_Over' is a Mermaid sequenceDiagram keyword (any casing); rename it"
+    )
+    with pytest.raises(DefinitionError, match="'par_over' is a Mermaid sequenceDiagram keyword"):
+        Conversation("x", ("par_over", "B"), (Message("par_over", "B", "x"),))
