@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsm
 from fsm import Choice, Conversation, DefinitionError, Loop, Message
@@ -548,3 +549,62 @@ def test_a_role_named_par_over_is_refused() -> None:
     )
     with pytest.raises(DefinitionError, match="'par_over' is a Mermaid sequenceDiagram keyword"):
         Conversation("x", ("par_over", "B"), (Message("par_over", "B", "x"),))
+
+
+# -- the model round-trips, for every conversation it accepts ------------------------------
+
+
+@st.composite
+def _loose_bodies(
+    draw: st.DrawFn, roles: tuple[str, ...], depth: int
+) -> tuple[Message | Choice | Loop, ...]:
+    # Any shape, any deciding role, empty branches and blank descriptions:
+    # what the model accepts must come back from its text and its JSON.
+    items: list[Message | Choice | Loop] = []
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["message", "choice", "loop"]))
+        if depth == 0 or kind == "message":
+            sender, receiver = draw(st.permutations(roles))[:2]
+            items.append(Message(sender, receiver, draw(st.sampled_from(["x", "y"]))))
+        elif kind == "loop":
+            items.append(Loop(draw(_loose_bodies(roles, depth - 1))))
+        else:
+            count = draw(st.integers(1, 3))
+            branches = [draw(_loose_bodies(roles, depth - 1)) for _ in range(count)]
+            texts = draw(st.sampled_from([(), ("",) * count, ("ok",) + ("",) * (count - 1)]))
+            items.append(Choice(draw(st.sampled_from(roles)), branches, texts))
+    return tuple(items)
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_every_conversation_the_model_accepts_round_trips(data: st.DataObject) -> None:
+    roles = ("A", "B", "C")
+    body = data.draw(_loose_bodies(roles, 2))
+    try:
+        c = Conversation("x", roles, body)
+    except DefinitionError:
+        return
+    assert fsm.parse_conversation(fsm.dumps_conversation(c)) == c
+    assert Conversation.from_dict(json.loads(json.dumps(c.to_dict()))) == c
+
+
+def test_a_choice_at_a_role_that_does_not_send_its_first_message_is_refused() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Conversation("x", ("A", "B", "C"), (Choice("C", [[Message("A", "B", "x")]]),))
+    assert info.value.messages == (
+        "choice at 'C': the first message of the choice is sent by 'A', and the role that "
+        "sends it decides; write Choice('A', ...)",
+    )
+
+
+def test_a_choice_without_a_message_is_refused() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Conversation("x", ("A", "B"), (Message("A", "B", "x"), Choice("A", [[], []])))
+    assert info.value.messages == (
+        "a choice must hold a message in at least one branch; remove the empty choice",
+    )
+
+
+def test_blank_descriptions_are_no_descriptions() -> None:
+    assert Choice("A", [[Message("A", "B", "x")], []], ["", ""]).descriptions == ()
