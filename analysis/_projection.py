@@ -91,7 +91,7 @@ class _Graph:
         self.message: list[fsm.Message | None] = []
         self.succ: list[list[int]] = []
         self.points: list[_Point] = []
-        self.made: dict[int, _Point] = {}
+        self.made: dict[tuple[int, ...], _Point] = {}
         self._active: dict[str, list[bool]] = {}
         self._before: list[list[int]] | None = None
         self.end = self._new(_END, None)
@@ -110,14 +110,21 @@ class _Graph:
         self.succ.append([])
         return len(self.kind) - 1
 
-    def _body(self, items: Sequence[fsm.Message | fsm.Choice | fsm.Loop], then: int) -> int:
+    def _body(
+        self,
+        items: Sequence[fsm.Message | fsm.Choice | fsm.Loop],
+        then: int,
+        path: tuple[int, ...] = (),
+    ) -> int:
         # Nesting is at most fsm.MAX_DEPTH deep (the Conversation checks it),
         # so this recursion stays far inside Python's limit.
-        for item in reversed(items):
-            then = self._item(item, then)
+        for index in range(len(items) - 1, -1, -1):
+            then = self._item(items[index], then, (*path, index))
         return then
 
-    def _item(self, item: fsm.Message | fsm.Choice | fsm.Loop, then: int) -> int:
+    def _item(
+        self, item: fsm.Message | fsm.Choice | fsm.Loop, then: int, path: tuple[int, ...]
+    ) -> int:
         if isinstance(item, fsm.Message):
             node = self._new(_MESSAGE, item)
             self.succ[node].append(then)
@@ -127,31 +134,22 @@ class _Graph:
         # order is set by _number() once all are made.
         point = _Point(node, None, [], isinstance(item, fsm.Loop), 0)
         self.points.append(point)
-        self.made[id(item)] = point
+        self.made[path] = point
         if isinstance(item, fsm.Loop):
-            point.branches = [self._body(item.body, node), then]
+            point.branches = [self._body(item.body, node, (*path, 0)), then]
         else:
             point.at = item.at
-            point.branches = [self._body(branch, then) for branch in item.branches]
+            point.branches = [
+                self._body(branch, then, (*path, b)) for b, branch in enumerate(item.branches)
+            ]
         self.succ[node] = list(point.branches)
         return node
 
     def _number(self) -> None:
-        count = 0
-        stack = [iter(self.conversation.body)]
-        while stack:
-            item = next(stack[-1], None)
-            if item is None:
-                stack.pop()
-                continue
-            if isinstance(item, fsm.Message):
-                continue
-            point = self.made.get(id(item))
-            if point is not None and point.number == 0:
-                count += 1
-                point.number = count
-            inner = (item.body,) if isinstance(item, fsm.Loop) else item.branches
-            stack.append(iter([i for branch in inner for i in branch]))
+        # A point's path (its place: indexes of items and branches) sorts in
+        # writing order; an object used at two places is two points.
+        for count, path in enumerate(sorted(self.made), 1):
+            self.made[path].number = count
 
     # -- reading -----------------------------------------------------------------------
 

@@ -285,3 +285,16 @@ def test_checking_many_choices_is_linear() -> None:
 
     ratio = growth(lambda n: lambda: analysis.check_conversation(opts(n)), 150)
     assert ratio < MAX_GROWTH, f"4x the choices took {ratio:.1f}x the time"
+
+
+def test_a_choice_used_twice_is_numbered_by_its_places() -> None:
+    def choice() -> fsm.Choice:
+        return fsm.Choice("A", [[fsm.Message("A", "B", "x")], [fsm.Message("B", "A", "y")]])
+
+    shared = choice()
+    z = fsm.Message("A", "B", "z")
+    reused = fsm.Conversation("P", ("A", "B"), (shared, z, shared))
+    copies = fsm.Conversation("P", ("A", "B"), (choice(), z, choice()))
+    found = [(f.kind, f.message, f.trace) for f in analysis.check_conversation(reused)]
+    assert found == [(f.kind, f.message, f.trace) for f in analysis.check_conversation(copies)]
+    assert [m.split(" is ")[0] for _, m, _ in found] == ["choice 1", "choice 2"]
