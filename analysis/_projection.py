@@ -244,10 +244,7 @@ def _determinize(
             number = index.get(reached)
             if number is None:
                 if len(index) >= max_states:
-                    raise ValueError(
-                        f"the machine of {name!r} has more than {max_states} states; pass a "
-                        f"larger max_states= if the conversation is meant to be this large"
-                    )
+                    raise _too_many(name, max_states)
                 number = index[reached] = len(order)
                 order.append(reached)
                 queue.append(reached)
@@ -257,6 +254,64 @@ def _determinize(
     states = [f"{prefix}{n}" for n in range(len(order))]
     final = {states[n] for n, subset in enumerate(order) if graph.end in subset}
     return fsm.Machine(name, states=states, initial=states[0], final=final, transitions=transitions)
+
+
+class _LazyGlobal:
+    """The global machine's state names, found without building all of it.
+
+    The subset construction of :func:`_determinize`, breadth first in the same
+    order, run only until the subset asked for has its number: a finding near
+    the start is named without the states far from it (which may be
+    exponentially many).
+    """
+
+    def __init__(self, graph: _Graph, name: str, max_states: int) -> None:
+        self.graph = graph
+        self.name = name
+        self.max_states = max_states
+        first = graph.closure([graph.start], None)
+        self.index: dict[frozenset[int], int] = {first: 0}
+        self.queue = deque([first])
+
+    def number(self, subset: frozenset[int]) -> int:
+        graph, index = self.graph, self.index
+        while subset not in index:
+            if not self.queue:  # pragma: no cover - a witness runs on the graph
+                raise AssertionError("a witness left the global machine")
+            for targets in _moves(graph, self.queue.popleft()).values():
+                reached = graph.closure(targets, None)
+                if reached not in index:
+                    if len(index) >= self.max_states:
+                        raise _too_many(self.name, self.max_states)
+                    index[reached] = len(index)
+                    self.queue.append(reached)
+        return index[subset]
+
+    def state_after(self, trace: Sequence[str]) -> str:
+        graph = self.graph
+        subset = graph.closure([graph.start], None)
+        for event in trace:
+            subset = graph.closure(_moves(graph, subset)[event], None)
+        return f"G{self.number(subset)}"
+
+
+def _moves(graph: _Graph, subset: frozenset[int]) -> dict[str, list[int]]:
+    """Each event a subset's messages send, and the nodes after it, in writing order."""
+    moves: dict[str, list[int]] = {}
+    for node in sorted(subset, key=lambda n: (graph.rank[n], n)):
+        message = graph.message[node]
+        if message is not None:
+            moves.setdefault(message.event, []).extend(graph.succ[node])
+    return moves
+
+
+def _too_many(name: str, max_states: int) -> ValueError:
+    return ValueError(
+        f"the machine of {name!r} has more than {max_states} states; pass a larger "
+        f"max_states= if the conversation is meant to be this large, or give the ways of its "
+        f"choices and loops first messages of their own (branches a role cannot tell apart "
+        f"make the subset construction grow exponentially)"
+    )
 
 
 def conversation_machine(
@@ -406,10 +461,9 @@ class _WellFormed:
         self.c = conversation
         self.g = _Graph(conversation)
         self.max_states = max_states
-        self.global_machine = _determinize(self.g, None, "G", conversation.name, max_states)
+        self.global_states = _LazyGlobal(self.g, conversation.name, max_states)
         self.parent = self._paths_from_start()
         self.findings: list[Finding] = []
-        self._moves: dict[tuple[str, str], str] | None = None
 
     # -- witnesses ---------------------------------------------------------------------
 
@@ -483,13 +537,7 @@ class _WellFormed:
         raise AssertionError("no run for a position the merge reached")  # pragma: no cover
 
     def state_after(self, trace: Sequence[str]) -> str:
-        m = self.global_machine
-        if self._moves is None:
-            self._moves = {(t.source, t.event): t.target for t in m.transitions}
-        state = m.initial
-        for event in trace:
-            state = self._moves[state, event]
-        return state
+        return self.global_states.state_after(trace)
 
     def add(self, kind: Kind, message: str, at_choice: _Prefix, trace: Sequence[str]) -> None:
         state = self.state_after(list(at_choice))

@@ -298,3 +298,22 @@ def test_a_choice_used_twice_is_numbered_by_its_places() -> None:
     found = [(f.kind, f.message, f.trace) for f in analysis.check_conversation(reused)]
     assert found == [(f.kind, f.message, f.trace) for f in analysis.check_conversation(copies)]
     assert [m.split(" is ")[0] for _, m, _ in found] == ["choice 1", "choice 2"]
+
+
+def _blow_up(k: int) -> fsm.Conversation:
+    # The global machine of this text has about 2**k states, but its problem
+    # (going round the loop and leaving it begin alike) is at its start.
+    lines = ["sequenceDiagram", "loop", "alt", "A->>B: a", "else", "A->>B: b", "end", "end"]
+    lines += ["A->>B: a"]
+    for _ in range(k):
+        lines += ["alt", "A->>B: a", "else", "A->>B: b", "end"]
+    return fsm.parse_conversation("\n".join(lines))
+
+
+def test_a_problem_at_the_start_is_found_without_the_whole_global_machine() -> None:
+    report = analysis.check_conversation(_blow_up(40), max_states=1_000)
+    assert [(f.kind, f.states, f.trace) for f in report] == [
+        ("choice-not-by-one-role", ("G0",), ("A_a_B",)),
+    ]
+    ratio = growth(lambda n: lambda: analysis.check_conversation(_blow_up(n)), 20)
+    assert ratio < MAX_GROWTH, f"4x the input took {ratio:.1f}x the time"
