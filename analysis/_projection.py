@@ -226,6 +226,7 @@ def _determinize(
 ) -> fsm.Machine:
     first = graph.closure([graph.start], role)
     index: dict[frozenset[int], int] = {first: 0}
+    closures: dict[tuple[int, ...], frozenset[int]] = {}
     order = [first]
     transitions: list[fsm.Transition] = []
     queue = deque([first])
@@ -240,7 +241,12 @@ def _determinize(
                 moves.setdefault(message.event, []).extend(graph.succ[node])
                 carried.setdefault(message.event, message)
         for event, targets in moves.items():
-            reached = graph.closure(targets, role)
+            # Many subsets move to the same nodes (a run of 'opt' blocks): the
+            # closure of each is made once, so the work is the output's size.
+            key = tuple(targets)
+            reached = closures.get(key)
+            if reached is None:
+                reached = closures[key] = graph.closure(targets, role)
             number = index.get(reached)
             if number is None:
                 if len(index) >= max_states:
@@ -641,6 +647,8 @@ class _WellFormed:
                 if message is not None:
                     moves.setdefault(message.event, set()).update((n, x) for x in g.succ[node])
             for event, targets in moves.items():
+                if len({n for n, _ in targets}) < 2:
+                    continue  # after it the role knows the branch: nothing to check
                 reached = frozenset((n, x) for n, node in targets for x in g.closure([node], role))
                 if reached not in seen_by:
                     if len(seen_by) >= self.max_states:

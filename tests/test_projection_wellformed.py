@@ -317,3 +317,44 @@ def test_a_problem_at_the_start_is_found_without_the_whole_global_machine() -> N
     ]
     ratio = growth(lambda n: lambda: analysis.check_conversation(_blow_up(n)), 20)
     assert ratio < MAX_GROWTH, f"4x the input took {ratio:.1f}x the time"
+
+
+def _opts(n: int) -> fsm.Conversation:
+    # Each 'opt' may be skipped, so a role's machine after block i may receive
+    # any later message: its machine has n states of n transitions each.
+    lines = ["sequenceDiagram"]
+    for i in range(n):
+        lines += ["opt", f"A->>B: m{i}", f"B->>C: n{i}", "end"]
+    return fsm.parse_conversation("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    "work",
+    [analysis.check_conversation, analysis.projections],
+    ids=["check", "projections"],
+)
+def test_a_run_of_opt_blocks_takes_at_most_quadratic_time(
+    work: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The output is quadratic (n states of n transitions). Each closure walks
+    # O(n) nodes, so O(n) closures in all keep the work quadratic; one per
+    # subset and event (before: O(n**2) of them) made it cubic.
+    from analysis import _projection
+
+    calls = [0]
+    closure = _projection._Graph.closure  # pyright: ignore[reportPrivateUsage]
+
+    def counted(self: object, nodes: object, role: object) -> object:
+        calls[0] += 1
+        return closure(self, nodes, role)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_projection._Graph, "closure", counted)  # pyright: ignore[reportPrivateUsage]
+    run = work  # type: ignore[assignment]
+    counts: list[int] = []
+    for n in (20, 80):
+        calls[0] = 0
+        run(_opts(n))  # type: ignore[operator]
+        counts.append(calls[0])
+    assert counts[1] / counts[0] < 5, (
+        f"4x the blocks made {counts[1] / counts[0]:.1f}x the closures"
+    )
