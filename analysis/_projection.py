@@ -20,8 +20,11 @@ joins them. Its states are ``<role>0``, ``<role>1``, ... in breadth-first
 order from the initial ``<role>0``; a state is final where the role may have
 nothing left to do.
 
-On a well-formed conversation (:func:`check_conversation` is ok) this is the
-standard projection of multiparty session types with full merging:
+On a well-formed conversation (:func:`check_conversation` is ok) this agrees
+with the standard projection of multiparty session types with full merging
+where that is defined (the subset construction may also merge some branches
+that the textbook merge refuses; a role that would have to merge a return to
+a loop with what follows the loop is refused, as the textbook merge does):
 
 - the deciding role of a choice gets a choice of sends;
 - a role told of the branch by a message gets a choice of receives, one per
@@ -451,6 +454,26 @@ class _Prefix:
         return iter(self.events)
 
 
+def _passes(graph: _Graph, nodes: Iterable[int], role: str, split: int) -> bool:
+    """Whether the closure of ``nodes`` for ``role`` goes through ``split``."""
+    active = graph.active(role)
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node in seen or not active[node]:
+            continue
+        if node == split:
+            return True
+        seen.add(node)
+        message = graph.message[node]
+        if graph.kind[node] == _SPLIT or (
+            message is not None and role not in (message.sender, message.receiver)
+        ):
+            stack.extend(graph.succ[node])
+    return False
+
+
 def _event(graph: _Graph, node: int) -> str | None:
     message = graph.message[node]
     return None if message is None else message.event
@@ -650,11 +673,20 @@ class _WellFormed:
                 if len({n for n, _ in targets}) < 2:
                     continue  # after it the role knows the branch: nothing to check
                 reached = frozenset((n, x) for n, node in targets for x in g.closure([node], role))
+                if (
+                    point.is_loop
+                    and len({n for n, _ in reached}) > 1
+                    and _passes(g, [x for n, x in targets if n == 0], role, point.node)
+                ):
+                    self.unmerged_loop(point, before, role, seen_by[merged], event)
+                    return
                 if reached not in seen_by:
                     if len(seen_by) >= self.max_states:
                         raise ValueError(
                             f"checking {role!r} at {self.where(point)} takes more than "
-                            f"{self.max_states} states; pass a larger max_states="
+                            f"{self.max_states} states; pass a larger max_states= if the "
+                            f"conversation is meant to be this large, or tell {role!r} "
+                            f"which way went with a message of its own label sooner"
                         )
                     seen_by[reached] = (*seen_by[merged], event)
                     queue.append(reached)
@@ -699,6 +731,21 @@ class _WellFormed:
                 elif message.sender != first[2] and n != first[0]:
                     return first[0], first[1], n, node
         return None
+
+    def unmerged_loop(
+        self, point: _Point, before: _Prefix, role: str, seen: tuple[str, ...], event: str
+    ) -> None:
+        trace = [*before, *self.run_in(point.branches[0], role, seen, event)]
+        self.add(
+            "indistinguishable-branches",
+            f"{role!r} cannot tell another round of {self.where(point)} from leaving it: after "
+            f"{event!r} it may be back at the start of the loop or past it, and a role's "
+            f"projection does not merge a return to the loop with what follows the loop; "
+            f"send {role!r} a message of a different label when the loop goes round and "
+            f"when it ends",
+            before,
+            trace,
+        )
 
     def raced(
         self,

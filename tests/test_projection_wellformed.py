@@ -358,3 +358,33 @@ def test_a_run_of_opt_blocks_takes_at_most_quadratic_time(
     assert counts[1] / counts[0] < 5, (
         f"4x the blocks made {counts[1] / counts[0]:.1f}x the closures"
     )
+
+
+def _loop_then_same_message(k: int) -> fsm.Conversation:
+    # 'C' receives 'B_a_C' when the loop goes round (branch p) and when it
+    # ends: it would have to merge a return to the loop with the rest.
+    alt = ["alt", "A->>B: p", "B->>C: a", "else", "A->>B: q", "B->>C: b", "end"]
+    lines = ["sequenceDiagram", "loop", *alt, "end", "A->>B: stop", "B->>C: a"]
+    return fsm.parse_conversation("\n".join(lines + alt * k))
+
+
+def test_a_role_that_cannot_tell_a_return_to_the_loop_from_leaving_it_is_refused() -> None:
+    [finding] = analysis.check_conversation(_loop_then_same_message(30), max_states=1_000)
+    assert (finding.kind, finding.states, finding.trace, finding.message) == (
+        "indistinguishable-branches",
+        ("G0",),
+        ("A_p_B", "B_a_C"),
+        "'C' cannot tell another round of loop 1 from leaving it: after 'B_a_C' it may be "
+        "back at the start of the loop or past it, and a role's projection does not merge a "
+        "return to the loop with what follows the loop; send 'C' a message of a different "
+        "label when the loop goes round and when it ends",
+    )
+
+
+def test_a_role_told_after_the_same_message_whether_the_loop_ended_is_fine() -> None:
+    # 'C' receives 'a' either way, but the next message (x or y) tells it.
+    c = fsm.parse_conversation(
+        "sequenceDiagram\nloop\nA->>B: p\nB->>C: a\nB->>C: x\nend\n"
+        "A->>B: stop\nB->>C: a\nB->>C: y\n"
+    )
+    assert analysis.check_conversation(c).ok
