@@ -20,12 +20,15 @@ comments may stand anywhere)::
     loop                                 the block zero or more times
     end
 
-``autonumber``, ``activate``/``deactivate``, a ``+``/``-`` activation on an
-arrow, one-line notes (``Note over A,B: ...``), ``title``, ``accTitle`` and
-``accDescr`` lines are read and ignored: they change the drawing, not the
-protocol. ``par``, ``critical``, ``break``, ``rect``, ``box``, ``create``,
-``destroy``, links, the other arrows (``->``, ``-x``, ``-)``, ...) and ``;``
-between statements are refused with the line, the column and what to write.
+``autonumber`` (``autonumber 10 5``, ``autonumber off``),
+``activate``/``deactivate``, a ``+``/``-`` activation on an arrow, one-line
+notes (beside one participant, over one or two: ``Note over A,B: ...``),
+``title``, ``accTitle`` and ``accDescr`` lines are read and ignored: they
+change the drawing, not the protocol. As in Mermaid, deactivating a
+participant that is not active is refused. ``par``, ``critical``,
+``break``, ``rect``, ``box``, ``create``, ``destroy``, links, the other
+arrows (``->``, ``-x``, ``-)``, ...) and ``;`` between statements are refused
+with the line, the column and what to write.
 Lines break where Mermaid breaks them (``\n``, ``\r\n``, ``\r``); a line holding
 another character Python would break at (U+000C, U+0085, U+2028, ...) is refused.
 """
@@ -79,9 +82,15 @@ _REFUSED: Final = re.compile(
     r"properties|details)(\s|\Z)"
 )
 _IGNORED: Final = re.compile(
-    r"(autonumber|activate\s|deactivate\s|title(\s|:)|accTitle\s*:|accDescr\s*[:{])"
+    r"(autonumber(\s+(off|\d+(\s+\d+)?))?\Z|title(\s|:)|accTitle\s*:|accDescr\s*[:{])"
 )
-_NOTE: Final = re.compile(r"note\s+(left of|right of|over)\s+[^:]+:.*\Z", re.IGNORECASE)
+# One participant beside, one or two over: what Mermaid reads.
+_NOTE: Final = re.compile(
+    r"note\s+(left of\s+[^\s,:]+|right of\s+[^\s,:]+|over\s+[^\s,:]+(\s*,\s*[^\s,:]+)?)"
+    r"\s*:.*\Z",
+    re.IGNORECASE,
+)
+_ACTIVATION: Final = re.compile(r"(activate|deactivate)\s(\S+)\Z")
 
 
 @attrs.define
@@ -106,6 +115,7 @@ class _Parser:
         self.roles: dict[str, None] = {}
         self.aliases: dict[str, str] = {}
         self.actors: set[str] = set()
+        self.active: dict[str, int] = {}
         self.types: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self.type_lines: dict[str, int] = {}
         self.used_labels: set[str] = set()
@@ -292,6 +302,10 @@ class _Parser:
                 # Its 'end' closes it, and what is inside is not read.
                 stack.append(_Block("refused", line, column, [[]], [""]))
             return
+        match = _ACTIVATION.match(text)
+        if match:
+            self._activate(match.group(2), match.group(1) == "activate", line, column)
+            return
         if _IGNORED.match(text) or _NOTE.match(text):
             return
         self.error(
@@ -301,8 +315,24 @@ class _Parser:
             f"'A->>B: label(payload)', 'alt', 'else', 'opt', 'loop' or 'end'",
         )
 
+    def _activate(self, name: str, on: bool, line: int, column: int) -> None:
+        # Mermaid counts activations in the order of the text and refuses a
+        # deactivation of a participant that is not active.
+        count = self.active.get(name, 0)
+        if on:
+            self.active[name] = count + 1
+        elif count == 0:
+            self.error(
+                line,
+                column,
+                f"{name[:SHOWN_WORD]!r} is deactivated but is not active; remove the "
+                f"deactivation (Mermaid refuses it)",
+            )
+        else:
+            self.active[name] = count - 1
+
     def _message(self, match: re.Match[str], line: int, column: int, stack: list[_Block]) -> None:
-        sender, arrow, _, receiver, label_text = match.groups()
+        sender, arrow, activation, receiver, label_text = match.groups()
         if arrow not in _ARROWS:
             self.error(
                 line,
@@ -311,6 +341,10 @@ class _Parser:
                 f"(or '-->>' for a reply)",
             )
             return
+        if activation == "+":
+            self._activate(receiver, True, line, column)
+        elif activation == "-":
+            self._activate(sender, False, line, column)
         ok = self._role(sender, line, column + match.start(1))
         ok = self._role(receiver, line, column + match.start(4)) and ok
         at = column + match.start(5) + len(label_text) - len(label_text.lstrip())

@@ -608,3 +608,44 @@ def test_a_choice_without_a_message_is_refused() -> None:
 
 def test_blank_descriptions_are_no_descriptions() -> None:
     assert Choice("A", [[Message("A", "B", "x")], []], ["", ""]).descriptions == ()
+
+
+# -- lines Mermaid refuses are refused, not ignored ------------------------------------------
+
+_NOT_MERMAID = [
+    ("Note over A,B,C: hi", (3, 3), "cannot read 'Note over A,B,C: hi'"),
+    ("note left of A,B: hi", (3, 3), "cannot read 'note left of A,B: hi'"),
+    ("Note over A,: hi", (3, 3), "cannot read 'Note over A,: hi'"),
+    ("autonumberfoo", (3, 3), "cannot read 'autonumberfoo'"),
+    ("autonumber 10 5 3", (3, 3), "cannot read 'autonumber 10 5 3'"),
+    (
+        "deactivate A",
+        (3, 3),
+        "'A' is deactivated but is not active; remove the deactivation (Mermaid refuses it)",
+    ),
+    (
+        "A->>-B: y",
+        (3, 3),
+        "'A' is deactivated but is not active; remove the deactivation (Mermaid refuses it)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "where", "start"), _NOT_MERMAID)
+def test_a_line_mermaid_refuses_is_refused(line: str, where: tuple[int, int], start: str) -> None:
+    error = refused("sequenceDiagram\n  A->>B: x\n  " + line + "\n")
+    assert (error.line, error.column) == where
+    assert error.messages[0].startswith(start)
+
+
+def test_the_lines_refused_as_not_mermaid_are_refused_by_mermaid(mermaid: None) -> None:
+    texts = [f"sequenceDiagram\n  A->>B: x\n  {line}\n" for line, _, _ in _NOT_MERMAID]
+    assert all(all(r.values()) for r in mermaid_errors(texts))
+
+
+def test_activations_that_mermaid_draws_are_read() -> None:
+    text = (
+        "sequenceDiagram\n  autonumber 10 5\n  Note over A , B: hi\n  note right of A: hi\n"
+        "  activate A\n  A->>+B: x\n  B->>-A: y\n  deactivate A\n  autonumber off\n"
+    )
+    assert fsm.parse_conversation(text).body == (Message("A", "B", "x"), Message("B", "A", "y"))
