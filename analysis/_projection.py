@@ -20,8 +20,11 @@ joins them. Its states are ``<role>0``, ``<role>1``, ... in breadth-first
 order from the initial ``<role>0``; a state is final where the role may have
 nothing left to do.
 
-On a well-formed conversation (:func:`check_conversation` is ok) this is the
-standard projection of multiparty session types with full merging:
+On a well-formed conversation (:func:`check_conversation` is ok) this agrees
+with the standard projection of multiparty session types with full merging
+where that is defined (the subset construction may also merge some branches
+that the textbook merge refuses; a role that would have to merge a return to
+a loop with what follows the loop is refused, as the textbook merge does):
 
 - the deciding role of a choice gets a choice of sends;
 - a role told of the branch by a message gets a choice of receives, one per
@@ -91,7 +94,7 @@ class _Graph:
         self.message: list[fsm.Message | None] = []
         self.succ: list[list[int]] = []
         self.points: list[_Point] = []
-        self.made: dict[int, _Point] = {}
+        self.made: dict[tuple[int, ...], _Point] = {}
         self._active: dict[str, list[bool]] = {}
         self._before: list[list[int]] | None = None
         self.end = self._new(_END, None)
@@ -110,14 +113,21 @@ class _Graph:
         self.succ.append([])
         return len(self.kind) - 1
 
-    def _body(self, items: Sequence[fsm.Message | fsm.Choice | fsm.Loop], then: int) -> int:
+    def _body(
+        self,
+        items: Sequence[fsm.Message | fsm.Choice | fsm.Loop],
+        then: int,
+        path: tuple[int, ...] = (),
+    ) -> int:
         # Nesting is at most fsm.MAX_DEPTH deep (the Conversation checks it),
         # so this recursion stays far inside Python's limit.
-        for item in reversed(items):
-            then = self._item(item, then)
+        for index in range(len(items) - 1, -1, -1):
+            then = self._item(items[index], then, (*path, index))
         return then
 
-    def _item(self, item: fsm.Message | fsm.Choice | fsm.Loop, then: int) -> int:
+    def _item(
+        self, item: fsm.Message | fsm.Choice | fsm.Loop, then: int, path: tuple[int, ...]
+    ) -> int:
         if isinstance(item, fsm.Message):
             node = self._new(_MESSAGE, item)
             self.succ[node].append(then)
@@ -127,31 +137,22 @@ class _Graph:
         # order is set by _number() once all are made.
         point = _Point(node, None, [], isinstance(item, fsm.Loop), 0)
         self.points.append(point)
-        self.made[id(item)] = point
+        self.made[path] = point
         if isinstance(item, fsm.Loop):
-            point.branches = [self._body(item.body, node), then]
+            point.branches = [self._body(item.body, node, (*path, 0)), then]
         else:
             point.at = item.at
-            point.branches = [self._body(branch, then) for branch in item.branches]
+            point.branches = [
+                self._body(branch, then, (*path, b)) for b, branch in enumerate(item.branches)
+            ]
         self.succ[node] = list(point.branches)
         return node
 
     def _number(self) -> None:
-        count = 0
-        stack = [iter(self.conversation.body)]
-        while stack:
-            item = next(stack[-1], None)
-            if item is None:
-                stack.pop()
-                continue
-            if isinstance(item, fsm.Message):
-                continue
-            point = self.made.get(id(item))
-            if point is not None and point.number == 0:
-                count += 1
-                point.number = count
-            inner = (item.body,) if isinstance(item, fsm.Loop) else item.branches
-            stack.append(iter([i for branch in inner for i in branch]))
+        # A point's path (its place: indexes of items and branches) sorts in
+        # writing order; an object used at two places is two points.
+        for count, path in enumerate(sorted(self.made), 1):
+            self.made[path].number = count
 
     # -- reading -----------------------------------------------------------------------
 
@@ -228,6 +229,7 @@ def _determinize(
 ) -> fsm.Machine:
     first = graph.closure([graph.start], role)
     index: dict[frozenset[int], int] = {first: 0}
+    closures: dict[tuple[int, ...], frozenset[int]] = {}
     order = [first]
     transitions: list[fsm.Transition] = []
     queue = deque([first])
@@ -242,14 +244,16 @@ def _determinize(
                 moves.setdefault(message.event, []).extend(graph.succ[node])
                 carried.setdefault(message.event, message)
         for event, targets in moves.items():
-            reached = graph.closure(targets, role)
+            # Many subsets move to the same nodes (a run of 'opt' blocks): the
+            # closure of each is made once, so the work is the output's size.
+            key = tuple(targets)
+            reached = closures.get(key)
+            if reached is None:
+                reached = closures[key] = graph.closure(targets, role)
             number = index.get(reached)
             if number is None:
                 if len(index) >= max_states:
-                    raise ValueError(
-                        f"the machine of {name!r} has more than {max_states} states; pass a "
-                        f"larger max_states= if the conversation is meant to be this large"
-                    )
+                    raise _too_many(name, max_states)
                 number = index[reached] = len(order)
                 order.append(reached)
                 queue.append(reached)
@@ -259,6 +263,64 @@ def _determinize(
     states = [f"{prefix}{n}" for n in range(len(order))]
     final = {states[n] for n, subset in enumerate(order) if graph.end in subset}
     return fsm.Machine(name, states=states, initial=states[0], final=final, transitions=transitions)
+
+
+class _LazyGlobal:
+    """The global machine's state names, found without building all of it.
+
+    The subset construction of :func:`_determinize`, breadth first in the same
+    order, run only until the subset asked for has its number: a finding near
+    the start is named without the states far from it (which may be
+    exponentially many).
+    """
+
+    def __init__(self, graph: _Graph, name: str, max_states: int) -> None:
+        self.graph = graph
+        self.name = name
+        self.max_states = max_states
+        first = graph.closure([graph.start], None)
+        self.index: dict[frozenset[int], int] = {first: 0}
+        self.queue = deque([first])
+
+    def number(self, subset: frozenset[int]) -> int:
+        graph, index = self.graph, self.index
+        while subset not in index:
+            if not self.queue:  # pragma: no cover - a witness runs on the graph
+                raise AssertionError("a witness left the global machine")
+            for targets in _moves(graph, self.queue.popleft()).values():
+                reached = graph.closure(targets, None)
+                if reached not in index:
+                    if len(index) >= self.max_states:
+                        raise _too_many(self.name, self.max_states)
+                    index[reached] = len(index)
+                    self.queue.append(reached)
+        return index[subset]
+
+    def state_after(self, trace: Sequence[str]) -> str:
+        graph = self.graph
+        subset = graph.closure([graph.start], None)
+        for event in trace:
+            subset = graph.closure(_moves(graph, subset)[event], None)
+        return f"G{self.number(subset)}"
+
+
+def _moves(graph: _Graph, subset: frozenset[int]) -> dict[str, list[int]]:
+    """Each event a subset's messages send, and the nodes after it, in writing order."""
+    moves: dict[str, list[int]] = {}
+    for node in sorted(subset, key=lambda n: (graph.rank[n], n)):
+        message = graph.message[node]
+        if message is not None:
+            moves.setdefault(message.event, []).extend(graph.succ[node])
+    return moves
+
+
+def _too_many(name: str, max_states: int) -> ValueError:
+    return ValueError(
+        f"the machine of {name!r} has more than {max_states} states; pass a larger "
+        f"max_states= if the conversation is meant to be this large, or give the ways of its "
+        f"choices and loops first messages of their own (branches a role cannot tell apart "
+        f"make the subset construction grow exponentially)"
+    )
 
 
 def conversation_machine(
@@ -392,6 +454,26 @@ class _Prefix:
         return iter(self.events)
 
 
+def _passes(graph: _Graph, nodes: Iterable[int], role: str, split: int) -> bool:
+    """Whether the closure of ``nodes`` for ``role`` goes through ``split``."""
+    active = graph.active(role)
+    seen: set[int] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node in seen or not active[node]:
+            continue
+        if node == split:
+            return True
+        seen.add(node)
+        message = graph.message[node]
+        if graph.kind[node] == _SPLIT or (
+            message is not None and role not in (message.sender, message.receiver)
+        ):
+            stack.extend(graph.succ[node])
+    return False
+
+
 def _event(graph: _Graph, node: int) -> str | None:
     message = graph.message[node]
     return None if message is None else message.event
@@ -408,10 +490,9 @@ class _WellFormed:
         self.c = conversation
         self.g = _Graph(conversation)
         self.max_states = max_states
-        self.global_machine = _determinize(self.g, None, "G", conversation.name, max_states)
+        self.global_states = _LazyGlobal(self.g, conversation.name, max_states)
         self.parent = self._paths_from_start()
         self.findings: list[Finding] = []
-        self._moves: dict[tuple[str, str], str] | None = None
 
     # -- witnesses ---------------------------------------------------------------------
 
@@ -485,13 +566,7 @@ class _WellFormed:
         raise AssertionError("no run for a position the merge reached")  # pragma: no cover
 
     def state_after(self, trace: Sequence[str]) -> str:
-        m = self.global_machine
-        if self._moves is None:
-            self._moves = {(t.source, t.event): t.target for t in m.transitions}
-        state = m.initial
-        for event in trace:
-            state = self._moves[state, event]
-        return state
+        return self.global_states.state_after(trace)
 
     def add(self, kind: Kind, message: str, at_choice: _Prefix, trace: Sequence[str]) -> None:
         state = self.state_after(list(at_choice))
@@ -595,12 +670,23 @@ class _WellFormed:
                 if message is not None:
                     moves.setdefault(message.event, set()).update((n, x) for x in g.succ[node])
             for event, targets in moves.items():
+                if len({n for n, _ in targets}) < 2:
+                    continue  # after it the role knows the branch: nothing to check
                 reached = frozenset((n, x) for n, node in targets for x in g.closure([node], role))
+                if (
+                    point.is_loop
+                    and len({n for n, _ in reached}) > 1
+                    and _passes(g, [x for n, x in targets if n == 0], role, point.node)
+                ):
+                    self.unmerged_loop(point, before, role, seen_by[merged], event)
+                    return
                 if reached not in seen_by:
                     if len(seen_by) >= self.max_states:
                         raise ValueError(
                             f"checking {role!r} at {self.where(point)} takes more than "
-                            f"{self.max_states} states; pass a larger max_states="
+                            f"{self.max_states} states; pass a larger max_states= if the "
+                            f"conversation is meant to be this large, or tell {role!r} "
+                            f"which way went with a message of its own label sooner"
                         )
                     seen_by[reached] = (*seen_by[merged], event)
                     queue.append(reached)
@@ -645,6 +731,21 @@ class _WellFormed:
                 elif message.sender != first[2] and n != first[0]:
                     return first[0], first[1], n, node
         return None
+
+    def unmerged_loop(
+        self, point: _Point, before: _Prefix, role: str, seen: tuple[str, ...], event: str
+    ) -> None:
+        trace = [*before, *self.run_in(point.branches[0], role, seen, event)]
+        self.add(
+            "indistinguishable-branches",
+            f"{role!r} cannot tell another round of {self.where(point)} from leaving it: after "
+            f"{event!r} it may be back at the start of the loop or past it, and a role's "
+            f"projection does not merge a return to the loop with what follows the loop; "
+            f"send {role!r} a message of a different label when the loop goes round and "
+            f"when it ends",
+            before,
+            trace,
+        )
 
     def raced(
         self,

@@ -58,6 +58,7 @@ SEQUENCE_KEYWORDS: Final = frozenset(
         "opt",
         "end",
         "par",
+        "par_over",
         "and",
         "rect",
         "critical",
@@ -155,7 +156,9 @@ def _branches(value: Iterable[Iterable[Interaction]]) -> tuple[tuple[Interaction
 
 
 def _texts(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+    texts = tuple(value)
+    # Blank descriptions are no descriptions: the diagram cannot tell them apart.
+    return () if all(text == "" for text in texts) else texts
 
 
 @attrs.frozen
@@ -165,12 +168,16 @@ class Choice:
     The first message of each branch is sent by ``at`` and tells the other
     roles which branch it is (:func:`analysis.check_conversation` checks it).
     An ``opt`` block is a choice with two branches, the second empty.
+    ``at`` must be the sender of the choice's first message (in its first
+    branch that holds one), as the diagram, which does not write it, reads it;
+    a choice holds at least one message.
 
     Args:
         at: the deciding role.
         branches: one or more sequences of interactions.
         descriptions: the text after ``alt`` and each ``else`` (``opt``), one
-            per branch, as written in the diagram; empty by default.
+            per branch, as written in the diagram; empty by default (all
+            blank is the same as none).
     """
 
     at: str
@@ -399,6 +406,19 @@ def _validate(conversation: Conversation) -> list[Problem]:
                     )
                 if not item.branches:
                     problems.append("a choice needs at least one branch")
+                first = _first_sender(item)
+                if item.branches and first is None:
+                    problems.append(
+                        "a choice must hold a message in at least one branch; remove the "
+                        "empty choice"
+                    )
+                elif first is not None and item.at != first and item.at in known:
+                    # The text form does not write 'at': it is this role.
+                    problems.append(
+                        f"choice at {item.at!r}: the first message of the choice is sent by "
+                        f"{first!r}, and the role that sends it decides; write "
+                        f"Choice({first!r}, ...)"
+                    )
                 if item.descriptions and len(item.descriptions) != len(item.branches):
                     problems.append(
                         f"a choice of {len(item.branches)} branches has "
@@ -410,6 +430,24 @@ def _validate(conversation: Conversation) -> list[Problem]:
                 for branch in item.branches:
                     stack.append((branch, depth + 1))
     return [Problem(p) for p in problems]
+
+
+def _first_sender(choice: Choice) -> str | None:
+    """The sender of the first message of ``choice`` (its first branch that has one)."""
+    # Depth first, left to right, without recursion (the depth is checked later).
+    stack: list[Interaction] = []
+    for branch in reversed(choice.branches):
+        stack.extend(reversed(branch))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Message):
+            return item.sender
+        if isinstance(item, Loop):
+            stack.extend(reversed(item.body))
+        elif isinstance(item, Choice):  # pyright: ignore[reportUnnecessaryIsInstance]
+            for branch in reversed(item.branches):
+                stack.extend(reversed(branch))
+    return None
 
 
 def _description_problem(text: object, what: str) -> str | None:

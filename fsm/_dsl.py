@@ -125,11 +125,36 @@ def parse(text: str, *, name: str | None = None, filename: str | None = None) ->
     return _Parser(text, name, filename).run()
 
 
+# Mermaid breaks lines at \n, \r\n and \r only. str.splitlines() also breaks at
+# these characters, which Mermaid reads as part of the line: a line holding one
+# is refused, so that we never read a statement Mermaid does not draw.
+_ODD_BREAK: Final = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _mermaid_lines(text: str) -> list[str]:
+    """The lines of ``text`` as Mermaid splits them (like ``str.splitlines()``)."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _odd_break(raw: str) -> tuple[int, str] | None:
+    """The column and message for a line break Mermaid does not break at."""
+    found = _ODD_BREAK.search(raw)
+    if found is None:
+        return None
+    return found.start() + 1, (
+        f"character U+{ord(found.group()):04X} is not a line break in Mermaid (only \\n and "
+        f"\\r are): Mermaid reads what follows it as part of this line; remove it"
+    )
+
+
 class _Parser:
     def __init__(self, text: str, name: str | None, filename: str | None) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]
-        self.lines = text.splitlines()
+        self.lines = _mermaid_lines(text)
         self.reader = _Reader(self.lines, filename)
         self.default_name = name
         self.title: str | None = None
@@ -175,6 +200,10 @@ class _Parser:
             if in_note is not None:
                 if stripped == "end note":
                     in_note = None
+                continue
+            odd = _odd_break(raw)
+            if odd is not None:
+                error(number, *odd)
                 continue
             if not stripped:
                 continue
@@ -914,7 +943,7 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*mermaid\s*$")
 
 
 def _load_markdown(text: str, filename: str, name: str, title: str | None) -> Machine:
-    lines = text.splitlines()
+    lines = _mermaid_lines(text)
     blocks: list[tuple[int, str]] = []
     n = 0
     while n < len(lines):

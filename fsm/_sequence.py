@@ -20,12 +20,17 @@ comments may stand anywhere)::
     loop                                 the block zero or more times
     end
 
-``autonumber``, ``activate``/``deactivate``, a ``+``/``-`` activation on an
-arrow, one-line notes (``Note over A,B: ...``), ``title``, ``accTitle`` and
-``accDescr`` lines are read and ignored: they change the drawing, not the
-protocol. ``par``, ``critical``, ``break``, ``rect``, ``box``, ``create``,
-``destroy``, links, the other arrows (``->``, ``-x``, ``-)``, ...) and ``;``
-between statements are refused with the line, the column and what to write.
+``autonumber`` (``autonumber 10 5``, ``autonumber off``),
+``activate``/``deactivate``, a ``+``/``-`` activation on an arrow, one-line
+notes (beside one participant, over one or two: ``Note over A,B: ...``),
+``title``, ``accTitle`` and ``accDescr`` lines are read and ignored: they
+change the drawing, not the protocol. As in Mermaid, deactivating a
+participant that is not active is refused. ``par``, ``critical``,
+``break``, ``rect``, ``box``, ``create``, ``destroy``, links, the other
+arrows (``->``, ``-x``, ``-)``, ...) and ``;`` between statements are refused
+with the line, the column and what to write.
+Lines break where Mermaid breaks them (``\n``, ``\r\n``, ``\r``); a line holding
+another character Python would break at (U+000C, U+0085, U+2028, ...) is refused.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ from ._conversation import (
     Message,
     text_problem,
 )
+from ._dsl import (
+    _mermaid_lines,  # pyright: ignore[reportPrivateUsage]
+    _odd_break,  # pyright: ignore[reportPrivateUsage]
+)
 from ._dsl_writer import _yaml_title  # pyright: ignore[reportPrivateUsage]
 from ._errors import MAX_PROBLEMS, SHOWN_WORD, DefinitionError, Problem
 from ._limits import MAX_DEPTH
@@ -59,22 +68,29 @@ _TYPES: Final = re.compile(r"%%\s*types\s*:(.*)\Z")
 # (a lazy ``(.*?)\s*\Z`` would be quadratic on a run of inner spaces).
 _PARTICIPANT: Final = re.compile(r"(participant|actor)\s+(\S+)(?:\s+as\s+(.*))?\Z")
 # sender, arrow, activation, receiver, text; the arrow is any Mermaid arrow, so
-# the ones we do not read get a precise error.
+# the ones we do not read get a precise error. Each run of spaces has one way to
+# match (two optional runs side by side would make a failing match quadratic).
 _MESSAGE: Final = re.compile(
     r"([^\s:;<>+-]+)\s*(<<-->>|<<->>|-->>|->>|-->|->|--x|-x|--\)|-\)|--|-)"
-    r"\s*([+-]?)\s*([^\s:;]+)\s*:(.*)\Z"
+    r"\s*(?:([+-])\s*)?([^\s:;]+)\s*:(.*)\Z"
 )
 _ARROWS: Final = {"->>": "message", "-->>": "reply"}
-_LABEL: Final = re.compile(rf"({_ID})\s*(?:\(([^()]*)\))?\s*\Z")
+_LABEL: Final = re.compile(rf"({_ID})\s*(?:\(([^()]*)\)\s*)?\Z")
 _BLOCK: Final = re.compile(r"(alt|else|opt|loop|end)(?:\s+(.*))?\Z")
 _REFUSED: Final = re.compile(
     r"(par_over|par|and|critical|option|break|rect|box|create|destroy|links|link|"
     r"properties|details)(\s|\Z)"
 )
 _IGNORED: Final = re.compile(
-    r"(autonumber|activate\s|deactivate\s|title(\s|:)|accTitle\s*:|accDescr\s*[:{])"
+    r"(autonumber(\s+(off|\d+(\s+\d+)?))?\Z|title(\s|:)|accTitle\s*:|accDescr\s*[:{])"
 )
-_NOTE: Final = re.compile(r"note\s+(left of|right of|over)\s+[^:]+:.*\Z", re.IGNORECASE)
+# One participant beside, one or two over: what Mermaid reads.
+_NOTE: Final = re.compile(
+    r"note\s+(left of\s+[^\s,:]+|right of\s+[^\s,:]+|over\s+[^\s,:]+(\s*,\s*[^\s,:]+)?)"
+    r"\s*:.*\Z",
+    re.IGNORECASE,
+)
+_ACTIVATION: Final = re.compile(r"(activate|deactivate)\s(\S+)\Z")
 
 
 @attrs.define
@@ -91,7 +107,7 @@ class _Parser:
     def __init__(self, text: str, name: str | None, filename: str | None) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]
-        self.lines = text.splitlines()
+        self.lines = _mermaid_lines(text)
         self.filename = filename
         self.name = name
         self.title: str | None = None
@@ -99,6 +115,7 @@ class _Parser:
         self.roles: dict[str, None] = {}
         self.aliases: dict[str, str] = {}
         self.actors: set[str] = set()
+        self.active: dict[str, int] = {}
         self.types: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self.type_lines: dict[str, int] = {}
         self.used_labels: set[str] = set()
@@ -119,7 +136,7 @@ class _Parser:
         for number in range(n, total):
             raw = self.lines[number]
             text = raw.strip()
-            if text.startswith("%%"):
+            if text.startswith("%%") and _odd_break(raw) is None:
                 match = _TYPES.match(text)
                 if match:
                     column = len(raw) - len(raw.lstrip()) + 1
@@ -137,6 +154,10 @@ class _Parser:
             n += 1
             text = raw.strip()
             column = len(raw) - len(raw.lstrip()) + 1
+            odd = _odd_break(raw)
+            if odd is not None:
+                self.error(n, *odd)
+                continue
             if not text:
                 continue
             if text.startswith("%%"):
@@ -281,6 +302,10 @@ class _Parser:
                 # Its 'end' closes it, and what is inside is not read.
                 stack.append(_Block("refused", line, column, [[]], [""]))
             return
+        match = _ACTIVATION.match(text)
+        if match:
+            self._activate(match.group(2), match.group(1) == "activate", line, column)
+            return
         if _IGNORED.match(text) or _NOTE.match(text):
             return
         self.error(
@@ -290,8 +315,24 @@ class _Parser:
             f"'A->>B: label(payload)', 'alt', 'else', 'opt', 'loop' or 'end'",
         )
 
+    def _activate(self, name: str, on: bool, line: int, column: int) -> None:
+        # Mermaid counts activations in the order of the text and refuses a
+        # deactivation of a participant that is not active.
+        count = self.active.get(name, 0)
+        if on:
+            self.active[name] = count + 1
+        elif count == 0:
+            self.error(
+                line,
+                column,
+                f"{name[:SHOWN_WORD]!r} is deactivated but is not active; remove the "
+                f"deactivation (Mermaid refuses it)",
+            )
+        else:
+            self.active[name] = count - 1
+
     def _message(self, match: re.Match[str], line: int, column: int, stack: list[_Block]) -> None:
-        sender, arrow, _, receiver, label_text = match.groups()
+        sender, arrow, activation, receiver, label_text = match.groups()
         if arrow not in _ARROWS:
             self.error(
                 line,
@@ -300,6 +341,10 @@ class _Parser:
                 f"(or '-->>' for a reply)",
             )
             return
+        if activation == "+":
+            self._activate(receiver, True, line, column)
+        elif activation == "-":
+            self._activate(sender, False, line, column)
         ok = self._role(sender, line, column + match.start(1))
         ok = self._role(receiver, line, column + match.start(4)) and ok
         at = column + match.start(5) + len(label_text) - len(label_text.lstrip())
@@ -516,7 +561,7 @@ def load_conversation(path: str | Path, *, name: str | None = None) -> Conversat
         except DefinitionError as exc:
             raise DefinitionError([attrs.evolve(p, filename=shown) for p in exc.problems]) from None
     if suffix in (".md", ".markdown"):
-        lines = text.splitlines()
+        lines = _mermaid_lines(text)
         start = None
         for n, line in enumerate(lines):
             if start is None and re.match(r" {0,3}(`{3,}|~{3,})\s*mermaid\s*\Z", line):

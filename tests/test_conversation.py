@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsm
 from fsm import Choice, Conversation, DefinitionError, Loop, Message
@@ -453,6 +454,8 @@ def test_from_dict_refuses_deep_documents_without_recursing() -> None:
         lambda n: "sequenceDiagram\nalt a" + " " * (40 * n) + "b\nA->>B: x\nend\n",
         lambda n: "sequenceDiagram\nA->>B" + " " * (40 * n) + "C\n",
         lambda n: "sequenceDiagram\n" + "A" * (40 * n) + "\n",
+        lambda n: "sequenceDiagram\nA->>" + " " * (40 * n) + "B" + " " * (40 * n) + "x\n",
+        lambda n: "sequenceDiagram\nA->>B: x" + " " * (40 * n) + "y\n",
         lambda n: "sequenceDiagram\n" + "A->B: x\n" * n,
         lambda n: (
             "sequenceDiagram\n" + "loop\n" * 99 + "A->>B: x\n" + "end\n" * 99 + "A->>B: y\n" * n
@@ -465,6 +468,8 @@ def test_from_dict_refuses_deep_documents_without_recursing() -> None:
         "alt-spaces",
         "arrow-spaces",
         "long-word",
+        "receiver-spaces",
+        "label-spaces",
         "bad-arrows",
         "deep-then-long",
     ],
@@ -479,3 +484,168 @@ def test_no_traceback_escapes_on_binary_garbage() -> None:
     text = "sequenceDiagram\n" + "".join(chr(c) for c in range(1, 0x250)) + "\n"
     error = refused(text)
     assert error.line == 2
+
+
+# -- line breaks: Mermaid's, not Python's ------------------------------------------------
+
+_ODD_BREAKS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("mark", _ODD_BREAKS, ids=[f"U+{ord(c):04X}" for c in _ODD_BREAKS])
+def test_a_line_break_mermaid_does_not_break_at_is_refused(mark: str) -> None:
+    # Mermaid reads 'x<mark>B->>A: y' as one message's text: we must not read two.
+    error = refused("sequenceDiagram\n  A->>B: x" + mark + "B->>A: y\n")
+    assert ((error.line, error.column), error.messages[0]) == (
+        (2, 11),
+        f"character U+{ord(mark):04X} is not a line break in Mermaid (only \\n and \\r are): "
+        f"Mermaid reads what follows it as part of this line; remove it",
+    )
+
+
+def test_mermaid_draws_one_message_where_python_would_split_two(mermaid: None) -> None:
+    # Mermaid accepts these texts, so they are one line each to it.
+    texts = ["sequenceDiagram\n  A->>B: x" + mark + "B->>A: y\n" for mark in _ODD_BREAKS]
+    assert all(r == {"mermaid10": None, "mermaid11": None} for r in mermaid_errors(texts))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_mermaid_line_breaks_are_read(newline: str) -> None:
+    text = newline.join(["sequenceDiagram", "  A->>B: x", "  B->>A: y", ""])
+    assert fsm.parse_conversation(text).body == (Message("A", "B", "x"), Message("B", "A", "y"))
+
+
+# Words of Mermaid's sequenceDiagram grammar (and a few that are not keywords).
+_WORDS = [
+    "par_over",
+    "Par_Over",
+    "sequenceDiagram",
+    "accTitle",
+    "accDescr",
+    "classDef",
+    "style",
+    "click",
+    "start",
+    "stop",
+    "on",
+]
+
+
+def test_every_word_mermaid_refuses_as_a_participant_is_a_keyword(mermaid: None) -> None:
+    from fsm._conversation import SEQUENCE_KEYWORDS
+
+    words = sorted(set(_WORDS) | SEQUENCE_KEYWORDS)
+    texts = [f"sequenceDiagram\n  participant {w}\n  {w}->>B: x\n" for w in words]
+    refused_by_mermaid = {
+        w for w, r in zip(words, mermaid_errors(texts), strict=True) if any(r.values())
+    }
+    missing = {w for w in refused_by_mermaid if w.lower() not in SEQUENCE_KEYWORDS}
+    assert missing == set()
+
+
+def test_a_role_named_par_over_is_refused() -> None:
+    error = refused("sequenceDiagram\n  Par_Over->>B: x\n")
+    assert error.messages[0] == (
+        "role 'Par_Over' is a Mermaid sequenceDiagram keyword (any casing); rename it"
+    )
+    with pytest.raises(DefinitionError, match="'par_over' is a Mermaid sequenceDiagram keyword"):
+        Conversation("x", ("par_over", "B"), (Message("par_over", "B", "x"),))
+
+
+# -- the model round-trips, for every conversation it accepts ------------------------------
+
+
+@st.composite
+def _loose_bodies(
+    draw: st.DrawFn, roles: tuple[str, ...], depth: int
+) -> tuple[Message | Choice | Loop, ...]:
+    # Any shape, any deciding role, empty branches and blank descriptions:
+    # what the model accepts must come back from its text and its JSON.
+    items: list[Message | Choice | Loop] = []
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["message", "choice", "loop"]))
+        if depth == 0 or kind == "message":
+            sender, receiver = draw(st.permutations(roles))[:2]
+            items.append(Message(sender, receiver, draw(st.sampled_from(["x", "y"]))))
+        elif kind == "loop":
+            items.append(Loop(draw(_loose_bodies(roles, depth - 1))))
+        else:
+            count = draw(st.integers(1, 3))
+            branches = [draw(_loose_bodies(roles, depth - 1)) for _ in range(count)]
+            texts = draw(st.sampled_from([(), ("",) * count, ("ok",) + ("",) * (count - 1)]))
+            items.append(Choice(draw(st.sampled_from(roles)), branches, texts))
+    return tuple(items)
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_every_conversation_the_model_accepts_round_trips(data: st.DataObject) -> None:
+    roles = ("A", "B", "C")
+    body = data.draw(_loose_bodies(roles, 2))
+    try:
+        c = Conversation("x", roles, body)
+    except DefinitionError:
+        return
+    assert fsm.parse_conversation(fsm.dumps_conversation(c)) == c
+    assert Conversation.from_dict(json.loads(json.dumps(c.to_dict()))) == c
+
+
+def test_a_choice_at_a_role_that_does_not_send_its_first_message_is_refused() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Conversation("x", ("A", "B", "C"), (Choice("C", [[Message("A", "B", "x")]]),))
+    assert info.value.messages == (
+        "choice at 'C': the first message of the choice is sent by 'A', and the role that "
+        "sends it decides; write Choice('A', ...)",
+    )
+
+
+def test_a_choice_without_a_message_is_refused() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Conversation("x", ("A", "B"), (Message("A", "B", "x"), Choice("A", [[], []])))
+    assert info.value.messages == (
+        "a choice must hold a message in at least one branch; remove the empty choice",
+    )
+
+
+def test_blank_descriptions_are_no_descriptions() -> None:
+    assert Choice("A", [[Message("A", "B", "x")], []], ["", ""]).descriptions == ()
+
+
+# -- lines Mermaid refuses are refused, not ignored ------------------------------------------
+
+_NOT_MERMAID = [
+    ("Note over A,B,C: hi", (3, 3), "cannot read 'Note over A,B,C: hi'"),
+    ("note left of A,B: hi", (3, 3), "cannot read 'note left of A,B: hi'"),
+    ("Note over A,: hi", (3, 3), "cannot read 'Note over A,: hi'"),
+    ("autonumberfoo", (3, 3), "cannot read 'autonumberfoo'"),
+    ("autonumber 10 5 3", (3, 3), "cannot read 'autonumber 10 5 3'"),
+    (
+        "deactivate A",
+        (3, 3),
+        "'A' is deactivated but is not active; remove the deactivation (Mermaid refuses it)",
+    ),
+    (
+        "A->>-B: y",
+        (3, 3),
+        "'A' is deactivated but is not active; remove the deactivation (Mermaid refuses it)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "where", "start"), _NOT_MERMAID)
+def test_a_line_mermaid_refuses_is_refused(line: str, where: tuple[int, int], start: str) -> None:
+    error = refused("sequenceDiagram\n  A->>B: x\n  " + line + "\n")
+    assert (error.line, error.column) == where
+    assert error.messages[0].startswith(start)
+
+
+def test_the_lines_refused_as_not_mermaid_are_refused_by_mermaid(mermaid: None) -> None:
+    texts = [f"sequenceDiagram\n  A->>B: x\n  {line}\n" for line, _, _ in _NOT_MERMAID]
+    assert all(all(r.values()) for r in mermaid_errors(texts))
+
+
+def test_activations_that_mermaid_draws_are_read() -> None:
+    text = (
+        "sequenceDiagram\n  autonumber 10 5\n  Note over A , B: hi\n  note right of A: hi\n"
+        "  activate A\n  A->>+B: x\n  B->>-A: y\n  deactivate A\n  autonumber off\n"
+    )
+    assert fsm.parse_conversation(text).body == (Message("A", "B", "x"), Message("B", "A", "y"))

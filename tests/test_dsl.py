@@ -695,3 +695,22 @@ def test_dumps_refuses_another_direction(direction: object) -> None:
     m = fsm.parse("stateDiagram-v2\n[*] --> A")
     with pytest.raises(ValueError, match=r"^direction must be 'LR' or 'TB', not "):
         fsm.dumps(m, direction=direction)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mark", ["\x0c", "\x85", "\u2028"], ids=["FF", "NEL", "LS"])
+def test_a_line_break_mermaid_does_not_break_at_is_refused(mark: str) -> None:
+    # Mermaid reads 'A --> B: go<mark>B --> C: evil' as one line.
+    with pytest.raises(DefinitionError) as info:
+        fsm.parse("stateDiagram-v2\n  [*] --> A\n  A --> B: go" + mark + "B --> C: evil\n")
+    error = info.value
+    assert ((error.line, error.column), error.messages[0]) == (
+        (3, 14),
+        f"character U+{ord(mark):04X} is not a line break in Mermaid (only \\n and \\r are): "
+        f"Mermaid reads what follows it as part of this line; remove it",
+    )
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["CRLF", "CR"])
+def test_mermaid_line_breaks_are_read_in_a_machine(newline: str) -> None:
+    text = newline.join(["stateDiagram-v2", "  [*] --> A", "  A --> B: go", ""])
+    assert [t.event for t in fsm.parse(text).transitions] == ["go"]

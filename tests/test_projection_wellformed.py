@@ -285,3 +285,106 @@ def test_checking_many_choices_is_linear() -> None:
 
     ratio = growth(lambda n: lambda: analysis.check_conversation(opts(n)), 150)
     assert ratio < MAX_GROWTH, f"4x the choices took {ratio:.1f}x the time"
+
+
+def test_a_choice_used_twice_is_numbered_by_its_places() -> None:
+    def choice() -> fsm.Choice:
+        return fsm.Choice("A", [[fsm.Message("A", "B", "x")], [fsm.Message("B", "A", "y")]])
+
+    shared = choice()
+    z = fsm.Message("A", "B", "z")
+    reused = fsm.Conversation("P", ("A", "B"), (shared, z, shared))
+    copies = fsm.Conversation("P", ("A", "B"), (choice(), z, choice()))
+    found = [(f.kind, f.message, f.trace) for f in analysis.check_conversation(reused)]
+    assert found == [(f.kind, f.message, f.trace) for f in analysis.check_conversation(copies)]
+    assert [m.split(" is ")[0] for _, m, _ in found] == ["choice 1", "choice 2"]
+
+
+def _blow_up(k: int) -> fsm.Conversation:
+    # The global machine of this text has about 2**k states, but its problem
+    # (going round the loop and leaving it begin alike) is at its start.
+    lines = ["sequenceDiagram", "loop", "alt", "A->>B: a", "else", "A->>B: b", "end", "end"]
+    lines += ["A->>B: a"]
+    for _ in range(k):
+        lines += ["alt", "A->>B: a", "else", "A->>B: b", "end"]
+    return fsm.parse_conversation("\n".join(lines))
+
+
+def test_a_problem_at_the_start_is_found_without_the_whole_global_machine() -> None:
+    report = analysis.check_conversation(_blow_up(40), max_states=1_000)
+    assert [(f.kind, f.states, f.trace) for f in report] == [
+        ("choice-not-by-one-role", ("G0",), ("A_a_B",)),
+    ]
+    ratio = growth(lambda n: lambda: analysis.check_conversation(_blow_up(n)), 20)
+    assert ratio < MAX_GROWTH, f"4x the input took {ratio:.1f}x the time"
+
+
+def _opts(n: int) -> fsm.Conversation:
+    # Each 'opt' may be skipped, so a role's machine after block i may receive
+    # any later message: its machine has n states of n transitions each.
+    lines = ["sequenceDiagram"]
+    for i in range(n):
+        lines += ["opt", f"A->>B: m{i}", f"B->>C: n{i}", "end"]
+    return fsm.parse_conversation("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    "work",
+    [analysis.check_conversation, analysis.projections],
+    ids=["check", "projections"],
+)
+def test_a_run_of_opt_blocks_takes_at_most_quadratic_time(
+    work: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The output is quadratic (n states of n transitions). Each closure walks
+    # O(n) nodes, so O(n) closures in all keep the work quadratic; one per
+    # subset and event (before: O(n**2) of them) made it cubic.
+    from analysis import _projection
+
+    calls = [0]
+    closure = _projection._Graph.closure  # pyright: ignore[reportPrivateUsage]
+
+    def counted(self: object, nodes: object, role: object) -> object:
+        calls[0] += 1
+        return closure(self, nodes, role)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_projection._Graph, "closure", counted)  # pyright: ignore[reportPrivateUsage]
+    run = work  # type: ignore[assignment]
+    counts: list[int] = []
+    for n in (20, 80):
+        calls[0] = 0
+        run(_opts(n))  # type: ignore[operator]
+        counts.append(calls[0])
+    assert counts[1] / counts[0] < 5, (
+        f"4x the blocks made {counts[1] / counts[0]:.1f}x the closures"
+    )
+
+
+def _loop_then_same_message(k: int) -> fsm.Conversation:
+    # 'C' receives 'B_a_C' when the loop goes round (branch p) and when it
+    # ends: it would have to merge a return to the loop with the rest.
+    alt = ["alt", "A->>B: p", "B->>C: a", "else", "A->>B: q", "B->>C: b", "end"]
+    lines = ["sequenceDiagram", "loop", *alt, "end", "A->>B: stop", "B->>C: a"]
+    return fsm.parse_conversation("\n".join(lines + alt * k))
+
+
+def test_a_role_that_cannot_tell_a_return_to_the_loop_from_leaving_it_is_refused() -> None:
+    [finding] = analysis.check_conversation(_loop_then_same_message(30), max_states=1_000)
+    assert (finding.kind, finding.states, finding.trace, finding.message) == (
+        "indistinguishable-branches",
+        ("G0",),
+        ("A_p_B", "B_a_C"),
+        "'C' cannot tell another round of loop 1 from leaving it: after 'B_a_C' it may be "
+        "back at the start of the loop or past it, and a role's projection does not merge a "
+        "return to the loop with what follows the loop; send 'C' a message of a different "
+        "label when the loop goes round and when it ends",
+    )
+
+
+def test_a_role_told_after_the_same_message_whether_the_loop_ended_is_fine() -> None:
+    # 'C' receives 'a' either way, but the next message (x or y) tells it.
+    c = fsm.parse_conversation(
+        "sequenceDiagram\nloop\nA->>B: p\nB->>C: a\nB->>C: x\nend\n"
+        "A->>B: stop\nB->>C: a\nB->>C: y\n"
+    )
+    assert analysis.check_conversation(c).ok
