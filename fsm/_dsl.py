@@ -33,6 +33,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 import attrs
 
