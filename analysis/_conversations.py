@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import cast
@@ -219,53 +220,104 @@ def _records(name: str) -> list[tuple[int, dict[str, object]]]:
     return found
 
 
+class _Run:
+    """One conversation of a log, run by the roles' projections asynchronously.
+
+    A logged message steps its sender's projection at once, then waits in the
+    channel from its sender to its receiver (first in, first out) until the
+    receiver's projection takes it.
+    """
+
+    def __init__(self, machines: Mapping[str, fsm.Machine]) -> None:
+        self.machines = machines
+        self.states = {role: machine.initial for role, machine in machines.items()}
+        self.channels: dict[tuple[str, str], deque[str]] = {}
+
+    def step(self, role: str, event: str) -> bool:
+        moves = self.machines[role].transitions_from(self.states[role], event)
+        if not moves:
+            return False
+        self.states[role] = moves[0].target
+        return True
+
+    def send(self, sender: str, receiver: str, event: str) -> bool:
+        if not self.step(sender, event):
+            return False
+        self.channels.setdefault((sender, receiver), deque()).append(event)
+        moved = True
+        while moved:
+            moved = False
+            for (_, to), waiting in self.channels.items():
+                if waiting and self.step(to, waiting[0]):
+                    waiting.popleft()
+                    moved = True
+        return True
+
+    def finished(self) -> bool:
+        return not any(self.channels.values()) and all(
+            self.states[role] in machine.final for role, machine in self.machines.items()
+        )
+
+
 def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
     """Check a JSON Lines log of messages against ``conversation``.
 
     Each line is ``{"sender", "receiver", "message", "payload"?,
-    "conversation"?}``; lines with the same ``conversation`` id (none: one
-    conversation) form one run of the protocol, in the order they appear.
-    The verdict names the first message that is not allowed, with what was
-    allowed instead, or says how many conversations conform and how many of
-    them are complete.
+    "conversation"?}``, logged when it is sent; lines with the same
+    ``conversation`` id (none: one conversation) form one run of the
+    protocol. The roles run asynchronously, so a run is checked per role: a
+    message steps its sender's projection (:func:`analysis.project`) where it
+    is logged, and its receiver's once the receiver's projection takes it
+    (messages from one sender to one receiver are taken in the order they
+    were sent). Any order of independent messages that every role's
+    projection allows conforms. The verdict names the first message that its
+    sender's projection does not allow, with what that role allowed instead,
+    or says how many conversations conform and how many of them are complete
+    (every message taken and every role's projection in a final state).
     """
-    from ._projection import conversation_machine
+    from ._projection import check_conversation, projections
 
-    machine = conversation_machine(conversation)
-    # The global machine is deterministic: one target per (state, event).
-    table = {(t.source, t.event): t.target for t in machine.transitions}
+    if not check_conversation(conversation).ok:
+        raise TargetError(
+            f"{conversation.name} is not well-formed, so its roles' projections do not "
+            f"run it; see `typestate check` on it"
+        )
+    machines = projections(conversation)
     events = conversation.events()
     by_key = {(m.sender, m.receiver, m.label): e for e, m in events.items()}
-    runs: dict[str, str] = {}
+    runs: dict[str, _Run] = {}
     for number, record in _records(name):
         key = record.get("conversation")
         run = "" if key is None else key if isinstance(key, str) else json.dumps(key)
-        state = runs.get(run, machine.initial)
+        state = runs.setdefault(run, _Run(machines))
         sender, receiver, label = (str(record[k]) for k in ("sender", "receiver", "message"))
-        event = by_key.get((sender, receiver, label))
-        after = None if event is None else table.get((state, event))
+        shown = f"{sender}->>{receiver}: {label}"
         where = f" in conversation {run}" if run else ""
-        if after is None:
-            shown = f"{sender}->>{receiver}: {label}"
-            why = "is not allowed here" if event else f"is not a message of {conversation.name}"
-            allowed = [_show(events[e]) for e in machine.enabled_events(state)]
-            instead = "; ".join(allowed) or "nothing (the conversation has ended)"
-            if allowed and state in machine.final:
-                instead += " (or nothing: the conversation may end here)"
-            line = f"{name}:{number}: {shown!r} {why}{where}; allowed instead: {instead}"
+        event = by_key.get((sender, receiver, label))
+        if event is not None and state.send(sender, receiver, event):
+            problem = _payload_problem(events[event], record)
+            if problem is not None:
+                return LogVerdict(False, (f"{name}:{number}: {problem}{where}",))
+            continue
+        why = "is not allowed here" if event else f"is not a message of {conversation.name}"
+        if sender not in machines:
+            roles = ", ".join(conversation.roles)
+            line = f"{name}:{number}: {shown!r} {why}{where} (its roles are {roles})"
             return LogVerdict(False, (line,))
-        assert event is not None
-        problem = _payload_problem(events[event], record)
-        if problem is not None:
-            return LogVerdict(False, (f"{name}:{number}: {problem}{where}",))
-        runs[run] = after
-    complete = sum(1 for state in runs.values() if state in machine.final)
+        machine, now = machines[sender], state.states[sender]
+        allowed = [_show(events[e]) for e in machine.enabled_events(now)]
+        instead = "; ".join(allowed) or f"nothing ({sender}'s part has ended)"
+        if allowed and now in machine.final:
+            instead += f" (or nothing: {sender}'s part may end here)"
+        line = f"{name}:{number}: {shown!r} {why}{where}; {sender} allowed instead: {instead}"
+        return LogVerdict(False, (line,))
+    complete = sum(1 for state in runs.values() if state.finished())
     count = len(runs)
     lines = [
         f"{name}: conforms to {conversation.name} ({count} conversation"
         f"{'s' if count != 1 else ''}, {complete} complete)"
     ]
-    unfinished = [r or "(no id)" for r, state in runs.items() if state not in machine.final]
+    unfinished = [r or "(no id)" for r, state in runs.items() if not state.finished()]
     if unfinished:
         more = " ..." if len(unfinished) > 10 else ""
         lines.append(f"  not finished: {', '.join(unfinished[:10])}{more}")

@@ -162,6 +162,22 @@ def test_a_conforming_log_of_interleaved_conversations(tmp_path: Path) -> None:
     )
 
 
+def test_votes_logged_in_another_order_than_the_diagram_conform(tmp_path: Path) -> None:
+    # The participants run asynchronously: Participant2 may vote before
+    # Participant1; the coordinator takes each vote when its machine is ready.
+    log = write_log(
+        tmp_path / "log.jsonl",
+        *[("a", *m) for m in PREPARE],
+        ("a", P2, C, "yes"),
+        ("a", P1, C, "yes"),
+        ("a", C, P1, "commit"),
+        ("a", C, P2, "commit"),
+    )
+    done = typestate("check-trace", TWO_PC, str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{log}: conforms to TwoPhaseCommit (1 conversation, 1 complete)\n"
+
+
 def test_the_first_message_out_of_turn_is_named_with_what_was_allowed(tmp_path: Path) -> None:
     log = write_log(
         tmp_path / "log.jsonl",
@@ -176,7 +192,7 @@ def test_the_first_message_out_of_turn_is_named_with_what_was_allowed(tmp_path: 
     assert done.returncode == 1
     assert done.stdout == (
         f"{log}:8: 'Coordinator->>Participant1: commit' is not allowed here in conversation "
-        f"a; allowed instead: Coordinator->>Participant1: abort\n"
+        f"a; Coordinator allowed instead: Coordinator->>Participant1: abort\n"
     )
 
 
@@ -186,7 +202,8 @@ def test_a_message_the_protocol_does_not_have(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == (
         f"{log}:2: 'Participant1->>Coordinator: maybe' is not a message of TwoPhaseCommit; "
-        f"allowed instead: Coordinator->>Participant2: prepare\n"
+        f"Participant1 allowed instead: Participant1->>Coordinator: yes; "
+        f"Participant1->>Coordinator: no\n"
     )
 
 
@@ -195,8 +212,8 @@ def test_a_message_after_the_end(tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", *[(None, *m) for m in [*whole, (C, P1, "commit")]])
     done = typestate("check-trace", TWO_PC, str(log))
     assert done.stdout == (
-        f"{log}:7: 'Coordinator->>Participant1: commit' is not allowed here; allowed "
-        f"instead: nothing (the conversation has ended)\n"
+        f"{log}:7: 'Coordinator->>Participant1: commit' is not allowed here; Coordinator "
+        f"allowed instead: nothing (Coordinator's part has ended)\n"
     )
 
 
@@ -231,8 +248,8 @@ def test_a_conversation_in_json_is_read_as_one(tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", (None, C, P2, "prepare"))
     done = typestate("check-trace", str(target), str(log))
     assert done.stdout == (
-        f"{log}:1: 'Coordinator->>Participant2: prepare' is not allowed here; allowed "
-        f"instead: Coordinator->>Participant1: prepare\n"
+        f"{log}:1: 'Coordinator->>Participant2: prepare' is not allowed here; Coordinator "
+        f"allowed instead: Coordinator->>Participant1: prepare\n"
     )
 
 
