@@ -157,6 +157,21 @@ def role_module(conversation: fsm.Conversation, role: str | None, *, line_length
 
     machine = role_machine(conversation, role, "codegen writes")
     assert role is not None
+    events = conversation.events()
+    ending = sorted(
+        {
+            _show(events[t.event])
+            for t in machine.transitions
+            if t.source in machine.final and events[t.event].sender == role
+        }
+    )
+    if ending:
+        raise TargetError(
+            f"codegen cannot write role {role} of {conversation.name}: {role} may end its "
+            f"part where it may also send {', '.join(map(repr, ending))} (the conversation "
+            f"ends in an opt or a loop that {role} starts); a final State class cannot "
+            f"send, so end the conversation with a message after the opt or loop"
+        )
     sends, receives = role_names(conversation, role)
     renamed = fsm.Machine(
         machine.name,

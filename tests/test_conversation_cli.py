@@ -7,8 +7,10 @@ two-phase commit of ``examples/``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,49 @@ def test_codegen_writes_a_role_and_checks_it(tmp_path: Path) -> None:
     assert stale.stderr.endswith(
         f"differs from the module {TWO_PC} gives; regenerate it with: typestate codegen "
         f"{TWO_PC} --role {P1} -o {out}\n"
+    )
+
+
+OPT_END = "sequenceDiagram\n    A->>B: a\n    opt more\n        A->>B: b\n    end\n"
+LOOP_END = "sequenceDiagram\n    loop l\n        A->>B: ping\n        B->>A: pong\n    end\n"
+
+
+@pytest.mark.parametrize(
+    ("diagram", "final", "label"), [(OPT_END, "B1", "b"), (LOOP_END, "B0", "ping")]
+)
+def test_a_role_that_may_end_or_receive_more_is_final_and_receives(
+    tmp_path: Path, diagram: str, final: str, label: str
+) -> None:
+    target = tmp_path / "c.mmd"
+    target.write_text(diagram, encoding="utf-8")
+    out = tmp_path / "role_b.py"
+    done = typestate("codegen", str(target), "--role", "B", "-o", str(out))
+    assert (done.returncode, done.stderr) == (0, "")
+    text = out.read_text(encoding="utf-8")
+    assert f"class {final}(State, final=True):\n    def receive(self) -> {label.title()}[" in text
+    imported = subprocess.run(
+        [sys.executable, "-c", f"import role_b; assert role_b.{final}.__ts_final__"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert (imported.returncode, imported.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("diagram", "name", "sent"), [(OPT_END, "c", "b"), (LOOP_END, "c", "ping")]
+)
+def test_a_role_that_may_end_or_send_more_is_refused(
+    tmp_path: Path, diagram: str, name: str, sent: str
+) -> None:
+    target = tmp_path / f"{name}.mmd"
+    target.write_text(diagram, encoding="utf-8")
+    done = typestate("codegen", str(target), "--role", "A")
+    assert done.returncode != 0
+    assert done.stderr == (
+        f"typestate: error: codegen cannot write role A of {name}: A may end its part where "
+        f"it may also send 'A->>B: {sent}' (the conversation ends in an opt or a loop that "
+        f"A starts); a final State class cannot send, so end the conversation with a "
+        f"message after the opt or loop\n"
     )
 
 
