@@ -148,6 +148,17 @@ def role_names(conversation: fsm.Conversation, role: str) -> tuple[dict[str, str
         event: _camel(m.label) if got_labels[m.label] == 1 else f"{_camel(m.label)}From{m.sender}"
         for event, m in got.items()
     }
+    for names, messages, what in ((sends, sent, "method"), (receives, got, "message class")):
+        taken: dict[str, str] = {}
+        for event, made in names.items():
+            if made in taken:
+                first, then = _show(messages[taken[made]]), _show(messages[event])
+                raise TargetError(
+                    f"role {role} would have one {what} {made!r} for both {first!r} and "
+                    f"{then!r} (a label sent to or from several roles is named with the "
+                    f"role); rename one of the labels"
+                )
+            taken[made] = event
     return sends, receives
 
 

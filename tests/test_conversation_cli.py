@@ -114,6 +114,45 @@ def test_a_role_that_may_end_or_send_more_is_refused(
     )
 
 
+CLASHES = {
+    "transition": (
+        "sequenceDiagram\n  alt x\n    A->>B: transition\n  else y\n    A->>B: zeta\n  end\n",
+        "event 'transition' would be a method named 'transition', which in a class body "
+        "hides the decorator imported from typestate; rename the event",
+    ),
+    "int": (
+        "sequenceDiagram\n  %% types: zeta(x: int)\n  alt x\n    A->>B: int\n  else y\n"
+        "    A->>B: zeta(x)\n  end\n",
+        "event 'int' would be a method named 'int', which in a class body hides the builtin "
+        "int (in payload types); rename the event",
+    ),
+    "x_to_B": (
+        "sequenceDiagram\n  alt one\n    A->>B: x\n  else two\n    A->>C: x\n  else three\n"
+        "    A->>B: x_to_B\n  end\n  A->>C: done\n  A->>B: done\n",
+        "role A would have one method 'x_to_B' for both 'A->>B: x' and 'A->>B: x_to_B' (a "
+        "label sent to or from several roles is named with the role); rename one of the "
+        "labels",
+    ),
+    "receive": (
+        "sequenceDiagram\n  B->>A: go\n  A->>B: receive\n",
+        "message 'receive' would be a method named 'receive', which in a class body hides "
+        "the method that receives a message; rename the message",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", CLASHES)
+def test_a_label_that_clashes_with_a_name_of_the_module_is_refused(
+    tmp_path: Path, label: str
+) -> None:
+    diagram, error = CLASHES[label]
+    target = tmp_path / "c.mmd"
+    target.write_text(diagram, encoding="utf-8")
+    done = typestate("codegen", str(target), "--role", "A")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"typestate: error: {error}\n"
+
+
 def test_a_role_sending_one_label_to_several_roles_names_the_receiver() -> None:
     done = typestate("codegen", TWO_PC, "--role", C)
     assert done.returncode == 0, done.stderr

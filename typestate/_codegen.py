@@ -203,6 +203,17 @@ class _Generator:
                     f"event {event!r} is also a state's name; in a class body the "
                     f"method would hide the class, so rename one of them"
                 )
+            elif event in self.used and self.is_method(event):
+                self.problems.append(
+                    f"{self.noun} {event!r} would be a method named {event!r}, which in a "
+                    f"class body hides {self.used[event]}; rename the {self.noun}"
+                )
+
+    noun = "event"
+
+    def is_method(self, event: str) -> bool:
+        """Whether ``event`` is written as a method (a hook for subclasses)."""
+        return True
 
     def signature(self, event: str) -> str:
         params = self.m.payload_types(event)
@@ -609,6 +620,11 @@ class _RoleGenerator(_Generator):
                         f"event {event!r} has a payload named 'state', which is the field "
                         f"of a message that holds the next state; rename it"
                     )
+
+    noun = "message"
+
+    def is_method(self, event: str) -> bool:
+        return event not in self.receives
 
     def typestate_imports(self) -> list[str]:
         return ["State", "transition"] if self.sends else ["State"]
