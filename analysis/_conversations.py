@@ -223,7 +223,7 @@ def _records(name: str) -> list[tuple[int, dict[str, object]]]:
     except UnicodeDecodeError:
         raise TargetError(f"{name!r} is not UTF-8 text") from None
     found: list[tuple[int, dict[str, object]]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -296,10 +296,14 @@ def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
     is logged, and its receiver's once the receiver's projection takes it
     (messages from one sender to one receiver are taken in the order they
     were sent). Any order of independent messages that every role's
-    projection allows conforms. The verdict names the first message that its
-    sender's projection does not allow, with what that role allowed instead,
-    or says how many conversations conform and how many of them are complete
-    (every message taken and every role's projection in a final state).
+    projection allows conforms. A message with parameters needs a payload of
+    exactly them, of the right JSON types for simple annotations. Ids differ
+    when their JSON values differ; lines with no id are one conversation.
+    The verdict names the first violation of each conversation (a message
+    its sender's projection does not allow, with what that role allowed
+    instead, or a wrong payload), or says how many conversations conform and
+    how many of them are complete (every message taken and every role's
+    projection in a final state).
     """
     from ._projection import check_conversation, projections
 
@@ -311,54 +315,135 @@ def check_log(conversation: fsm.Conversation, name: str) -> LogVerdict:
     machines = projections(conversation)
     events = conversation.events()
     by_key = {(m.sender, m.receiver, m.label): e for e, m in events.items()}
-    runs: dict[str, _Run] = {}
+    runs: dict[str | None, _Run] = {}
+    shown_as: dict[str | None, str] = {}
+    found: list[str] = []  # the first violation of each conversation
+    broken: set[str | None] = set()
     for number, record in _records(name):
-        key = record.get("conversation")
-        run = "" if key is None else key if isinstance(key, str) else json.dumps(key)
-        state = runs.setdefault(run, _Run(machines))
-        sender, receiver, label = (str(record[k]) for k in ("sender", "receiver", "message"))
-        shown = f"{sender}->>{receiver}: {label}"
-        where = f" in conversation {run}" if run else ""
-        event = by_key.get((sender, receiver, label))
-        if event is not None and state.send(sender, receiver, event):
-            problem = _payload_problem(events[event], record)
-            if problem is not None:
-                return LogVerdict(False, (f"{name}:{number}: {problem}{where}",))
+        run = None if "conversation" not in record else json.dumps(record["conversation"])
+        if run in broken:
             continue
-        why = "is not allowed here" if event else f"is not a message of {conversation.name}"
-        if sender not in machines:
-            roles = ", ".join(conversation.roles)
-            line = f"{name}:{number}: {shown!r} {why}{where} (its roles are {roles})"
-            return LogVerdict(False, (line,))
-        machine, now = machines[sender], state.states[sender]
-        allowed = [_show(events[e]) for e in machine.enabled_events(now)]
-        instead = "; ".join(allowed) or f"nothing ({sender}'s part has ended)"
-        if allowed and now in machine.final:
-            instead += f" (or nothing: {sender}'s part may end here)"
-        line = f"{name}:{number}: {shown!r} {why}{where}; {sender} allowed instead: {instead}"
-        return LogVerdict(False, (line,))
+        state = runs.setdefault(run, _Run(machines))
+        label = shown_as.setdefault(run, _run_name(record))
+        problem = _message_problem(conversation, machines, events, by_key, state, record)
+        if problem is not None:
+            where = f" in conversation {label}" if run is not None else ""
+            found.append(f"{name}:{number}: {problem.replace(_WHERE, where)}")
+            broken.add(run)
+    if found:
+        return LogVerdict(False, tuple(found))
     complete = sum(1 for state in runs.values() if state.finished())
     count = len(runs)
     lines = [
         f"{name}: conforms to {conversation.name} ({count} conversation"
         f"{'s' if count != 1 else ''}, {complete} complete)"
     ]
-    unfinished = [r or "(no id)" for r, state in runs.items() if not state.finished()]
+    unfinished = [shown_as[r] for r, state in runs.items() if not state.finished()]
     if unfinished:
         more = " ..." if len(unfinished) > 10 else ""
         lines.append(f"  not finished: {', '.join(unfinished[:10])}{more}")
     return LogVerdict(True, tuple(lines))
 
 
-def _payload_problem(message: fsm.Message | None, record: Mapping[str, object]) -> str | None:
-    if message is None or "payload" not in record:
+def _run_name(record: Mapping[str, object]) -> str:
+    """How a conversation id is shown: a plain string as it is, any other value as JSON."""
+    if "conversation" not in record:
+        return "(no id)"
+    value = record["conversation"]
+    if isinstance(value, str) and value:
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value)
+
+
+_WHERE = "\0where\0"  # where the conversation id goes in a message
+
+
+def _message_problem(
+    conversation: fsm.Conversation,
+    machines: Mapping[str, fsm.Machine],
+    events: Mapping[str, fsm.Message],
+    by_key: Mapping[tuple[str, str, str], str],
+    state: _Run,
+    record: Mapping[str, object],
+) -> str | None:
+    """What is wrong with one logged message, with ``_WHERE`` for its conversation."""
+    sender, receiver, label = (str(record[k]) for k in ("sender", "receiver", "message"))
+    shown = f"{sender}->>{receiver}: {label}"
+    event = by_key.get((sender, receiver, label))
+    if event is not None:
+        problem = _payload_problem(events[event], record)
+        if problem is not None:
+            return problem + _WHERE
+        if state.send(sender, receiver, event):
+            return None
+    why = "is not allowed here" if event else f"is not a message of {conversation.name}"
+    if sender not in machines:
+        return f"{shown!r} {why}{_WHERE} (its roles are {', '.join(conversation.roles)})"
+    machine, now = machines[sender], state.states[sender]
+    allowed = [_show(events[e]) for e in machine.enabled_events(now)]
+    instead = "; ".join(allowed) or f"nothing ({sender}'s part has ended)"
+    if allowed and now in machine.final:
+        instead += f" (or nothing: {sender}'s part may end here)"
+    return f"{shown!r} {why}{_WHERE}; {sender} allowed instead: {instead}"
+
+
+def _value_problem(annotation: str | None, value: object) -> str | None:
+    """Why a JSON ``value`` cannot be of the simple type ``annotation`` (others pass)."""
+    if annotation is None:
         return None
+    text = annotation.replace(" ", "")
+    if text.startswith("Optional[") and text.endswith("]"):
+        text = text[len("Optional[") : -1] + "|None"
+    options: list[str] = []
+    depth = 0
+    part = ""
+    for char in text:
+        depth += (char == "[") - (char == "]")
+        if char == "|" and depth == 0:
+            options.append(part)
+            part = ""
+        else:
+            part += char
+    options.append(part)
+    kinds: dict[str, tuple[type, ...]] = {
+        "str": (str,),
+        "int": (int,),
+        "float": (int, float),
+        "bool": (bool,),
+        "None": (type(None),),
+        "list": (list,),
+        "dict": (dict,),
+    }
+    for option in options:
+        head = option.split("[", 1)[0]
+        if head not in kinds:
+            return None  # a type this check does not read: any value passes
+        wanted = kinds[head]
+        if isinstance(value, wanted) and not (isinstance(value, bool) and bool not in wanted):
+            return None
+    return f"is {json.dumps(value)[:40]}, not {annotation}"
+
+
+def _payload_problem(message: fsm.Message, record: Mapping[str, object]) -> str | None:
+    if "payload" not in record:
+        if not message.params:
+            return None
+        carries = ", ".join(name for name, _ in message.params)
+        return f"{_show(message)} is logged with no payload (it carries {carries})"
     payload = record["payload"]
     if not isinstance(payload, dict):
         return f"the payload of {_show(message)} is not a JSON object"
-    given = set(cast("dict[str, object]", payload))
+    values = cast("dict[str, object]", payload)
+    given = set(values)
     wanted = {name for name, _ in message.params}
-    if given == wanted or (not wanted and not given):
+    if given == wanted:
+        for field, annotation in message.params:
+            wrong = _value_problem(annotation, values[field])
+            if wrong is not None:
+                return f"the payload of {_show(message)}: {field} {wrong}"
         return None
     missing, extra = sorted(wanted - given), sorted(given - wanted)
     parts = [f"missing {', '.join(missing)}"] if missing else []

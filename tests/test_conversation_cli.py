@@ -387,3 +387,93 @@ def test_a_conversation_in_markdown_is_read_as_one(tmp_path: Path) -> None:
     diagram = (ROOT / TWO_PC).read_text(encoding="utf-8")
     page.write_text(f"# Two-phase commit\n\n```mermaid\n{diagram}```\n", encoding="utf-8")
     assert typestate("check", str(page)).stdout == "TwoPhaseCommit: ok\n"
+
+
+# -- check-trace: payloads, ids, several conversations ----------------------------------
+
+TOOL = "examples/tool_approval_conversation.mmd"
+
+
+def raw_log(path: Path, *records: dict[str, object]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+def ask(payload: object = None, **more: object) -> dict[str, object]:
+    record: dict[str, object] = {"sender": "Agent", "receiver": "Approver", "message": "ask"}
+    if payload is not None:
+        record["payload"] = payload
+    return {**record, **more}
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        (None, "Agent->>Approver: ask is logged with no payload (it carries action)"),
+        ({"action": 5}, "the payload of Agent->>Approver: ask: action is 5, not str"),
+        ({"action": None}, "the payload of Agent->>Approver: ask: action is null, not str"),
+        ({"action": True}, "the payload of Agent->>Approver: ask: action is true, not str"),
+    ],
+)
+def test_a_payload_is_checked_for_presence_and_simple_types(
+    tmp_path: Path, payload: object, error: str
+) -> None:
+    log = raw_log(tmp_path / "log.jsonl", ask(payload))
+    done = typestate("check-trace", TOOL, str(log))
+    assert (done.returncode, done.stdout) == (1, f"{log}:1: {error}\n")
+
+
+def test_ids_of_different_json_types_are_different_conversations(tmp_path: Path) -> None:
+    log = raw_log(
+        tmp_path / "log.jsonl",
+        ask({"action": "a"}, conversation=1),
+        ask({"action": "b"}, conversation="1"),
+        ask({"action": "c"}, conversation=""),
+        ask({"action": "d"}),
+        ask({"action": "e"}, conversation=None),
+    )
+    done = typestate("check-trace", TOOL, str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (
+        f"{log}: conforms to ToolApproval (5 conversations, 0 complete)\n"
+        f'  not finished: 1, "1", "", (no id), null\n'
+    )
+
+
+def test_each_conversation_s_first_violation_is_named(tmp_path: Path) -> None:
+    close = {"sender": "Agent", "receiver": "Tool", "message": "close"}
+    log = raw_log(
+        tmp_path / "log.jsonl",
+        ask({"action": 1}, conversation="a"),
+        {**close, "conversation": "b"},
+        {**close, "conversation": "a"},
+        ask({"action": "ok"}, conversation="c"),
+    )
+    done = typestate("check-trace", TOOL, str(log))
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"{log}:1: the payload of Agent->>Approver: ask: action is 1, not str in "
+        f"conversation a\n"
+        f"{log}:2: 'Agent->>Tool: close' is not allowed here in conversation b; Agent "
+        f"allowed instead: Agent->>Approver: ask; Agent->>Approver: finish\n"
+    )
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u0085", "\u2029", "\x1c"])
+def test_a_line_ends_only_at_a_newline(tmp_path: Path, char: str) -> None:
+    log = raw_log(tmp_path / "log.jsonl", ask({"action": f"rm{char}x"}))
+    done = typestate("check-trace", TOOL, str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"{log}: conforms to ToolApproval (1 conversation")
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u0085"])
+def test_a_machine_log_line_ends_only_at_a_newline(tmp_path: Path, char: str) -> None:
+    log = tmp_path / "run.jsonl"
+    text = f'{{"event": "assign", "payload": {{"task": "a{char}b"}}}}\n{{"event": "plan"}}\n'
+    log.write_text(text, encoding="utf-8")
+    done = typestate("check-trace", "examples/agent.mmd", str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{log}: conforms to Agent (2 events, ends in 'Acting')\n"

@@ -26,6 +26,7 @@ from analysis._cli import main
 from .conversation_support import well_formed_conversations
 
 Record = tuple[int, fsm.Message]
+VALUES: dict[str | None, object] = {"int": 1, "str": "s", "list[int]": [1]}  # by annotation
 
 
 @st.composite
@@ -64,7 +65,7 @@ def check(conversation: fsm.Conversation, records: list[Record]) -> tuple[int, s
         log = Path(folder) / "log.jsonl"
         lines = [
             json.dumps({"conversation": f"r{n}", "sender": m.sender, "receiver": m.receiver,
-                        "message": m.label, "payload": {name: 1 for name, _ in m.params}})
+                        "message": m.label, "payload": {n: VALUES.get(t, 1) for n, t in m.params}})
             for n, m in records
         ]  # fmt: skip
         log.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
