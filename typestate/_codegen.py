@@ -695,10 +695,13 @@ class _RoleGenerator(_Generator):
 
     def message(self, event: str) -> str:
         fields = _split_params(self.params[event])[1:]
+        header = [f"class {self.names[event]}(Generic[{_TYPEVAR}]):"]
+        if len(header[0]) > self.width:  # as ruff format wraps it
+            header = [f"class {self.names[event]}(", f"    Generic[{_TYPEVAR}]", "):"]
         return "\n".join(
             [
                 "@attrs.frozen",
-                f"class {self.names[event]}(Generic[{_TYPEVAR}]):",
+                *header,
                 f'    """The message ``{event}``.',
                 "",
                 "    ``state`` is the state that receiving it leads to.",
