@@ -550,7 +550,8 @@ def _read_events(name: str) -> list[Recorded]:
     except UnicodeDecodeError:
         raise TargetError(f"{name!r} is not UTF-8 text") from None
     try:
-        return read_recording(text.splitlines(), name)
+        # Only \n ends a line: JSON strings may hold U+2028 or U+0085 as they are.
+        return read_recording(text.split("\n"), name)
     except ValueError as exc:
         raise TargetError(str(exc)) from None
 

@@ -212,6 +212,26 @@ def test_a_long_receive_is_wrapped_as_ruff_format_wraps_it(tmp_path: Path, width
     assert form == "1 file already formatted\n"
 
 
+@pytest.mark.parametrize("width", [50, 60])
+def test_a_long_message_class_header_is_wrapped_as_ruff_format_wraps_it(
+    tmp_path: Path, width: int
+) -> None:
+    machine = fsm.parse(PARTICIPANT, name="Participant1")
+    names = {e: f"{e.capitalize()}MessageFromTheCoordinatorOfThisRound" for e in RECEIVES}
+    module = codegen(machine, receives=names, line_length=width)
+    classes = module[module.index("@attrs.frozen") :]
+    assert (
+        "class CommitMessageFromTheCoordinatorOfThisRound(\n    Generic[NextState]\n):" in classes
+    )
+    headers = [line for line in classes.splitlines() if line.startswith(("class", "    Generic"))]
+    assert max(len(line) for line in headers) <= width
+    path = tmp_path / "messages.py"
+    path.write_text(classes, encoding="utf-8")
+    form = _tool(["ruff", "format", "--isolated", "--line-length", str(width), "--check", "."],
+                 tmp_path)  # fmt: skip
+    assert form == "1 file already formatted\n"
+
+
 def test_the_role_module_passes_ruff(folder: Path) -> None:
     lint = _tool(
         ["ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP,SIM,RUF", "participant.py"],

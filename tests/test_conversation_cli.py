@@ -7,8 +7,10 @@ two-phase commit of ``examples/``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,88 @@ def test_codegen_writes_a_role_and_checks_it(tmp_path: Path) -> None:
         f"differs from the module {TWO_PC} gives; regenerate it with: typestate codegen "
         f"{TWO_PC} --role {P1} -o {out}\n"
     )
+
+
+OPT_END = "sequenceDiagram\n    A->>B: a\n    opt more\n        A->>B: b\n    end\n"
+LOOP_END = "sequenceDiagram\n    loop l\n        A->>B: ping\n        B->>A: pong\n    end\n"
+
+
+@pytest.mark.parametrize(
+    ("diagram", "final", "label"), [(OPT_END, "B1", "b"), (LOOP_END, "B0", "ping")]
+)
+def test_a_role_that_may_end_or_receive_more_is_final_and_receives(
+    tmp_path: Path, diagram: str, final: str, label: str
+) -> None:
+    target = tmp_path / "c.mmd"
+    target.write_text(diagram, encoding="utf-8")
+    out = tmp_path / "role_b.py"
+    done = typestate("codegen", str(target), "--role", "B", "-o", str(out))
+    assert (done.returncode, done.stderr) == (0, "")
+    text = out.read_text(encoding="utf-8")
+    assert f"class {final}(State, final=True):\n    def receive(self) -> {label.title()}[" in text
+    imported = subprocess.run(
+        [sys.executable, "-c", f"import role_b; assert role_b.{final}.__ts_final__"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert (imported.returncode, imported.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("diagram", "name", "sent"), [(OPT_END, "c", "b"), (LOOP_END, "c", "ping")]
+)
+def test_a_role_that_may_end_or_send_more_is_refused(
+    tmp_path: Path, diagram: str, name: str, sent: str
+) -> None:
+    target = tmp_path / f"{name}.mmd"
+    target.write_text(diagram, encoding="utf-8")
+    done = typestate("codegen", str(target), "--role", "A")
+    assert done.returncode != 0
+    assert done.stderr == (
+        f"typestate: error: codegen cannot write role A of {name}: A may end its part where "
+        f"it may also send 'A->>B: {sent}' (the conversation ends in an opt or a loop that "
+        f"A starts); a final State class cannot send, so end the conversation with a "
+        f"message after the opt or loop\n"
+    )
+
+
+CLASHES = {
+    "transition": (
+        "sequenceDiagram\n  alt x\n    A->>B: transition\n  else y\n    A->>B: zeta\n  end\n",
+        "event 'transition' would be a method named 'transition', which in a class body "
+        "hides the decorator imported from typestate; rename the event",
+    ),
+    "int": (
+        "sequenceDiagram\n  %% types: zeta(x: int)\n  alt x\n    A->>B: int\n  else y\n"
+        "    A->>B: zeta(x)\n  end\n",
+        "event 'int' would be a method named 'int', which in a class body hides the builtin "
+        "int (in payload types); rename the event",
+    ),
+    "x_to_B": (
+        "sequenceDiagram\n  alt one\n    A->>B: x\n  else two\n    A->>C: x\n  else three\n"
+        "    A->>B: x_to_B\n  end\n  A->>C: done\n  A->>B: done\n",
+        "role A would have one method 'x_to_B' for both 'A->>B: x' and 'A->>B: x_to_B' (a "
+        "label sent to or from several roles is named with the role); rename one of the "
+        "labels",
+    ),
+    "receive": (
+        "sequenceDiagram\n  B->>A: go\n  A->>B: receive\n",
+        "message 'receive' would be a method named 'receive', which in a class body hides "
+        "the method that receives a message; rename the message",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", CLASHES)
+def test_a_label_that_clashes_with_a_name_of_the_module_is_refused(
+    tmp_path: Path, label: str
+) -> None:
+    diagram, error = CLASHES[label]
+    target = tmp_path / "c.mmd"
+    target.write_text(diagram, encoding="utf-8")
+    done = typestate("codegen", str(target), "--role", "A")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"typestate: error: {error}\n"
 
 
 def test_a_role_sending_one_label_to_several_roles_names_the_receiver() -> None:
@@ -162,6 +246,22 @@ def test_a_conforming_log_of_interleaved_conversations(tmp_path: Path) -> None:
     )
 
 
+def test_votes_logged_in_another_order_than_the_diagram_conform(tmp_path: Path) -> None:
+    # The participants run asynchronously: Participant2 may vote before
+    # Participant1; the coordinator takes each vote when its machine is ready.
+    log = write_log(
+        tmp_path / "log.jsonl",
+        *[("a", *m) for m in PREPARE],
+        ("a", P2, C, "yes"),
+        ("a", P1, C, "yes"),
+        ("a", C, P1, "commit"),
+        ("a", C, P2, "commit"),
+    )
+    done = typestate("check-trace", TWO_PC, str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{log}: conforms to TwoPhaseCommit (1 conversation, 1 complete)\n"
+
+
 def test_the_first_message_out_of_turn_is_named_with_what_was_allowed(tmp_path: Path) -> None:
     log = write_log(
         tmp_path / "log.jsonl",
@@ -176,7 +276,7 @@ def test_the_first_message_out_of_turn_is_named_with_what_was_allowed(tmp_path: 
     assert done.returncode == 1
     assert done.stdout == (
         f"{log}:8: 'Coordinator->>Participant1: commit' is not allowed here in conversation "
-        f"a; allowed instead: Coordinator->>Participant1: abort\n"
+        f"a; Coordinator allowed instead: Coordinator->>Participant1: abort\n"
     )
 
 
@@ -186,7 +286,8 @@ def test_a_message_the_protocol_does_not_have(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == (
         f"{log}:2: 'Participant1->>Coordinator: maybe' is not a message of TwoPhaseCommit; "
-        f"allowed instead: Coordinator->>Participant2: prepare\n"
+        f"Participant1 allowed instead: Participant1->>Coordinator: yes; "
+        f"Participant1->>Coordinator: no\n"
     )
 
 
@@ -195,8 +296,8 @@ def test_a_message_after_the_end(tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", *[(None, *m) for m in [*whole, (C, P1, "commit")]])
     done = typestate("check-trace", TWO_PC, str(log))
     assert done.stdout == (
-        f"{log}:7: 'Coordinator->>Participant1: commit' is not allowed here; allowed "
-        f"instead: nothing (the conversation has ended)\n"
+        f"{log}:7: 'Coordinator->>Participant1: commit' is not allowed here; Coordinator "
+        f"allowed instead: nothing (Coordinator's part has ended)\n"
     )
 
 
@@ -231,8 +332,8 @@ def test_a_conversation_in_json_is_read_as_one(tmp_path: Path) -> None:
     log = write_log(tmp_path / "log.jsonl", (None, C, P2, "prepare"))
     done = typestate("check-trace", str(target), str(log))
     assert done.stdout == (
-        f"{log}:1: 'Coordinator->>Participant2: prepare' is not allowed here; allowed "
-        f"instead: Coordinator->>Participant1: prepare\n"
+        f"{log}:1: 'Coordinator->>Participant2: prepare' is not allowed here; Coordinator "
+        f"allowed instead: Coordinator->>Participant1: prepare\n"
     )
 
 
@@ -286,3 +387,93 @@ def test_a_conversation_in_markdown_is_read_as_one(tmp_path: Path) -> None:
     diagram = (ROOT / TWO_PC).read_text(encoding="utf-8")
     page.write_text(f"# Two-phase commit\n\n```mermaid\n{diagram}```\n", encoding="utf-8")
     assert typestate("check", str(page)).stdout == "TwoPhaseCommit: ok\n"
+
+
+# -- check-trace: payloads, ids, several conversations ----------------------------------
+
+TOOL = "examples/tool_approval_conversation.mmd"
+
+
+def raw_log(path: Path, *records: dict[str, object]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
+def ask(payload: object = None, **more: object) -> dict[str, object]:
+    record: dict[str, object] = {"sender": "Agent", "receiver": "Approver", "message": "ask"}
+    if payload is not None:
+        record["payload"] = payload
+    return {**record, **more}
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        (None, "Agent->>Approver: ask is logged with no payload (it carries action)"),
+        ({"action": 5}, "the payload of Agent->>Approver: ask: action is 5, not str"),
+        ({"action": None}, "the payload of Agent->>Approver: ask: action is null, not str"),
+        ({"action": True}, "the payload of Agent->>Approver: ask: action is true, not str"),
+    ],
+)
+def test_a_payload_is_checked_for_presence_and_simple_types(
+    tmp_path: Path, payload: object, error: str
+) -> None:
+    log = raw_log(tmp_path / "log.jsonl", ask(payload))
+    done = typestate("check-trace", TOOL, str(log))
+    assert (done.returncode, done.stdout) == (1, f"{log}:1: {error}\n")
+
+
+def test_ids_of_different_json_types_are_different_conversations(tmp_path: Path) -> None:
+    log = raw_log(
+        tmp_path / "log.jsonl",
+        ask({"action": "a"}, conversation=1),
+        ask({"action": "b"}, conversation="1"),
+        ask({"action": "c"}, conversation=""),
+        ask({"action": "d"}),
+        ask({"action": "e"}, conversation=None),
+    )
+    done = typestate("check-trace", TOOL, str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (
+        f"{log}: conforms to ToolApproval (5 conversations, 0 complete)\n"
+        f'  not finished: 1, "1", "", (no id), null\n'
+    )
+
+
+def test_each_conversation_s_first_violation_is_named(tmp_path: Path) -> None:
+    close = {"sender": "Agent", "receiver": "Tool", "message": "close"}
+    log = raw_log(
+        tmp_path / "log.jsonl",
+        ask({"action": 1}, conversation="a"),
+        {**close, "conversation": "b"},
+        {**close, "conversation": "a"},
+        ask({"action": "ok"}, conversation="c"),
+    )
+    done = typestate("check-trace", TOOL, str(log))
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"{log}:1: the payload of Agent->>Approver: ask: action is 1, not str in "
+        f"conversation a\n"
+        f"{log}:2: 'Agent->>Tool: close' is not allowed here in conversation b; Agent "
+        f"allowed instead: Agent->>Approver: ask; Agent->>Approver: finish\n"
+    )
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u0085", "\u2029", "\x1c"])
+def test_a_line_ends_only_at_a_newline(tmp_path: Path, char: str) -> None:
+    log = raw_log(tmp_path / "log.jsonl", ask({"action": f"rm{char}x"}))
+    done = typestate("check-trace", TOOL, str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"{log}: conforms to ToolApproval (1 conversation")
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u0085"])
+def test_a_machine_log_line_ends_only_at_a_newline(tmp_path: Path, char: str) -> None:
+    log = tmp_path / "run.jsonl"
+    text = f'{{"event": "assign", "payload": {{"task": "a{char}b"}}}}\n{{"event": "plan"}}\n'
+    log.write_text(text, encoding="utf-8")
+    done = typestate("check-trace", "examples/agent.mmd", str(log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == f"{log}: conforms to Agent (2 events, ends in 'Acting')\n"

@@ -203,6 +203,17 @@ class _Generator:
                     f"event {event!r} is also a state's name; in a class body the "
                     f"method would hide the class, so rename one of them"
                 )
+            elif event in self.used and self.is_method(event):
+                self.problems.append(
+                    f"{self.noun} {event!r} would be a method named {event!r}, which in a "
+                    f"class body hides {self.used[event]}; rename the {self.noun}"
+                )
+
+    noun = "event"
+
+    def is_method(self, event: str) -> bool:
+        """Whether ``event`` is written as a method (a hook for subclasses)."""
+        return True
 
     def signature(self, event: str) -> str:
         params = self.m.payload_types(event)
@@ -327,12 +338,8 @@ class _Generator:
                 f"state {state!r} is final and a superstate; an abstract class is never "
                 f"entered, so it cannot be final"
             )
-        if final and m.enabled_events(state):
-            self.problems.append(
-                f"final state {state!r} has transitions "
-                f"({', '.join(m.enabled_events(state))}); a final State class has none, "
-                f"so drop the transitions or make the state not final"
-            )
+        if final:
+            self.check_final(state)
         bases = [m.parents.get(state, "State")]
         if superstate:
             bases.append("abstract=True")
@@ -344,6 +351,15 @@ class _Generator:
         if not methods:
             return header + " ...\n"
         return header + "\n" + "\n".join(methods)
+
+    def check_final(self, state: str) -> None:
+        """Report a final ``state`` that has transitions (a hook for subclasses)."""
+        if self.m.enabled_events(state):
+            self.problems.append(
+                f"final state {state!r} has transitions "
+                f"({', '.join(self.m.enabled_events(state))}); a final State class has none, "
+                f"so drop the transitions or make the state not final"
+            )
 
     def extra_methods(self, state: str) -> list[str]:
         """Methods of ``state`` that are not transitions (a hook for subclasses)."""
@@ -605,6 +621,11 @@ class _RoleGenerator(_Generator):
                         f"of a message that holds the next state; rename it"
                     )
 
+    noun = "message"
+
+    def is_method(self, event: str) -> bool:
+        return event not in self.receives
+
     def typestate_imports(self) -> list[str]:
         return ["State", "transition"] if self.sends else ["State"]
 
@@ -626,6 +647,18 @@ class _RoleGenerator(_Generator):
 
     def own_events(self, state: str) -> list[str]:
         return [e for e in super().own_events(state) if e not in self.receives]
+
+    def check_final(self, state: str) -> None:
+        # A final state may still receive (``receive()`` is no transition): the
+        # role may end there, or go on when a message arrives. It may not send.
+        sends = [e for e in self.m.enabled_events(state) if e not in self.receives]
+        if sends:
+            self.problems.append(
+                f"the role may end in state {state!r} or send "
+                f"{', '.join(map(repr, sends))} there (the conversation ends in an opt or a "
+                f"loop that the role starts); a final State class cannot send, so end the "
+                f"conversation with a message after it"
+            )
 
     def extra_methods(self, state: str) -> list[str]:
         incoming = [e for e in self.own.get(state, ()) if e in self.receives]
@@ -662,10 +695,13 @@ class _RoleGenerator(_Generator):
 
     def message(self, event: str) -> str:
         fields = _split_params(self.params[event])[1:]
+        header = [f"class {self.names[event]}(Generic[{_TYPEVAR}]):"]
+        if len(header[0]) > self.width:  # as ruff format wraps it
+            header = [f"class {self.names[event]}(", f"    Generic[{_TYPEVAR}]", "):"]
         return "\n".join(
             [
                 "@attrs.frozen",
-                f"class {self.names[event]}(Generic[{_TYPEVAR}]):",
+                *header,
                 f'    """The message ``{event}``.',
                 "",
                 "    ``state`` is the state that receiving it leads to.",
