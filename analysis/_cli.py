@@ -15,13 +15,14 @@ import os
 import shlex
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import fsm
 
 from . import _conversations as conversations
+from . import _progress as progress
 from ._check import KINDS
 from ._recording import Recorded, read_recording
 from ._target import TargetError, load_target
@@ -143,7 +144,21 @@ def _build_parser() -> argparse.ArgumentParser:
         help="format for this line length, as ruff format would (default: 88)",
     )
     _add_analysis_commands(commands.add_parser)
+    _add_quiet(parser, commands.choices.values())
     return parser
+
+
+def _add_quiet(
+    parser: argparse.ArgumentParser, commands: Iterable[argparse.ArgumentParser]
+) -> None:
+    """``-q/--quiet`` before the command or after it, on every command."""
+    text = "do not show the progress line on a terminal during long work"
+    parser.add_argument("-q", "--quiet", action="store_true", help=text)
+    for command in commands:
+        # SUPPRESS: a command that was not given -q leaves the global value alone.
+        command.add_argument(
+            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=text
+        )
 
 
 _TARGET_HELP = "a .mmd/.md/.json file, or module:attribute naming a Machine or State class"
@@ -277,12 +292,33 @@ def show_text(machine: fsm.Machine) -> str:
 
 
 def _show(args: argparse.Namespace) -> int:
-    machine = load_target(args.target)
-    if args.format == "json":
-        print(json.dumps(machine.to_dict(), indent=2))
-    else:
-        print(show_text(machine))
+    machine = _load(args.target)
+    with progress.phase(f"formatting {machine.name}"):
+        text = (
+            json.dumps(machine.to_dict(), indent=2) if args.format == "json" else show_text(machine)
+        )
+    print(text)
     return EXIT_OK
+
+
+def _load(target: str) -> fsm.Machine:
+    """:func:`load_target`, shown as a phase of the progress line."""
+    with progress.phase(_loading(target)):
+        return load_target(target)
+
+
+def _load_conversation(target: str) -> fsm.Conversation:
+    """The conversation in the file ``target``, shown as a phase of the progress line."""
+    with progress.phase(_loading(target)):
+        return conversations.load_conversation_target(target)
+
+
+def _loading(target: str) -> str:
+    """What the progress line says while ``target`` is loaded."""
+    if ":" in target and not Path(target).exists():
+        return f"loading {target}"
+    size = progress.file_size(target)
+    return f"parsing {target} ({size})" if size else f"parsing {target}"
 
 
 def _codegen(args: argparse.Namespace) -> int:
@@ -291,10 +327,13 @@ def _codegen(args: argparse.Namespace) -> int:
     if args.check and args.output is None:
         raise TargetError("--check compares the module named by -o MODULE; pass -o too")
     if conversations.is_conversation(args.target):
-        conversation = conversations.load_conversation_target(args.target)
-        text = conversations.role_module(conversation, args.role, line_length=args.line_length)
+        conversation = _load_conversation(args.target)
+        with progress.phase(f"writing the classes of {args.role or 'a role'}"):
+            text = conversations.role_module(conversation, args.role, line_length=args.line_length)
     else:
-        text = typestate.codegen(_load_machine(args), line_length=args.line_length)
+        machine = _load_machine(args)
+        with progress.phase(f"writing the classes of {machine.name}"):
+            text = typestate.codegen(machine, line_length=args.line_length)
     if args.check:
         path = Path(args.output)
         try:
@@ -319,11 +358,11 @@ def _codegen(args: argparse.Namespace) -> int:
 def _load_machine(args: argparse.Namespace) -> fsm.Machine:
     """The machine TARGET names; for a conversation, the projection on ``--role``."""
     if conversations.is_conversation(args.target):
-        conversation = conversations.load_conversation_target(args.target)
+        conversation = _load_conversation(args.target)
         return conversations.role_machine(conversation, args.role, f"{args.command} reads")
     if args.role is not None:
         raise TargetError(f"--role names a role of a conversation, but {args.target!r} is not one")
-    return load_target(args.target)
+    return _load(args.target)
 
 
 def _render_conversation(args: argparse.Namespace) -> int:
@@ -334,7 +373,7 @@ def _render_conversation(args: argparse.Namespace) -> int:
             f"(-o FILE.mmd, without --highlight-trace or --report); to draw one role's "
             f"machine in any format, add --role ROLE"
         )
-    text = fsm.dumps_conversation(conversations.load_conversation_target(args.target))
+    text = fsm.dumps_conversation(_load_conversation(args.target))
     if not args.check:
         _write_file(args.output, text)
         return EXIT_OK
@@ -380,12 +419,16 @@ def _write_file(name: str, text: str) -> None:
 def _check(args: argparse.Namespace) -> int:
     import analysis
 
-    reports = [
-        analysis.check_conversation(conversations.load_conversation_target(t))
-        if conversations.is_conversation(t)
-        else analysis.check(load_target(t), ignore=args.ignore)
-        for t in args.targets
-    ]
+    reports: list[analysis.Report] = []
+    for t in args.targets:
+        if conversations.is_conversation(t):
+            conversation = _load_conversation(t)
+            with progress.phase(f"checking {conversation.name}"):
+                reports.append(analysis.check_conversation(conversation))
+        else:
+            machine = _load(t)
+            with progress.phase(f"checking {machine.name}"):
+                reports.append(analysis.check(machine, ignore=args.ignore))
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:
@@ -396,11 +439,12 @@ def _check(args: argparse.Namespace) -> int:
 def _paths(args: argparse.Namespace) -> int:
     import analysis
 
-    machine = load_target(args.target)
-    if args.cover == "states":
-        cover = analysis.state_cover(machine)
-    else:
-        cover = analysis.transition_cover(machine)
+    machine = _load(args.target)
+    with progress.phase(f"finding paths that cover the {args.cover} of {machine.name}"):
+        if args.cover == "states":
+            cover = analysis.state_cover(machine)
+        else:
+            cover = analysis.transition_cover(machine)
     if args.format == "json":
         document = {
             "name": machine.name,
@@ -427,14 +471,19 @@ def _paths(args: argparse.Namespace) -> int:
 def _compose(args: argparse.Namespace) -> int:
     import analysis
 
-    machines = [load_target(t) for t in args.targets]
+    machines = [_load(t) for t in args.targets]
     limit = {} if args.max_states is None else {"max_states": args.max_states}
+    count = f"{len(machines)} machine{'s' if len(machines) != 1 else ''}"
     try:
         if not args.deadlocks:
-            product = analysis.compose(*machines, **limit)
-            print(show_text(product))
+            with progress.phase(f"composing {count}", unit="product states"):
+                product = analysis.compose(*machines, **limit)
+            with progress.phase(f"formatting {product.name}"):
+                text = show_text(product)
+            print(text)
             return EXIT_OK
-        report = analysis.deadlocks(*machines, **limit)
+        with progress.phase(f"looking for deadlocks of {count}", unit="product states"):
+            report = analysis.deadlocks(*machines, **limit)
     except fsm.DefinitionError:
         raise
     except ValueError as exc:  # documented: the product is too large, or has clashing names
@@ -469,12 +518,14 @@ def _render(args: argparse.Namespace) -> int:
     if args.highlight_trace is not None:
         highlight = [e.strip() for e in args.highlight_trace.split(",") if e.strip()]
     elif args.report:
-        highlight = analysis.check(machine)
+        with progress.phase(f"checking {machine.name}"):
+            highlight = analysis.check(machine)
     if args.check:
         return _render_check(machine, Path(args.output), highlight, args)
     output = _output_path(args.output)
     try:
-        analysis.render(machine, output, highlight=highlight, direction=args.direction)
+        with progress.phase(f"rendering {args.output}"):
+            analysis.render(machine, output, highlight=highlight, direction=args.direction)
     # The errors analysis.render documents: no `dot` or `graphviz`, `dot` failed,
     # a machine too large to lay out, a highlight step the machine does not
     # allow, the file cannot be written.
@@ -509,7 +560,8 @@ def _render_check(
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder) / output.name
         try:
-            analysis.render(machine, fresh, highlight=highlight, direction=args.direction)
+            with progress.phase(f"rendering {args.output}"):
+                analysis.render(machine, fresh, highlight=highlight, direction=args.direction)
         except (ImportError, fsm.InvalidTransition) as exc:
             raise TargetError(str(exc)) from None
         expected = fresh.read_text(encoding="utf-8")
@@ -560,14 +612,17 @@ def _check_trace(args: argparse.Namespace) -> int:
     from .testing import check_recording
 
     if conversations.is_conversation(args.target):
-        conversation = conversations.load_conversation_target(args.target)
-        verdict = conversations.check_log(conversation, args.logfile)
+        conversation = _load_conversation(args.target)
+        with progress.phase(f"checking {args.logfile}"):
+            verdict = conversations.check_log(conversation, args.logfile)
         print("\n".join(verdict.lines))
         return EXIT_OK if verdict.ok else EXIT_FINDINGS
-    machine = load_target(args.target)
-    records = _read_events(args.logfile)
+    machine = _load(args.target)
+    with progress.phase(f"reading {args.logfile}"):
+        records = _read_events(args.logfile)
     try:
-        result = check_recording(machine, records)
+        with progress.phase(f"checking {args.logfile}"):
+            result = check_recording(machine, records)
     except ValueError as exc:
         raise TargetError(f"{args.logfile}: {exc}") from None
     for finding in result.findings:
@@ -612,7 +667,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     debug = args.traceback or os.environ.get("TYPESTATE_DEBUG", "") not in ("", "0")
     try:
-        status = commands[args.command](args)
+        # Each phase erases its line before it ends: output and errors start on a clean line.
+        with progress.shown_on(sys.stderr, quiet=args.quiet, environ=os.environ):
+            status = commands[args.command](args)
         sys.stdout.flush()  # here, so that a full disk is reported like any error
         return status
     except BrokenPipeError:  # e.g. `typestate show X | head`: the reader has what it wanted

@@ -1,0 +1,239 @@
+"""The command line's progress indicator: one status line on a terminal for long work.
+
+The ``typestate`` command wraps each piece of work that may take long (parsing
+a spec, checking, composing, rendering) in :func:`phase`. Nothing is shown
+unless the command turned the indicator on with :func:`shown_on` (so library
+users calling ``analysis.check`` never see it), standard error is a terminal,
+``--quiet`` was not given and the environment variable ``CI`` is not set; and
+even then only once the phase has lasted :data:`DELAY` seconds. A background
+thread then writes one line to standard error, ``typestate: parsing big.mmd
+(48.0 MB) [00:03]``, refreshed as the seconds pass, and the phase erases it
+when it ends, however it ends (an error, Ctrl-C), before anything else is
+written, so that output and error messages never share a line with it.
+
+The line is drawn by tqdm (no dependencies of its own; it fits the line to the
+terminal's width and erases it on close), imported only when a line is about
+to be shown.
+
+Counting: code running inside a phase may call :func:`advance` with how many
+units of work it has done (``phase(..., unit="states")``); the line then shows
+the count. It is a no-op outside a phase, cheap enough for an inner loop
+(call it every few thousand items, not every item), and needs no argument
+passed down: the current phase lives in a context variable.
+
+``TYPESTATE_PROGRESS_DELAY`` (seconds, default 1) changes the delay. It is
+internal, for this project's own tests, and not a stable interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import threading
+import time
+from collections.abc import Generator, Mapping
+from typing import TextIO
+
+__all__ = ["DELAY", "advance", "file_size", "phase", "shown_on", "wanted"]
+
+#: Seconds a phase must last before its line is shown.
+DELAY = 1.0
+
+#: Seconds between two refreshes of the line.
+_TICK = 0.2
+
+_DELAY_VARIABLE = "TYPESTATE_PROGRESS_DELAY"
+
+
+class _Display:
+    """Where the lines go, and after how long a phase shows one."""
+
+    def __init__(self, stream: TextIO, delay: float) -> None:
+        self.stream = stream
+        self.delay = delay
+
+
+class _Phase:
+    """One phase being shown: its text, its count, and the thread drawing its line."""
+
+    def __init__(self, text: str, unit: str, display: _Display) -> None:
+        self.text = text
+        self.unit = unit
+        self.count = 0
+        self._display = display
+        self._start = time.monotonic()
+        self._done = threading.Event()
+        #: Whether the line was ever written (and so has been erased).
+        self.shown = False
+        self._thread = threading.Thread(target=self._draw, name="typestate-progress", daemon=True)
+
+    def start(self) -> bool:
+        """Start the thread that draws the line; False when no thread can be started."""
+        try:
+            self._thread.start()
+        except RuntimeError:  # no more threads: do the work without a line
+            return False
+        return True
+
+    def stop(self, *, interrupted: bool = False) -> None:
+        """End the phase: the line is erased when this returns.
+
+        After Ctrl-C the terminal has echoed ``^C`` after the line; the
+        erase-to-end-of-line sequence removes it too.
+        """
+        self._done.set()
+        self._thread.join()
+        if interrupted and self.shown:
+            with contextlib.suppress(Exception):
+                self._display.stream.write("\r\x1b[K")
+                self._display.stream.flush()
+
+    def line(self) -> str:
+        from tqdm import tqdm
+
+        counted = f", {self.count:,} {self.unit}" if self.unit and self.count else ""
+        elapsed = tqdm.format_interval(time.monotonic() - self._start)
+        line = f"typestate: {self.text}{counted} [{elapsed}]"
+        # What the terminal cannot show becomes "?" rather than an error.
+        encoding = getattr(self._display.stream, "encoding", None) or "utf-8"
+        return line.encode(encoding, "replace").decode(encoding)
+
+    def _draw(self) -> None:
+        if self._done.wait(self._display.delay):
+            return  # the phase was short: nothing was shown, nothing to erase
+        try:
+            from tqdm import tqdm
+
+            # One line, no bar: the description is the whole line. leave=False
+            # erases it on close; dynamic_ncols cuts it to the terminal's
+            # width, so that it never wraps (a wrapped line cannot be erased).
+            bar = tqdm(
+                file=self._display.stream,
+                desc=self.line(),
+                bar_format="{desc}",
+                leave=False,
+                dynamic_ncols=True,
+                mininterval=0,
+                disable=False,
+            )
+        except Exception:  # a broken terminal must not break the command
+            return
+        self.shown = True
+        try:
+            shown = bar.desc
+            while not self._done.wait(_TICK):
+                text = self.line()
+                if text != shown:
+                    bar.set_description_str(text)
+                    shown = text
+        except Exception:
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                bar.close()
+
+
+_DISPLAY: contextvars.ContextVar[_Display | None] = contextvars.ContextVar(
+    "typestate_progress_display", default=None
+)
+_PHASE: contextvars.ContextVar[_Phase | None] = contextvars.ContextVar(
+    "typestate_progress_phase", default=None
+)
+
+
+def wanted(stream: TextIO, *, quiet: bool, environ: Mapping[str, str]) -> bool:
+    """Whether the indicator may be shown on ``stream``.
+
+    Not with ``--quiet``, not in CI (``CI`` set to anything but empty, ``0`` or
+    ``false``), not on a dumb terminal (``TERM=dumb``), and only when
+    ``stream`` is a terminal (never in a pipe or a file).
+    """
+    if quiet:
+        return False
+    if environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+        return False
+    if environ.get("TERM", "") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or replaced stream
+        return False
+
+
+def _delay(environ: Mapping[str, str]) -> float:
+    try:
+        value = float(environ.get(_DELAY_VARIABLE, DELAY))
+    except ValueError:
+        return DELAY
+    return value if 0 <= value < float("inf") else DELAY
+
+
+@contextlib.contextmanager
+def shown_on(
+    stream: TextIO, *, quiet: bool, environ: Mapping[str, str]
+) -> Generator[None, None, None]:
+    """Within this block, phases show their line on ``stream`` when :func:`wanted`."""
+    display = (
+        _Display(stream, _delay(environ)) if wanted(stream, quiet=quiet, environ=environ) else None
+    )
+    token = _DISPLAY.set(display)
+    try:
+        yield
+    finally:
+        _DISPLAY.reset(token)
+
+
+@contextlib.contextmanager
+def phase(text: str, *, unit: str = "") -> Generator[None, None, None]:
+    """A piece of work that may take long, described by ``text`` ("parsing big.mmd").
+
+    Shows nothing outside :func:`shown_on` or inside another phase (the outer
+    one goes on being shown). The line is erased before this block exits.
+    """
+    display = _DISPLAY.get()
+    if display is None or _PHASE.get() is not None:
+        yield
+        return
+    current = _Phase(_printable(text), unit, display)
+    if not current.start():
+        yield
+        return
+    token = _PHASE.set(current)
+    interrupted = False
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        current.stop(interrupted=interrupted)
+        _PHASE.reset(token)
+
+
+def advance(count: int = 1) -> None:
+    """Add ``count`` units of work done to the current phase (no-op outside one)."""
+    current = _PHASE.get()
+    if current is not None:
+        current.count += count
+
+
+def _printable(text: str) -> str:
+    """``text`` with anything that would move the cursor (newlines, escapes) replaced."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def file_size(path: str) -> str:
+    """The size of the file ``path`` for a phase's text, or "" when it cannot be read."""
+    try:
+        size = os.stat(path).st_size
+    except (OSError, ValueError):
+        return ""
+    if size < 1000:
+        return f"{size} bytes"
+    scaled = size / 1000
+    for unit in ("kB", "MB"):
+        if scaled < 1000:
+            return f"{scaled:.1f} {unit}"
+        scaled /= 1000
+    return f"{scaled:.1f} GB"
