@@ -68,13 +68,10 @@ class _Phase:
         self.shown = False
         self._thread = threading.Thread(target=self._draw, name="typestate-progress", daemon=True)
 
-    def start(self) -> bool:
-        """Start the thread that draws the line; False when no thread can be started."""
-        try:
+    def start(self) -> None:
+        """Start the thread that draws the line (none when no thread can be started)."""
+        with contextlib.suppress(RuntimeError):  # no more threads: work without a line
             self._thread.start()
-        except RuntimeError:  # no more threads: do the work without a line
-            return False
-        return True
 
     def stop(self, *, interrupted: bool = False) -> None:
         """End the phase: the line is erased when this returns.
@@ -83,7 +80,8 @@ class _Phase:
         erase-to-end-of-line sequence removes it too.
         """
         self._done.set()
-        self._thread.join()
+        if self._thread.ident is not None:  # started
+            self._thread.join()
         if interrupted and self.shown:
             with contextlib.suppress(Exception):
                 self._display.stream.write("\r\x1b[K")
@@ -196,12 +194,10 @@ def phase(text: str, *, unit: str = "") -> Generator[None, None, None]:
         yield
         return
     current = _Phase(_printable(text), unit, display)
-    if not current.start():
-        yield
-        return
     token = _PHASE.set(current)
     interrupted = False
     try:
+        current.start()  # in the try: a Ctrl-C right after it still stops the thread
         yield
     except KeyboardInterrupt:
         interrupted = True
