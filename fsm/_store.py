@@ -258,6 +258,10 @@ class Database(ABC):
         """Serialize schema creation among processes (SQLite's write lock does already)."""
 
 
+#: The largest integer both databases store (a signed 64-bit integer); a row
+#: whose version is there cannot take another send.
+_LARGEST: Final = 2**63 - 1
+
 _CREATE_SCHEMA: Final = "CREATE TABLE IF NOT EXISTS typestate_schema (version integer NOT NULL)"
 _CREATE_TABLES: Final = (
     """CREATE TABLE typestate_instances (
@@ -524,6 +528,10 @@ class Store(ABC):
         if not _is_int(version) or version < 1 or not _is_int(steps) or steps < 0:
             raise _corrupted(
                 id, f"version {short_repr(version)} and steps {short_repr(steps)} must be counts"
+            )
+        if version >= _LARGEST:  # (steps are checked against the rows below)
+            raise _corrupted(
+                id, f"version {version} leaves no room for another send (the largest is {_LARGEST})"
             )
         if counted != steps or (last or 0) != steps:
             raise _corrupted(

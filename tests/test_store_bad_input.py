@@ -187,3 +187,21 @@ def test_a_version_that_is_not_a_count_is_a_clear_error_naming_the_id(
             store.load(door, "front")
     assert str(caught.value) == corrupted("front", "version 'two' and steps 0 must be counts")
     assert everything(backend) == before
+
+
+def test_a_version_with_no_successor_is_a_clear_error_naming_the_id(
+    backend: Backend, door: fsm.Machine
+) -> None:
+    # 2**63 - 1 is the largest integer both databases store; one more send
+    # would overflow it (an OverflowError from the driver before this check).
+    largest = 2**63 - 1
+    with backend.open() as store:
+        store.create(door, "front")
+        backend.raw("UPDATE typestate_instances SET version = ? WHERE id = 'front'", (largest,))
+        before = everything(backend)
+        with pytest.raises(fsm.StoreError) as caught:
+            store.load(door, "front").send("open")
+    assert str(caught.value) == corrupted(
+        "front", f"version {largest} leaves no room for another send (the largest is {largest})"
+    )
+    assert everything(backend) == before
