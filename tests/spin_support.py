@@ -65,8 +65,10 @@ def run_spin(model: str, folder: Path) -> Verdict:
     (folder / "model.pml").write_text(model, encoding="utf-8")
     _run(["spin", "-a", "model.pml"], folder)
     _run(["gcc", "-O0", *PAN_FLAGS, "-o", "pan", "pan.c"], folder)
-    first = _run(["./pan", "-w16"], folder)
-    everything = _run(["./pan", "-E", "-w16"], folder)
+    # -m: room for a depth-first search as deep as the test models have states.
+    first = _run(["./pan", "-w16", "-m100000"], folder)
+    everything = _run(["./pan", "-E", "-w16", "-m100000"], folder)
+    assert "max search depth too small" not in everything
     stored = re.search(r"^\s*(\d+) states, stored", everything, re.MULTILINE)
     assert stored is not None, everything
     deadlock = re.search(r"^pan:\d+: invalid end state", first, re.MULTILINE) is not None
