@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 import analysis
 import fsm
 
-from .spin_support import run_spin
+from .spin_support import NEEDS_SPIN, needs_spin, run_spin
 from .strategies import machines
 from .test_analysis_compose import machine, philosophers
 
@@ -36,6 +37,43 @@ def test_spin_counts_the_philosophers_states_as_we_do(n: int, tmp_path: Path) ->
     assert len(analysis.compose(*philosophers(n)).states) == expected
     verdict = run_spin(analysis.to_promela(*philosophers(n)), tmp_path)
     assert (verdict.stored, verdict.deadlock) == (expected, True)
+
+
+def either_first(n: int) -> list[fsm.Machine]:
+    """Philosophers who take either fork first: every fork state combination, 3^n."""
+    composition = philosophers(n)
+    for i in range(n):
+        phil = composition[i]
+        composition[i] = fsm.Machine(
+            phil.name,
+            states=(*phil.states, "HasRight"),
+            initial=phil.initial,
+            transitions=(
+                *phil.transitions,
+                fsm.Transition("Thinking", f"right{i}", "HasRight"),
+                fsm.Transition("HasRight", f"left{i}", "Eating"),
+            ),
+        )
+    return composition
+
+
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_spin_counts_3_to_the_n_states_when_either_fork_comes_first(n: int, tmp_path: Path) -> None:
+    assert len(analysis.compose(*either_first(n)).states) == 3**n
+    verdict = run_spin(analysis.to_promela(*either_first(n)), tmp_path)
+    assert (verdict.stored, verdict.deadlock) == (3**n, True)
+
+
+def test_without_spin_the_tests_skip_and_under_ci_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no spin, no gcc
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=rf"^{re.escape(NEEDS_SPIN)} \(missing"):
+        needs_spin()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"missing: spin, gcc\); CI must run SPIN$"):
+        needs_spin()
 
 
 @pytest.mark.parametrize(
