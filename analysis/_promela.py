@@ -2,7 +2,9 @@
 
 The model is one process with one variable per machine (its leaf state, as the
 machine's state number) and a ``do`` loop with one ``d_step`` option per event
-and choice of targets, so SPIN's reachable states are exactly the product
+(more when a machine may take it to several states: one per choice), whose
+targets are Promela conditional expressions ``(m0 == 1 -> 2 : 4)`` of the
+source. So SPIN's reachable states are exactly the product
 states of :mod:`analysis._compose`, one to one, and an *invalid end state* in
 SPIN is exactly a deadlock of :func:`analysis.deadlocks`.
 """
