@@ -21,6 +21,7 @@ from ._projection import check_conversation as check_conversation
 from ._projection import conversation_machine as conversation_machine
 from ._projection import project as project
 from ._projection import projections as projections
+from ._promela import to_promela as to_promela
 
 # (end of checks section)
 
@@ -58,6 +59,7 @@ __all__: list[str] = [
     "to_dot",
     "to_mermaid",
     "to_plantuml",
+    "to_promela",
     "transition_cover",
 ]
 
