@@ -17,8 +17,12 @@ plus system, of the checker's processes): on a machine shared with other work
 the wall clock also counts the time spent waiting for a core, and the CPU
 time does not.
 
-Run: ``python benchmarks/mypy_time.py [--rounds N] [--checker mypy|pyright]``
-(target: each ratio at most 1.15).
+Run: ``python benchmarks/mypy_time.py [--rounds N] [--checker mypy|pyright] [--kinds]
+[--against CHECKOUT]``
+(target: each ratio at most 1.15). ``--kinds`` gives each state an internal
+transition and a timer too, to time the decorator's other overloads;
+``--against`` also checks the typestate module with another checkout's
+``typestate`` (before a change, say), in the same rounds.
 """
 
 from __future__ import annotations
@@ -44,8 +48,12 @@ TARGET = 1.15
 REPO = Path(__file__).resolve().parent.parent
 
 
-def machine() -> fsm.Machine:
-    """The 200-state protocol: a chain through 10 superstates, to ``Done``."""
+def machine(kinds: bool = False) -> fsm.Machine:
+    """The 200-state protocol: a chain through 10 superstates, to ``Done``.
+
+    With ``kinds``, each state also has an internal transition and a timer
+    (``@transition(internal=True)`` and ``@transition(after=30)``).
+    """
     names = [f"S{n:03d}" for n in range(LEAVES)]
     groups = [f"Phase{g}" for g in range(LEAVES // GROUP)]
     parents = {name: groups[n // GROUP] for n, name in enumerate(names)}
@@ -59,6 +67,11 @@ def machine() -> fsm.Machine:
             fsm.Transition(name, "check", following, guard="passed", params=count),
             fsm.Transition(name, "check", back, guard="else", params=count),
         ]
+        if kinds:
+            transitions += [
+                fsm.Transition(name, "ping", name, internal=True, params=count),
+                fsm.Transition(name, "expire", following, after=30.0),
+            ]
     transitions += [
         fsm.Transition(g, "cancel", "Failed", params=(("reason", "str | None"),)) for g in groups
     ]
@@ -75,7 +88,7 @@ def machine() -> fsm.Machine:
 def plain(module: str) -> str:
     """The generated module without the library: frozen attrs classes."""
     module = module.replace("from typestate import State, transition", "import attrs")
-    module = module.replace("    @transition\n", "")
+    module = re.sub(r"^    @transition(\(.*\))?\n", "", module, flags=re.M)
     module = re.sub(
         r"^class (\w+)\(State(?:, \w+=True)?\)", r"@attrs.frozen\nclass \1", module, flags=re.M
     )
@@ -90,8 +103,8 @@ def _cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def _timed(command: list[str], cwd: Path, what: str) -> Seconds:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def _timed(command: list[str], cwd: Path, what: str, repo: Path = REPO) -> Seconds:
+    env = {**os.environ, "PYTHONPATH": str(repo)}
     cpu = _cpu()
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -101,14 +114,14 @@ def _timed(command: list[str], cwd: Path, what: str) -> Seconds:
     return seconds, _cpu() - cpu
 
 
-def mypy_seconds(path: Path) -> Seconds:
+def mypy_seconds(path: Path, repo: Path = REPO) -> Seconds:
     with tempfile.TemporaryDirectory() as cache:
         command = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", cache, path.name]
-        return _timed(command, path.parent, f"mypy on {path.name}")
+        return _timed(command, path.parent, f"mypy on {path.name}", repo)
 
 
-def pyright_seconds(path: Path, pyright: str) -> Seconds:
-    return _timed([pyright, path.name], path.parent, f"pyright on {path.name}")
+def pyright_seconds(path: Path, pyright: str, repo: Path = REPO) -> Seconds:
+    return _timed([pyright, path.name], path.parent, f"pyright on {path.name}", repo)
 
 
 def main() -> None:
@@ -117,12 +130,24 @@ def main() -> None:
     parser.add_argument(
         "--checker", choices=("mypy", "pyright"), action="append", help="only this one (repeatable)"
     )
+    parser.add_argument(
+        "--kinds",
+        action="store_true",
+        help="give each state an internal transition and a timer as well",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also check the typestate module with this checkout's typestate (such as "
+        "`git worktree add /tmp/base main`), alternating, and print this/that",
+    )
     args = parser.parse_args()
     checkers: list[str] = args.checker or ["mypy", "pyright"]
     pyright = shutil.which("pyright") or ""
     if "pyright" in checkers and not pyright:
         raise SystemExit("needs the pyright command line (pip install pyright)")
-    generated = codegen(machine(), line_length=100)
+    generated = codegen(machine(args.kinds), line_length=100)
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)
         config = {"typeCheckingMode": "strict", "extraPaths": [str(REPO)]}
@@ -131,14 +156,24 @@ def main() -> None:
         without = root / "protocol_plain.py"
         with_library.write_text(generated, encoding="utf-8")
         without.write_text(plain(generated), encoding="utf-8")
+        repos = {with_library: REPO, without: REPO}
+        if args.against is not None:
+            (root / "against").mkdir()
+            config["extraPaths"] = [str(args.against.resolve())]
+            (root / "against" / "pyrightconfig.json").write_text(json.dumps(config), "utf-8")
+            other = root / "against" / with_library.name
+            other.write_text(generated, encoding="utf-8")
+            repos[other] = args.against.resolve()
         times: dict[tuple[str, Path], list[Seconds]] = {}
         for n in range(args.rounds):
-            order = [with_library, without] if n % 2 == 0 else [without, with_library]
+            order = list(repos) if n % 2 == 0 else list(reversed(repos))
             for path in order:
+                repo = repos[path]
                 if "mypy" in checkers:
-                    times.setdefault(("mypy", path), []).append(mypy_seconds(path))
+                    times.setdefault(("mypy", path), []).append(mypy_seconds(path, repo))
                 if "pyright" in checkers:
-                    times.setdefault(("pyright", path), []).append(pyright_seconds(path, pyright))
+                    found = pyright_seconds(path, pyright, repo)
+                    times.setdefault(("pyright", path), []).append(found)
     lines = generated.count("\n")
     print(f"fresh mypy cache each run; best of {args.rounds} rounds; module: {lines} lines")
     print(f"{'':32}{'wall s':>8}{'CPU s':>8}")
@@ -154,6 +189,12 @@ def main() -> None:
             print(f"  {label:30}{best[path][0]:8.2f}{best[path][1]:8.2f}")
         wall, cpu = (best[with_library][i] / best[without][i] for i in (0, 1))
         print(f"  {'ratio':30}{wall:7.2f}x{cpu:7.2f}x  (target <= {TARGET}x)")
+        if args.against is not None:
+            runs = times[checker, root / "against" / with_library.name]
+            that = (min(r[0] for r in runs), min(r[1] for r in runs))
+            print(f"  {'typestate classes, --against':30}{that[0]:8.2f}{that[1]:8.2f}")
+            wall, cpu = (best[with_library][i] / that[i] for i in (0, 1))
+            print(f"  {'this checkout / --against':30}{wall:7.2f}x{cpu:7.2f}x")
 
 
 if __name__ == "__main__":

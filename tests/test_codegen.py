@@ -282,6 +282,25 @@ def test_codegen_is_stable(machine: fsm.Machine) -> None:
 # -- the generated code passes the checkers and ruff --------------------------------
 
 
+# Timers and internal transitions, on a state and on a superstate.
+TIMERS = """
+stateDiagram-v2
+    %% types: flush(size: int)
+    [*] --> Waiting
+    Waiting --> Reading : start
+    Waiting --> Stopped : timeout after 30s
+    state Working {
+        Reading
+        Writing
+    }
+    Working --> Stopped : give_up after 1m
+    Reading --> Reading : internal heartbeat after 500ms
+    Reading --> Writing : write
+    Writing --> Writing : internal flush(size)
+    Stopped --> [*]
+"""
+
+
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("codegen")
@@ -289,6 +308,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "nested_states.py").write_text(
         codegen(fsm.parse(NESTED, name="Nested")), encoding="utf-8"
     )
+    (root / "timer_states.py").write_text(codegen(fsm.parse(TIMERS, name="Timers")), "utf-8")
     return root
 
 
@@ -300,10 +320,11 @@ def _tool(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_generated_modules_pass_mypy_strict(checked: Path) -> None:
     result = _tool(
         [sys.executable, "-m", "mypy", "--strict", "--python-version", "3.10",
-         "--cache-dir", str(checked / ".mypy_cache"), "agent_states.py", "nested_states.py"],
+         "--cache-dir", str(checked / ".mypy_cache"), "agent_states.py", "nested_states.py",
+         "timer_states.py"],
         checked,
     )  # fmt: skip
-    assert (result.returncode, result.stdout) == (0, "Success: no issues found in 2 source files\n")
+    assert (result.returncode, result.stdout) == (0, "Success: no issues found in 3 source files\n")
 
 
 def test_generated_modules_pass_pyright_strict(checked: Path) -> None:
@@ -314,17 +335,18 @@ def test_generated_modules_pass_pyright_strict(checked: Path) -> None:
         pytest.skip("needs the pyright command line (pip install pyright)")
     config = {"typeCheckingMode": "strict", "pythonVersion": "3.10", "extraPaths": [str(ROOT)]}
     (checked / "pyrightconfig.json").write_text(json.dumps(config))
-    result = _tool([pyright, "--outputjson", "agent_states.py", "nested_states.py"], checked)
+    modules = ["agent_states.py", "nested_states.py", "timer_states.py"]
+    result = _tool([pyright, "--outputjson", *modules], checked)
     report = json.loads(result.stdout)
     assert report["generalDiagnostics"] == []
-    assert report["summary"]["filesAnalyzed"] == 2
+    assert report["summary"]["filesAnalyzed"] == 3
 
 
 def test_generated_modules_pass_ruff(checked: Path) -> None:
     lint = _tool(["ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP,SIM,RUF", "."], checked)
     form = _tool(["ruff", "format", "--isolated", "--check", "."], checked)
     assert (lint.returncode, lint.stdout) == (0, "All checks passed!\n")
-    assert (form.returncode, form.stdout) == (0, "2 files already formatted\n")
+    assert (form.returncode, form.stdout) == (0, "3 files already formatted\n")
 
 
 # -- the command line -----------------------------------------------------------------

@@ -10,6 +10,9 @@ What the classes can express, and how:
   included) and a ``[branch]`` both become a union, as classes express both
   with the return type; guards and actions are named in the body's
   ``NotImplementedError`` message, the only place left for them;
+- an internal transition is ``@transition(internal=True)`` and a timer
+  ``@transition(after=SECONDS)``; a timer whose outcomes differ (guards) is a
+  definition error, as a union return would be a branch no one chooses;
 - a target superstate stands for its entry state (an abstract state is never
   a target), and so does an initial superstate;
 - payload annotations come from the machine (the DSL's types directive),
@@ -37,6 +40,8 @@ from typing import cast
 
 from fsm import AnnotationError, DefinitionError, Machine, Transition
 from fsm import canonical_annotation as canonical
+
+from ._kinds import delay_text
 
 __all__ = ["codegen"]
 
@@ -389,7 +394,7 @@ class _Generator:
                 if not set(targets) <= set(self.targets(ancestor, event)):
                     ignore = "  # type: ignore[override]"
                 break
-        lines = ["    @transition"]
+        lines = [f"    @transition{self.flags(state, event, group, targets)}"]
         lines += self.def_lines(event, self.params[event], returns, ignore)
         message = f"{state}.{event}: {_todo(group, m)}"
         call = f"raise NotImplementedError({_quote(message)})"
@@ -402,6 +407,28 @@ class _Generator:
                 "        )",
             ]
         return "\n".join(lines) + "\n"
+
+    def flags(
+        self, state: str, event: str, group: tuple[Transition, ...], targets: list[str]
+    ) -> str:
+        """The arguments of ``@transition`` for an internal transition or a timer, or ''."""
+        internal = {t.internal for t in group}
+        after = group[0].after  # the Machine checks that a group agrees on it
+        if len(internal) > 1:
+            self.problems.append(
+                f"{state}.{event} is internal in some transitions of its group and not in "
+                f"others; a method is one or the other, so make them agree"
+            )
+        if after is not None and len(targets) > 1:
+            self.problems.append(
+                f"the timer {event!r} of state {state!r} leads to {' or '.join(targets)}; a "
+                f"method returns the union of its outcomes, which a timer cannot have (no "
+                f"one chooses when it fires), so give the timer one target"
+            )
+        parts = ["internal=True"] if True in internal else []
+        if after is not None:
+            parts.append(delay_text(after))
+        return f"({', '.join(parts)})" if parts else ""
 
     def def_lines(self, event: str, params: str, returns: str, ignore: str) -> list[str]:
         # The checkers report an incompatible override on the line of the name.

@@ -6,7 +6,8 @@ Two protocols are compared by what a run can do, not by how they are written:
 - the *effective* transitions: for every leaf state and event, the leaf
   states the event can lead to (a superstate's transitions count in each of
   its substates, a target superstate counts as its entry state);
-- the payload names of each event.
+- the payload names of each event;
+- whether each transition is internal, and its timer's delay.
 
 Guards and actions are ignored, and so is whether several outcomes are a
 guarded group or a branch: classes express both as a union return type.
@@ -33,14 +34,20 @@ def _machine(value: Machine | type[State], namespace: Mapping[str, Any] | None) 
     return protocol(value, namespace=namespace)
 
 
-def _effective(m: Machine) -> set[tuple[str, str, str]]:
+def _effective(m: Machine) -> dict[tuple[str, str, str], tuple[bool, float | None]]:
+    """Each effective transition, with whether it is internal and its timer's delay."""
     leaves = [s for s in m.states if s not in m.superstates]
-    found: set[tuple[str, str, str]] = set()
+    found: dict[tuple[str, str, str], tuple[bool, float | None]] = {}
     for state in leaves:
         for event in m.enabled_events(state):
             for t in m.transitions_from(state, event):
-                found.add((state, event, m.resolve(t.target)))
+                found.setdefault((state, event, m.resolve(t.target)), (t.internal, t.after))
     return found
+
+
+def _kind(internal: bool, after: float | None) -> str:
+    timer = "not a timer" if after is None else f"a timer after {after:g}s"
+    return f"{'internal' if internal else 'external'} and {timer}"
 
 
 def _labels(a: Machine, b: Machine) -> tuple[str, str]:
@@ -107,11 +114,17 @@ def _diff(ma: Machine, mb: Machine, la: str, lb: str) -> list[str]:
 
     out.extend(
         f"transition {s} --{e}--> {t} is in {la} but not in {lb}"
-        for s, e, t in sorted(ea - eb, key=key)
+        for s, e, t in sorted(ea.keys() - eb.keys(), key=key)
     )
     out.extend(
         f"transition {s} --{e}--> {t} is in {lb} but not in {la}"
-        for s, e, t in sorted(eb - ea, key=key)
+        for s, e, t in sorted(eb.keys() - ea.keys(), key=key)
+    )
+    out.extend(
+        f"transition {s} --{e}--> {t} is {_kind(*ea[s, e, t])} in {la} but "
+        f"{_kind(*eb[s, e, t])} in {lb}"
+        for s, e, t in sorted(ea.keys() & eb.keys(), key=key)
+        if ea[s, e, t] != eb[s, e, t]
     )
 
     common = [s for s in ma.states if s in set(mb.states)]

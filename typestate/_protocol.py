@@ -13,6 +13,10 @@ events; the parameters are the payload. Hierarchy comes from inheritance:
   superstate needs an entry state and the Machine's ``entries`` stay empty;
 - a superstate transition returning ``Self`` loops on each substate, so it is
   written as one transition per concrete substate in the protocol.
+
+``@transition(internal=True)`` gives internal transitions (``internal=True``,
+each on a concrete state) and ``@transition(after=...)`` timers (``after=``);
+see :mod:`typestate._kinds`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from fsm import AnnotationError, DefinitionError, Machine, Transition
 from fsm import canonical_annotation as canonical
 
+from ._kinds import internal_problem, timer_branch_problem
 from ._state import SELF, State, TransitionInfo, as_state, resolve_targets, type_name
 
 __all__ = ["protocol"]
@@ -156,6 +161,8 @@ class _Extraction:
             assert owner is not None
             found, problems = resolve_targets(info, owner, self.namespace, self.states)
             self.problems.extend(problems)
+            if not problems:
+                self.check_kind(info, owner, found)
             self.resolved[id(info)] = found
         return found
 
@@ -183,8 +190,20 @@ class _Extraction:
                         target.__name__,
                         params=params,
                         branch=len(concrete) > 1,
+                        internal=info.internal,
+                        after=info.after,
                     )
                 )
+
+    def check_kind(self, info: TransitionInfo, owner: type[State], found: list[Any]) -> None:
+        """Report an internal transition that leaves its state, or a timer that branches."""
+        problem = None
+        if info.internal:
+            problem = internal_problem(info.where, owner, found)
+        if problem is None and info.after is not None:
+            problem = timer_branch_problem(info.where, info.after, found)
+        if problem is not None:
+            self.problems.append(problem)
 
     def params(self, cls: type[State], info: TransitionInfo) -> _Params:
         where = f"{(info.owner or cls).__name__}.{info.name}"

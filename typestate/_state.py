@@ -22,7 +22,19 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Concatenate,
+    Final,
+    Literal,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    cast,
+    overload,
+)
 
 import attrs
 
@@ -34,6 +46,7 @@ else:  # pragma: no cover - Python 3.10
 from fsm import DefinitionError
 
 from ._errors import ProtocolViolation, StateConsumed
+from ._kinds import check_flags, internal_problem
 
 __all__ = [
     "SELF",
@@ -49,6 +62,44 @@ __all__ = [
 # Bound to what a transition may return, so a checker rejects ``@transition``
 # on a method annotated to return anything else (on the decorator's line).
 _ReturnsState = TypeVar("_ReturnsState", bound=Callable[..., "State | Coroutine[Any, Any, State]"])
+# A timer takes no payload: only methods callable with ``self`` alone.
+_ReturnsStateNoPayload = TypeVar(
+    "_ReturnsStateNoPayload", bound=Callable[[Any], "State | Coroutine[Any, Any, State]"]
+)
+# An internal transition returns the type of ``self`` (``Self``, or its own class).
+_OwnState = TypeVar("_OwnState", bound="State")
+_Payload = ParamSpec("_Payload")
+
+
+class _InternalDecorator(Protocol):
+    """The type of ``transition(internal=True)``: methods that return their own state.
+
+    The async overload comes first: when neither fits, pyright explains the
+    last one, and a synchronous method is the common case.
+    """
+
+    @overload
+    def __call__(
+        self, method: Callable[Concatenate[_OwnState, _Payload], Coroutine[Any, Any, _OwnState]], /
+    ) -> Callable[Concatenate[_OwnState, _Payload], Coroutine[Any, Any, _OwnState]]: ...
+    @overload
+    def __call__(
+        self, method: Callable[Concatenate[_OwnState, _Payload], _OwnState], /
+    ) -> Callable[Concatenate[_OwnState, _Payload], _OwnState]: ...
+
+
+class _InternalTimerDecorator(Protocol):
+    """The type of ``transition(internal=True, after=...)``: no payload, same state."""
+
+    @overload
+    def __call__(
+        self, method: Callable[[_OwnState], Coroutine[Any, Any, _OwnState]], /
+    ) -> Callable[[_OwnState], Coroutine[Any, Any, _OwnState]]: ...
+    @overload
+    def __call__(
+        self, method: Callable[[_OwnState], _OwnState], /
+    ) -> Callable[[_OwnState], _OwnState]: ...
+
 
 #: Stands for ``Self`` in a resolved return annotation (a self-loop).
 SELF: Final = "Self"
@@ -88,12 +139,21 @@ class TransitionInfo:
     created); ``specialized`` caches the wrapper made for each concrete class.
     """
 
-    __slots__ = ("function", "is_async", "name", "owner", "specialized")
+    __slots__ = ("after", "function", "internal", "is_async", "name", "owner", "specialized")
 
-    def __init__(self, function: Callable[..., Any], name: str, is_async: bool) -> None:
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        name: str,
+        is_async: bool,
+        internal: bool = False,
+        after: float | None = None,
+    ) -> None:
         self.function = function
         self.name = name
         self.is_async = is_async
+        self.internal = internal  # @transition(internal=True)
+        self.after = after  # @transition(after=...): a timer's delay in seconds
         self.owner: type[State] | None = None
         self.specialized: dict[type[State], Callable[..., Any]] = {}
 
@@ -103,7 +163,27 @@ class TransitionInfo:
         return f"{owner}.{self.name}"
 
 
-def transition(method: _ReturnsState) -> _ReturnsState:
+@overload
+def transition(method: _ReturnsState, /) -> _ReturnsState: ...
+@overload
+def transition(
+    *, internal: Literal[False] = False, after: None = None
+) -> Callable[[_ReturnsState], _ReturnsState]: ...
+@overload
+def transition(
+    *, internal: Literal[False] = False, after: float
+) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]: ...
+@overload
+def transition(*, internal: Literal[True], after: None = None) -> _InternalDecorator: ...
+@overload
+def transition(*, internal: Literal[True], after: float) -> _InternalTimerDecorator: ...
+def transition(
+    method: Callable[..., Any] | None = None,
+    /,
+    *,
+    internal: bool = False,
+    after: float | None = None,
+) -> Any:
     """Mark a method of a :class:`State` as a transition of the protocol.
 
     The return annotation is the protocol: one state class, a union of them (a
@@ -114,6 +194,19 @@ def transition(method: _ReturnsState) -> _ReturnsState:
     ``-> str`` or ``-> Done | None`` on the decorator's line.
     At run time the call consumes the state object (see :class:`State`) and
     checks that the returned object is one of the declared targets.
+
+    Written with arguments, ``@transition(...)`` says more about the transition:
+
+    - ``internal=True``: an internal transition, which stays in its state (no
+      exit or enter hook runs at run time, and the state's timers keep
+      running). The method returns ``Self`` or its own class; a checker
+      rejects one annotated to return another state.
+    - ``after=30``: a timer, the event the fsm runtime sends by itself once
+      the state has been held that many seconds (a positive number). The
+      method takes no payload (only ``self``). The classes have no clock, so
+      nothing calls it by itself: your code, or :meth:`typestate.Driver.send`,
+      calls it when the time has come; the Machine :func:`typestate.protocol`
+      extracts has the delay, for the fsm runtime, diagrams and analysis.
 
     Examples:
         >>> from typestate import State, transition
@@ -127,18 +220,34 @@ def transition(method: _ReturnsState) -> _ReturnsState:
 
     Raises:
         TypeError: ``method`` is not a plain function (``def`` or ``async def``).
+        fsm.DefinitionError: ``after`` is not a positive, finite number of
+            seconds, a timer takes a payload, or ``internal`` is not a bool.
     """
+    if method is None:
+
+        def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+            return _transition(method, internal, after)
+
+        return decorate
+    return _transition(method, False, None)
+
+
+def _transition(method: Callable[..., Any], internal: object, after: object) -> Callable[..., Any]:
     if not isinstance(method, types.FunctionType):
         raise TypeError(
             f"@transition decorates a method written with def or async def "
             f"(got {method!r}); put @transition nearest to the def"
+            + (f", and write @transition(after={method!r}) for a timer" if _number(method) else "")
         )
     if inspect.isgeneratorfunction(method) or inspect.isasyncgenfunction(method):
         raise TypeError(
             f"@transition can't decorate the generator {method.__qualname__}; "
             f"a transition returns the next state"
         )
-    info = TransitionInfo(method, method.__name__, inspect.iscoroutinefunction(method))
+    delay = check_flags(method, internal, after)
+    info = TransitionInfo(
+        method, method.__name__, inspect.iscoroutinefunction(method), internal is True, delay
+    )
     wrapper: Callable[..., Any]
     if info.is_async:
 
@@ -154,7 +263,11 @@ def transition(method: _ReturnsState) -> _ReturnsState:
         wrapper = generic
     functools.update_wrapper(wrapper, method)
     cast("Any", wrapper).__ts_info__ = info
-    return cast("_ReturnsState", wrapper)
+    return wrapper
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _info_of(value: object) -> TransitionInfo | None:
@@ -349,6 +462,9 @@ class _Targets:
             # lack (its siblings); for a module's own class a name found
             # nowhere is a mistake.
             found, problems = resolve_targets(self.info, cls, known=known)
+        if not problems and self.info.internal:
+            problem = internal_problem(self.info.where, self.info.owner or cls, found)
+            problems = [] if problem is None else [problem]
         if problems:
             raise DefinitionError(problems)
         classes = [cls if target == SELF else target for target in found]
