@@ -260,16 +260,17 @@ def test_the_fingerprint_of_a_machine_of_many_transitions_is_written_in_slices()
 
 @st.composite
 def transition_lists(draw: st.DrawFn) -> tuple[list[str], list[fsm.Transition]]:
-    """States and transitions, valid or not: guards, [else], branches, payloads, timers, bad marks."""
+    """States and transitions, valid or not: guards, [else], branches, payloads, timers, marks."""
     states = draw(st.lists(state_names, min_size=1, max_size=4, unique=True))
     names = st.one_of(st.sampled_from(states), st.sampled_from(["Unknown", "1x"]))
     events = st.sampled_from(["go", "stop", "else"])
+    guards = st.sampled_from([None, None, "ok", "busy", "else", "ok and not busy", "_x"])
     transitions = [
         fsm.Transition(
             draw(names),
             draw(events),
             draw(names),
-            guard=draw(st.sampled_from([None, None, "ok", "busy", "else", "ok and not busy", "_x"])),
+            guard=draw(guards),
             actions=draw(st.sampled_from([(), ("log",), ("_hidden",)])),
             params=draw(st.sampled_from([(), (("n", "int"),), (("n", None),)])),
             branch=draw(st.sampled_from([False, False, True, 0])),
