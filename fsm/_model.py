@@ -9,8 +9,10 @@ and the analysis never search lists.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate, chain
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -20,8 +22,9 @@ from ._display import mimebundle
 from ._errors import DefinitionError
 from ._frozen import FrozenMap
 from ._runtime import bind
+from ._table import Dispatch, Layout, Table, layout, numbers, same_lengths
 from ._transition import ELSE, Transition, strings
-from ._validate import validate
+from ._validate import valid_table, validate
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Compiled", "Machine"]
 
+_NO_PAYLOAD: tuple[tuple[str, str | None], ...] = ()
+
 
 def _final(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
@@ -44,11 +49,20 @@ def _final(value: Iterable[str]) -> frozenset[str]:
         raise bad_argument("final", "an iterable of state names", value) from None
 
 
-def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...] | Table:
+    if isinstance(value, Table):
+        return value  # from the bulk constructor: validated and compiled from its arrays
     try:
         return tuple(value)
     except TypeError:
         raise bad_argument("transitions", "an iterable of fsm.Transition", value) from None
+
+
+def _event_names(value: Iterable[str]) -> tuple[str, ...]:
+    try:
+        return strings(value)
+    except TypeError:
+        raise bad_argument("events", "an iterable of event names", value) from None
 
 
 def _states(value: Iterable[str]) -> tuple[str, ...]:
@@ -75,10 +89,36 @@ class Compiled:
         initial: the number of the leaf entered at start (the initial state,
             resolved through superstate entries).
         targets: for each transition, the number of the leaf it enters.
+        targets: for each transition, the number of the leaf it enters.
         dispatch: for each state number, event number -> the numbers of the
             transitions that may fire, in evaluation order: the state's own
             transitions for that event, else those of its nearest ancestor
             that has some; guarded ones in definition order, ``else`` last.
+            A read-only sequence of mappings; for a simple machine (see
+            ``simple``) each mapping is made when it is read, so read
+            ``offsets`` and ``edges`` to go over a large machine.
+        source: for each transition, the number of the state it leaves (as
+            written: a superstate's transitions are numbered once), an
+            ``array('i')``.
+        event: for each transition, the number of its event in ``events``.
+        target: for each transition, the number of the state it names as its
+            target (``targets`` gives the leaf that is entered).
+        rich: transition number -> the :class:`Transition`, for the
+            transitions with more than a source, an event and a target (a
+            guard, actions, a payload, a branch, internal, a timer). Every
+            other transition ``n`` is ``Transition(states[source[n]],
+            events[event[n]], states[target[n]])``: with these four fields
+            the transitions are read without making the Transition objects.
+        offsets: with ``edges``, ``dispatch`` in compressed sparse row form:
+            the transitions that may fire in state ``s`` are
+            ``edges[offsets[s]:offsets[s + 1]]``, in the order of
+            ``dispatch[s]`` (its events in order, each group in evaluation
+            order). One entry per state, plus one.
+        edges: transition numbers, grouped by state as ``offsets`` says (a
+            ``range`` when that is the identity).
+        simple: True when no state has two transitions on one event and
+            there is no hierarchy: then ``edges`` are each state's own
+            transitions in definition order, one per event.
     """
 
     state_index: Mapping[str, int]
@@ -87,8 +127,15 @@ class Compiled:
     children: tuple[tuple[int, ...], ...]
     is_leaf: tuple[bool, ...]
     initial: int
-    targets: tuple[int, ...]
-    dispatch: tuple[Mapping[int, tuple[int, ...]], ...]
+    targets: Sequence[int]
+    dispatch: Sequence[Mapping[int, tuple[int, ...]]]
+    source: Sequence[int]
+    event: Sequence[int]
+    target: Sequence[int]
+    rich: Mapping[int, Transition]
+    offsets: Sequence[int]
+    edges: Sequence[int]
+    simple: bool
 
 
 def _frozen_map(
@@ -111,7 +158,7 @@ def _entries(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> FrozenMap[
         raise bad_argument("entries", "a mapping of state names to state names", value) from None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Machine:
     """A protocol as data: states, one initial state, final states, transitions.
 
@@ -151,7 +198,9 @@ class Machine:
     states: tuple[str, ...] = attrs.field(converter=_states)
     initial: str
     final: frozenset[str] = attrs.field(default=frozenset(), converter=_final)
-    transitions: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
+    _transitions: tuple[Transition, ...] | Table | None = attrs.field(
+        default=(), converter=_transitions, alias="transitions"
+    )
     parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_parents)
     entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_entries)
     _compiled: Compiled = attrs.field(
@@ -169,8 +218,38 @@ class Machine:
     _timers: Mapping[str, Mapping[str, float]] | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False, alias="_timers"
     )
+    # The transitions as arrays of numbers (fsm._table): every machine has one.
+    _table: Table = attrs.field(init=False, eq=False, hash=False, repr=False, alias="_table")
+    _hash: int | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_hash"
+    )
 
     def __attrs_post_init__(self) -> None:
+        given = self._transitions
+        size = len(self.states)
+        table: Table | None = None
+        state_index: dict[str, int] | None = None
+        if isinstance(given, Table):  # from the bulk constructor
+            object.__setattr__(self, "_transitions", None)
+            table = given
+            state_index = given.state_index
+            given.state_index = None
+        if state_index is None:
+            state_index = _state_index(self.states)
+        if table is None and state_index is not None:
+            table = Table.of_transitions(cast("tuple[Transition, ...]", given), state_index)
+        if table is not None and table.clean and state_index is not None:
+            # Shown valid on the arrays, in linear time: no Transition looked at
+            # one by one (and none made, for the bulk constructor).
+            laid = layout(table, size)
+            if valid_table(self, table, laid, state_index):
+                object.__setattr__(self, "_table", table)
+                object.__setattr__(self, "_compiled", _compile(self, table, state_index, laid))
+                return
+        if isinstance(given, Table):
+            # Check the Transitions one by one, as an ordinary construction
+            # does, so that the problems are the same.
+            object.__setattr__(self, "_transitions", given.transitions(self.states))
         try:
             problems = validate(self)
         except TypeError:  # an unhashable part: a caller that is not type-checked
@@ -180,13 +259,63 @@ class Machine:
             raise DefinitionError(problems) from None
         if problems:
             raise DefinitionError(problems)
-        object.__setattr__(self, "_compiled", _compile(self))
+        # Valid, but not shown so on the arrays (the fast checks are cautious).
+        state_index = {state: n for n, state in enumerate(self.states)}
+        table = Table.of_transitions(self.transitions, state_index)
+        assert table is not None  # a valid machine names known states only
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(
+            self, "_compiled", _compile(self, table, state_index, layout(table, size))
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, Machine):
+            return NotImplemented
+        if self is other:
+            return True
+        that = other
+        return (
+            self.name == that.name
+            and self.states == that.states
+            and self.initial == that.initial
+            and self.final == that.final
+            and self.parents == that.parents
+            and self.entries == that.entries
+            and self._table == that._table
+        )
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        # Made once: the arrays of a large machine are long.
+        if self._hash is None:
+            parts = (self.name, self.states, self.initial, self.final, self.parents, self.entries)
+            found = hash((*parts, self._table))
+            object.__setattr__(self, "_hash", found)
+            return found
+        return self._hash
 
     def __repr__(self) -> str:
         return (
             f"<fsm.Machine {self.name!r}: {len(self.states)} states, "
-            f"{len(self.transitions)} transitions>"
+            f"{len(self._table)} transitions>"
         )
+
+    @property
+    def transitions(self) -> tuple[Transition, ...]:
+        """The transitions, in definition order.
+
+        A machine built by :meth:`from_arrays` makes the Transition objects
+        when this is first read, and keeps them; the analysis and the runtime
+        read :attr:`compiled` instead, so a large machine need not make them.
+        """
+        found = self._transitions
+        if not isinstance(found, tuple):
+            found = self._table.transitions(self.states)
+            object.__setattr__(self, "_transitions", found)
+        return found
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Its diagram, for Jupyter: Mermaid, and SVG with ``analysis`` and Graphviz."""
@@ -245,9 +374,11 @@ class Machine:
         # Made once: code generation, strategies and products ask per transition.
         table = self._payload_types
         if table is None:
-            table = dict[str, tuple[tuple[str, str | None], ...]]()
-            for t in self.transitions:
-                table.setdefault(t.event, t.params)
+            # A plain transition has no payload, and every transition on an
+            # event has the same: the rich ones say it.
+            table = dict.fromkeys(self._compiled.events, _NO_PAYLOAD)
+            for t in self._table.rich.values():
+                table[t.event] = t.params
             object.__setattr__(self, "_payload_types", table)
         return table[event]
 
@@ -275,7 +406,7 @@ class Machine:
         table = self._timers
         if table is None:
             found: dict[str, dict[str, float]] = {}
-            for t in self.transitions:
+            for t in self._table.rich.values():  # a timer is rich, in definition order
                 if t.after is not None:
                     found.setdefault(t.source, {}).setdefault(t.event, float(t.after))
             table = FrozenMap({state: FrozenMap(events) for state, events in found.items()})
@@ -295,7 +426,9 @@ class Machine:
         if state_number is None or event_number is None:
             return ()
         numbers = compiled.dispatch[state_number].get(event_number, ())
-        return tuple(self.transitions[n] for n in numbers)
+        if isinstance(self._transitions, tuple):
+            return tuple(self._transitions[n] for n in numbers)
+        return tuple(self._table.transition(self.states, n) for n in numbers)
 
     def enabled_events(self, state: str) -> tuple[str, ...]:
         """The events that have a transition in ``state`` (guards not evaluated)."""
@@ -312,6 +445,133 @@ class Machine:
             object.__setattr__(self, "_fingerprint", digest)
             return digest
         return self._fingerprint
+
+    # -- the bulk constructor (see fsm._table) --------------------------------------
+
+    @classmethod
+    def from_arrays(
+        cls,
+        name: str,
+        *,
+        states: Sequence[str],
+        events: Sequence[str],
+        source: Sequence[int],
+        event: Sequence[int],
+        target: Sequence[int],
+        initial: str,
+        final: Iterable[str] = (),
+        parents: Mapping[str, str] | None = None,
+        entries: Mapping[str, str] | None = None,
+    ) -> Self:
+        """Build a Machine from arrays of numbers: one entry per transition, no object each.
+
+        Transition ``n`` is ``Transition(states[source[n]], events[event[n]],
+        states[target[n]])``: a plain transition (no guard, action, payload,
+        branch, timer). The result is equal to (``==``, ``hash``,
+        ``fingerprint``, ``events``, ``to_dict``: in every way) the Machine
+        built from those Transitions with the other arguments unchanged, and
+        a defect in it is reported with the same problems. This is the way to
+        build a machine of millions of transitions: ``source``, ``event`` and
+        ``target`` may be ``array('i')`` arrays, lists, ranges, any sequences
+        of ints.
+
+        Args:
+            name: the protocol's name.
+            states: every state, in definition order; ``source`` and
+                ``target`` hold positions in it.
+            events: event names; ``event`` holds positions in it. An event
+                never used is not an event of the machine, and
+                :attr:`events` lists the used ones in order of first use.
+            source: for each transition, the number of the state it leaves.
+            event: for each transition, the number of its event.
+            target: for each transition, the number of the state it enters.
+            initial: the state entered at start.
+            final: the accepting states.
+            parents: state -> its superstate, for hierarchy.
+            entries: superstate -> the substate entered when it is targeted.
+
+        Raises:
+            DefinitionError: the arrays differ in length, an entry is not an
+                integer or not a position in ``states`` (``events``) (the
+                message names the first such entry and its value), or the
+                machine is invalid as :class:`Machine` would say.
+
+        Examples:
+            >>> from fsm import Machine
+            >>> m = Machine.from_arrays(
+            ...     "Door",
+            ...     states=["Closed", "Open"],
+            ...     events=["open", "close"],
+            ...     source=[0, 1],
+            ...     event=[0, 1],
+            ...     target=[1, 0],
+            ...     initial="Closed",
+            ... )
+            >>> m
+            <fsm.Machine 'Door': 2 states, 2 transitions>
+            >>> m.transitions_from("Closed", "open")
+            (Transition('Closed', 'open', 'Open'),)
+        """
+        return cls._from_table(
+            name,
+            states=states,
+            events=events,
+            source=source,
+            event=event,
+            target=target,
+            initial=initial,
+            final=final,
+            parents=parents,
+            entries=entries,
+        )
+
+    @classmethod
+    def _from_table(
+        cls,
+        name: str,
+        *,
+        states: Sequence[str],
+        events: Sequence[str],
+        source: Sequence[int],
+        event: Sequence[int],
+        target: Sequence[int],
+        initial: str,
+        final: Iterable[str] = (),
+        parents: Mapping[str, str] | None = None,
+        entries: Mapping[str, str] | None = None,
+        rich: Mapping[int, Transition] | None = None,
+    ) -> Self:
+        """:meth:`from_arrays`, with some transitions given whole (for readers of large files).
+
+        ``rich`` maps a position to its full :class:`Transition` (with a guard,
+        actions, payload, ...): transition ``n`` is ``rich[n]`` when ``n`` is
+        in ``rich``, else the plain transition the arrays give. The arrays'
+        entries at a position in ``rich`` are not read (they must still be
+        integers; 0 will do). A rich transition may name any state or event,
+        known or not: it is validated as the ordinary constructor does.
+        """
+        state_names = _states(states)
+        event_names = _event_names(events)
+        extra: Mapping[int, Transition] = {} if rich is None else rich
+        sources = numbers("source", source, len(state_names), "states", extra)
+        event_numbers = numbers("event", event, len(event_names), "events", extra)
+        targets = numbers("target", target, len(state_names), "states", extra)
+        same_lengths(sources, event_numbers, targets)
+        outside = [n for n in extra if not 0 <= n < len(sources)]
+        if outside:
+            raise DefinitionError(
+                f"rich has position {outside[0]}, but there are {len(sources)} transitions"
+            )
+        table = Table.of_arrays(state_names, event_names, sources, event_numbers, targets, extra)
+        return cls(
+            name,
+            state_names,
+            initial,
+            final,
+            table,  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+            FrozenMap[str, str]() if parents is None else parents,
+            FrozenMap[str, str]() if entries is None else entries,
+        )
 
     # -- JSON (see fsm._json) -----------------------------------------------------
 
@@ -411,49 +671,113 @@ class Machine:
 # -- compilation --------------------------------------------------------------------
 
 
-def _compile(m: Machine) -> Compiled:
-    state_index = {state: n for n, state in enumerate(m.states)}
-    event_index: dict[str, int] = {}
-    for t in m.transitions:
-        if t.event not in event_index:
-            event_index[t.event] = len(event_index)
+def _state_index(states: tuple[str, ...]) -> dict[str, int] | None:
+    try:
+        return dict(zip(states, range(len(states)), strict=True))
+    except TypeError:  # an unhashable state: validation names it
+        return None
+
+
+def _count(table: Mapping[int, tuple[int, ...]]) -> int:
+    return sum(map(len, table.values()))
+
+
+def _compile(m: Machine, table: Table, state_index: dict[str, int], laid: Layout) -> Compiled:
     size = len(m.states)
-    children: list[list[int]] = [[] for _ in range(size)]
-    parent_of: list[int] = [-1] * size
-    for child, parent in m.parents.items():
-        children[state_index[parent]].append(state_index[child])
-        parent_of[state_index[child]] = state_index[parent]
-    for kids in children:
-        kids.sort()
+    event_index = {e: k for k, e in enumerate(table.names)}
+    if m.parents:
+        children: list[list[int]] = [[] for _ in range(size)]
+        parent_of: list[int] = [-1] * size
+        for child, parent in m.parents.items():
+            children[state_index[parent]].append(state_index[child])
+            parent_of[state_index[child]] = state_index[parent]
+        for kids in children:
+            kids.sort()
+        kids_of = tuple(tuple(kids) for kids in children)
+        is_leaf = tuple(not kids for kids in children)
+    else:
+        parent_of = []
+        kids_of = ((),) * size
+        is_leaf = (True,) * size
 
     # The leaf entered for each state: itself, or the end of its entry chain.
-    leaf_of = list(range(size))
+    leaf_of = list(range(size)) if m.entries else []
     entries = m.entries
     for superstate in entries:
         if leaf_of[state_index[superstate]] != state_index[superstate]:
             continue  # resolved as part of an earlier chain
-        chain: list[str] = []
+        chain_: list[str] = []
         name = superstate
         while name in entries:
-            chain.append(name)
+            chain_.append(name)
             name = entries[name]
-        for link in chain:
+        for link in chain_:
             leaf_of[state_index[link]] = state_index[name]
+    target = table.target
+    targets = array("i", map(leaf_of.__getitem__, target)) if leaf_of else target
+    initial = state_index[m.initial]
+    if leaf_of:
+        initial = leaf_of[initial]
 
-    own: list[dict[int, list[int]]] = [{} for _ in range(size)]
-    for n, t in enumerate(m.transitions):
-        own[state_index[t.source]].setdefault(event_index[t.event], []).append(n)
-    # Evaluation order inside a group: definition order, the [else] fallback last.
-    transitions = m.transitions
+    simple = not m.parents and not laid.repeated
+    dispatch: Sequence[Mapping[int, tuple[int, ...]]]
+    if simple:
+        # One transition per (state, event), no inheritance: the layout by
+        # source is the dispatch table, read on demand.
+        offsets: Sequence[int] = laid.offsets
+        edges: Sequence[int] = laid.edges
+        dispatch = Dispatch(offsets, edges, table.event)
+    else:
+        dispatch = _dispatch(m, table, laid, parent_of, kids_of)
+        offsets = array("q", accumulate(map(_count, dispatch), initial=0))
+        edges = array("i", chain.from_iterable(chain.from_iterable(t.values() for t in dispatch)))
+    return Compiled(
+        state_index=state_index,
+        event_index=event_index,
+        events=table.names,
+        children=kids_of,
+        is_leaf=is_leaf,
+        initial=initial,
+        targets=targets,
+        dispatch=dispatch,
+        source=table.source,
+        event=table.event,
+        target=target,
+        rich=FrozenMap(table.rich),
+        offsets=offsets,
+        edges=edges,
+        simple=simple,
+    )
+
+
+def _dispatch(
+    m: Machine,
+    table: Table,
+    laid: Layout,
+    parent_of: list[int],
+    children: tuple[tuple[int, ...], ...],
+) -> tuple[Mapping[int, tuple[int, ...]], ...]:
+    """The dispatch tables, one dict per state, of a machine with hierarchy or groups."""
+    size = len(m.states)
+    event = table.event
+    rich = table.rich
+    offsets = laid.offsets
+    edges = laid.edges
     ordered: list[dict[int, tuple[int, ...]]] = []
-    for groups in own:
-        table: dict[int, tuple[int, ...]] = {}
+    for state in range(size):
+        groups: dict[int, list[int]] = {}
+        for n in edges[offsets[state] : offsets[state + 1]]:
+            groups.setdefault(event[n], []).append(n)
+        own: dict[int, tuple[int, ...]] = {}
         for e, ns in groups.items():
             if len(ns) > 1:
-                ns.sort(key=lambda n: transitions[n].guard == ELSE)
-            table[e] = tuple(ns)
-        ordered.append(table)
+                # Evaluation order inside a group: definition order, the [else] fallback last.
+                ns.sort(key=lambda n: n in rich and rich[n].guard == ELSE)
+            own[e] = tuple(ns)
+        ordered.append(own)
     dispatch: list[Mapping[int, tuple[int, ...]]] = list(ordered)
+    if not parent_of:
+        return tuple(dispatch)
     # Parents before children, so each substate starts from its parent's
     # finished table (its own transitions win) instead of walking every
     # ancestor; a substate without transitions of its own shares the table.
@@ -472,13 +796,4 @@ def _compile(m: Machine) -> Compiled:
             dispatch[number] = inherited
         else:
             dispatch[number] = dispatch[up]
-    return Compiled(
-        state_index=state_index,
-        event_index=event_index,
-        events=tuple(event_index),
-        children=tuple(tuple(kids) for kids in children),
-        is_leaf=tuple(not kids for kids in children),
-        initial=leaf_of[state_index[m.initial]],
-        targets=tuple([leaf_of[state_index[t.target]] for t in transitions]),
-        dispatch=tuple(dispatch),
-    )
+    return tuple(dispatch)
