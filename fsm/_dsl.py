@@ -195,6 +195,7 @@ class _Parser:
         # Whether blanks are only spaces and tabs where a line is ASCII, so
         # that str.split() cuts a line where the statement reader does.
         self.blanks_plain = _ODD_BLANK.search(text) is None
+        self.ascii = text.isascii()
         self.reader = _Reader(self.lines, filename)
         self.default_name = name
         self.title: str | None = None
@@ -528,13 +529,14 @@ class _Parser:
         t_column = self.column
         top = len(stack) == 1
         split = top and self.blanks_plain
+        ascii = self.ascii
         mention = self._mention
         problems = self.reader.problems
         while n < total:
             if not top and len(problems) >= MAX_PROBLEMS:
                 return n  # a state in two superstates is a problem in a block
             line = lines[n]
-            if split and line.isascii():
+            if split and (ascii or line.isascii()):
                 words = line.split()
                 count = len(words)
                 if count == 5:
