@@ -24,9 +24,11 @@ import argparse
 import gc
 import os
 import random
+import resource
 import sys
 import time
 import tracemalloc
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -139,6 +141,101 @@ def bench_check(sizes: list[int]) -> None:
     )
 
 
+def random_arrays(size: int, seed: int) -> tuple[list[str], array[int], array[int], array[int]]:
+    """The machine of :func:`random_transitions` as the bulk constructor's arrays."""
+    rng = random.Random(seed)
+    states = [f"S{n}" for n in range(size)]
+    targets = array("i", [rng.randrange(size) for _ in range(4 * size)])
+    source = array("i", [n // 4 for n in range(4 * size)])
+    event = array("i", [n % 4 for n in range(4 * size)])
+    return states, source, event, targets
+
+
+def compact_one(size: int, path: str) -> None:
+    """Build one machine by ``path`` (``arrays`` or ``transitions``) and check it; print JSON.
+
+    Run in a fresh process (see :func:`bench_compact`) so that the resident
+    memory is this machine's alone.
+    """
+    import json
+
+    if path == "arrays":
+        states, source, event, target = random_arrays(size, seed=size)
+        final = states[::100]
+        made = 0.0
+        before = rss_mib()
+        built, machine = timed(
+            lambda: fsm.Machine.from_arrays(
+                "Random",
+                states=states,
+                events=["e0", "e1", "e2", "e3"],
+                source=source,
+                event=event,
+                target=target,
+                initial="S0",
+                final=final,
+            )
+        )
+    else:
+        before = rss_mib()
+        made, (states, transitions) = timed(lambda: random_transitions(size, seed=size))
+        final = frozenset(states[::100])
+        built, machine = timed(
+            lambda: fsm.Machine(
+                "Random", states=states, initial="S0", final=final, transitions=transitions
+            )
+        )
+    model = rss_mib()
+    checked, report = timed(lambda: analysis.check(machine))
+    result = {
+        "made": made,
+        "built": built,
+        "model_mib": model - before,
+        "resident_mib": model,
+        "check": checked,
+        "findings": len(report.findings),
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print(json.dumps(result))
+
+
+def bench_compact(sizes: list[int], old_sizes: list[int]) -> None:
+    """The bulk constructor against the ordinary one, each size and path in a fresh process."""
+    import json
+    import subprocess
+
+    print()
+    print("compact Machine: built from arrays (Machine.from_arrays) or from Transitions")
+    header = (
+        f"{'states':>10} {'path':<12} {'Transitions s':>14} {'Machine s':>10} {'total s':>8} "
+        f"{'model MiB':>10} {'resident MiB':>13} {'peak MiB':>9} {'check s':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    runs = [(size, "arrays") for size in sizes] + [(size, "transitions") for size in old_sizes]
+    runs.sort()
+    for size, path in runs:
+        output = subprocess.run(
+            [sys.executable, __file__, "--compact-one", f"{size}:{path}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        r = json.loads(output.splitlines()[-1])
+        print(
+            f"{size:>10,} {path:<12} {r['made']:>14.2f} {r['built']:>10.2f} "
+            f"{r['made'] + r['built']:>8.2f} {r['model_mib']:>10.0f} {r['resident_mib']:>13.0f} "
+            f"{r['peak_mib']:>9.0f} {r['check']:>8.2f}"
+        )
+    print(
+        "4 transitions per state. arrays: Machine.from_arrays on array('i') arrays (made "
+        "before timing);\ntransitions: making the Transition objects, then fsm.Machine(...). "
+        "model MiB: resident growth while\nmaking the model (Transitions included); resident, "
+        "peak: the whole process (interpreter, the states\nlist and the input arrays included); "
+        "check s: analysis.check on the machine built."
+    )
+
+
 def random_machine(name: str, size: int, events: list[str], seed: int) -> fsm.Machine:
     rng = random.Random(seed)
     states = [f"{name}{n}" for n in range(size)]
@@ -199,9 +296,28 @@ def bench_compose() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--compact",
+        default="100000,1000000",
+        help="sizes for the compact Machine table (from arrays); empty to skip",
+    )
+    parser.add_argument(
+        "--compact-old",
+        default="100000",
+        help="sizes built from Transitions in that table, to compare (1000000 takes minutes)",
+    )
+    parser.add_argument("--compact-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.compact_one:
+        size, path = args.compact_one.split(":")
+        compact_one(int(size), path)
+        return
     print(f"Python {sys.version.split()[0]}")
-    bench_check([int(s) for s in args.sizes.split(",")])
+    if args.compact:
+        numbers = [int(s) for s in args.compact.split(",")]
+        old = [int(s) for s in args.compact_old.split(",") if s]
+        bench_compact(numbers, old)
+    bench_check([int(s) for s in args.sizes.split(",") if s])
     bench_compose()
 
 

@@ -12,7 +12,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate, chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -226,21 +226,29 @@ class Machine:
 
     def __attrs_post_init__(self) -> None:
         given = self._transitions
-        if isinstance(given, Table):
-            # The bulk constructor: shown valid on the arrays, no Transition made.
-            object.__setattr__(self, "_table", given)
+        size = len(self.states)
+        table: Table | None = None
+        state_index: dict[str, int] | None = None
+        if isinstance(given, Table):  # from the bulk constructor
             object.__setattr__(self, "_transitions", None)
+            table = given
             state_index = given.state_index
             given.state_index = None
-            if state_index is None:
-                state_index = _state_index(self.states)
-            if given.clean and state_index is not None:
-                laid = layout(given, len(self.states))
-                if valid_table(self, given, laid, state_index):
-                    object.__setattr__(self, "_compiled", _compile(self, given, state_index, laid))
-                    return
-            # Not shown valid: check the Transitions one by one, as an ordinary
-            # construction does, so that the problems are the same.
+        if state_index is None:
+            state_index = _state_index(self.states)
+        if table is None and state_index is not None:
+            table = Table.of_transitions(cast("tuple[Transition, ...]", given), state_index)
+        if table is not None and table.clean and state_index is not None:
+            # Shown valid on the arrays, in linear time: no Transition looked at
+            # one by one (and none made, for the bulk constructor).
+            laid = layout(table, size)
+            if valid_table(self, table, laid, state_index):
+                object.__setattr__(self, "_table", table)
+                object.__setattr__(self, "_compiled", _compile(self, table, state_index, laid))
+                return
+        if isinstance(given, Table):
+            # Check the Transitions one by one, as an ordinary construction
+            # does, so that the problems are the same.
             object.__setattr__(self, "_transitions", given.transitions(self.states))
         try:
             problems = validate(self)
@@ -251,11 +259,13 @@ class Machine:
             raise DefinitionError(problems) from None
         if problems:
             raise DefinitionError(problems)
+        # Valid, but not shown so on the arrays (the fast checks are cautious).
         state_index = {state: n for n, state in enumerate(self.states)}
         table = Table.of_transitions(self.transitions, state_index)
+        assert table is not None  # a valid machine names known states only
         object.__setattr__(self, "_table", table)
         object.__setattr__(
-            self, "_compiled", _compile(self, table, state_index, layout(table, len(self.states)))
+            self, "_compiled", _compile(self, table, state_index, layout(table, size))
         )
 
     def __eq__(self, other: object) -> bool:

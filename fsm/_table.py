@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import compress, count, islice, repeat
+from itertools import chain, compress, count, islice, repeat
 from operator import attrgetter, le, lt, ne, sub
 from typing import Final, cast, overload
 
@@ -34,6 +34,10 @@ __all__ = ["Dispatch", "Layout", "Table", "layout", "numbers", "same_lengths"]
 #: guard, actions, params, branch, internal, after of a plain transition.
 _PLAIN: Final = (None, (), (), False, False, None)
 _parts = attrgetter("guard", "actions", "params", "branch", "internal", "after")
+_marks_of = attrgetter("branch", "internal")
+_source_of = attrgetter("source")
+_event_of = attrgetter("event")
+_target_of = attrgetter("target")
 
 
 def _is_plain(t: Transition) -> bool:
@@ -209,14 +213,26 @@ class Table:
 
     @classmethod
     def of_transitions(
-        cls, transitions: Sequence[Transition], state_index: Mapping[str, int]
-    ) -> Table:
-        """The table of a valid machine's Transitions (every name is known)."""
-        events = tuple(dict.fromkeys(map(attrgetter("event"), transitions)))
-        event_index = {e: k for k, e in enumerate(events)}
-        source = array("i", map(state_index.__getitem__, map(attrgetter("source"), transitions)))
-        event = array("i", map(event_index.__getitem__, map(attrgetter("event"), transitions)))
-        target = array("i", map(state_index.__getitem__, map(attrgetter("target"), transitions)))
+        cls, transitions: tuple[Transition, ...], state_index: Mapping[str, int]
+    ) -> Table | None:
+        """The table of ``transitions``, or None if they are not all Transitions of known states.
+
+        None also when a mark is not a bool (``branch=0``): a plain transition
+        is told by equality, and the Machine's checks must see such a value.
+        """
+        if not set(map(type, transitions)) <= {Transition}:
+            return None
+        try:
+            events = tuple(dict.fromkeys(map(_event_of, transitions)))
+            event_index = {e: k for k, e in enumerate(events)}
+            source = array("i", map(state_index.__getitem__, map(_source_of, transitions)))
+            event = array("i", map(event_index.__getitem__, map(_event_of, transitions)))
+            target = array("i", map(state_index.__getitem__, map(_target_of, transitions)))
+        except (KeyError, TypeError):  # an unknown state, an unhashable name
+            return None
+        marks = set(map(type, chain.from_iterable(map(_marks_of, transitions))))
+        if not marks <= {bool}:
+            return None
         rich_positions = compress(count(), map(ne, map(_parts, transitions), repeat(_PLAIN)))
         rich = {n: transitions[n] for n in rich_positions}
         return cls(events, source, event, target, rich)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Protocol, cast
 
@@ -641,17 +642,21 @@ def valid_table(m: Machine, table: Table, laid: Layout, state_index: Mapping[str
     one by one with :func:`validate`, which finds the same problems an
     ordinary construction would.
     """
+    try:
+        return _valid_table(m, table, laid, state_index)
+    except TypeError:  # an unhashable part: the checks one by one name it
+        return False
+
+
+def _valid_table(m: Machine, table: Table, laid: Layout, state_index: Mapping[str, int]) -> bool:
     problems: list[Problem] = []
     add = problems.append
-    try:
-        if not _plain_states(m, state_index):
-            return False
-        _check_name(m, add)
-        if m.initial not in state_index or not all(s in state_index for s in m.final):
-            return False
-        children = _check_hierarchy(m, state_index, add)
-    except TypeError:  # an unhashable part
+    if not _plain_states(m, state_index):
         return False
+    _check_name(m, add)
+    if m.initial not in state_index or not all(s in state_index for s in m.final):
+        return False
+    children = _check_hierarchy(m, state_index, add)
     if problems:
         return False
     name_problem = _name_checker()
@@ -713,20 +718,24 @@ def _valid_rich(
     problems: list[Problem] = []
     add = problems.append
     rich = table.rich
-    params: dict[str, set[tuple[tuple[str, str | None], ...]]] = {}
+    params: dict[int, set[tuple[tuple[str, str | None], ...]]] = {}
     for n, t in rich.items():
         _check_one(m, n, t, state_index, children, name_problem, add)
-        params.setdefault(t.event, set()).add(t.params)
+        if t.params:
+            params.setdefault(table.event[n], set()).add(t.params)
     if problems:
         return False
+    if params:
+        # A transition on the event that carries no payload is another payload.
+        uses = Counter(table.event)
+        for n, t in rich.items():
+            if not t.params:
+                params.get(table.event[n], set()).add(())
+            uses[table.event[n]] -= 1
+        for number, found in params.items():
+            if uses[number] > 0 or len(found) > 1:
+                return False
     names = table.names
-    for name, found in params.items():
-        # A plain transition on the event carries no payload.
-        number = names.index(name)
-        if sum(1 for t in rich.values() if t.event == name) < table.event.count(number):
-            found.add(())
-        if len(found) > 1:
-            return False
     rows = _Rows(table, m.states)
     groups: dict[tuple[int, int], list[int]] = {}
     offsets = laid.offsets

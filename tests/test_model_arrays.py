@@ -256,3 +256,58 @@ def test_the_fingerprint_of_a_machine_of_many_transitions_is_written_in_slices()
     twin = fsm.Machine("Door", m.states, "S0", transitions=m.transitions)
     text = json.dumps(twin.to_dict(), sort_keys=True, separators=(",", ":"))
     assert m.fingerprint == twin.fingerprint == hashlib.sha256(text.encode()).hexdigest()
+
+
+@st.composite
+def transition_lists(draw: st.DrawFn) -> tuple[list[str], list[fsm.Transition]]:
+    """States and transitions, valid or not: guards, [else], branches, payloads, timers, marks."""
+    states = draw(st.lists(state_names, min_size=1, max_size=4, unique=True))
+    names = st.one_of(st.sampled_from(states), st.sampled_from(["Unknown", "1x"]))
+    events = st.sampled_from(["go", "stop", "else"])
+    guards = st.sampled_from([None, None, "ok", "busy", "else", "ok and not busy", "_x"])
+    transitions = [
+        fsm.Transition(
+            draw(names),
+            draw(events),
+            draw(names),
+            guard=draw(guards),
+            actions=draw(st.sampled_from([(), ("log",), ("_hidden",)])),
+            params=draw(st.sampled_from([(), (("n", "int"),), (("n", None),)])),
+            branch=draw(st.sampled_from([False, False, True, 0])),
+            internal=draw(st.sampled_from([False, False, True])),
+            after=draw(st.sampled_from([None, None, 1.0, 2.0, -1.0])),
+        )
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    return states, transitions
+
+
+@given(transition_lists(), st.data())
+def test_the_checks_on_the_arrays_find_what_the_checks_one_by_one_find(
+    made: tuple[list[str], list[fsm.Transition]], data: st.DataObject
+) -> None:
+    from fsm._validate import validate
+
+    states, transitions = made
+    parents = data.draw(st.sampled_from([{}, {states[-1]: states[0]}]))
+    initial = data.draw(st.sampled_from(states))
+    ordinary = outcome(
+        lambda: fsm.Machine("M", states, initial, transitions=transitions, parents=parents)
+    )
+    if isinstance(ordinary, fsm.Machine):
+        assert validate(ordinary) == []  # the fast checks passed nothing the others refuse
+    used = list(dict.fromkeys(t.event for t in transitions))
+    bulk = outcome(
+        lambda: fsm.Machine._from_table(
+            "M",
+            states=states,
+            events=used,
+            source=[0] * len(transitions),
+            event=[0] * len(transitions),
+            target=[0] * len(transitions),
+            initial=initial,
+            parents=parents,
+            rich=dict(enumerate(transitions)),
+        )
+    )
+    assert bulk == ordinary
