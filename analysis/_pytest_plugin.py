@@ -105,16 +105,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 def _to_data(coverage: Coverage) -> _Data:
     """``coverage`` as JSON-safe data; a transition as ``(leaf, index in machine.transitions)``."""
-    index = {id(t): i for i, t in enumerate(coverage.machine.transitions)}
+    # By value, not identity: a machine built from arrays makes its Transition
+    # objects on demand, and no two transitions of a machine are equal.
+    index = {t: i for i, t in enumerate(coverage.machine.transitions)}
     return {
         "label": coverage.label,
         "machine": coverage.machine.to_dict(),
         "reachable_states": list(coverage.reachable_states),
-        "reachable_transitions": [
-            (leaf, index[id(t)]) for leaf, t in coverage.reachable_transitions
-        ],
+        "reachable_transitions": [(leaf, index[t]) for leaf, t in coverage.reachable_transitions],
         "states": sorted(coverage.states),
-        "transitions": sorted((leaf, index[id(t)]) for leaf, t in coverage.transitions),
+        "transitions": sorted((leaf, index[t]) for leaf, t in coverage.transitions),
         "cases": coverage.cases,
     }
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
@@ -65,6 +66,40 @@ _STATE_DECL = re.compile(
     rf"(?P<rest>.*)\Z"
 )
 _PSEUDO = re.compile(r"<<\s*(fork|join|choice)\s*>>")
+
+# The fast path: one pattern for the lines large files are made of. A line it
+# matches whole means exactly what the statement reader would make of it, so
+# the reader is skipped; any other line (a label with a guard, a block, a
+# description, a typo, a character Mermaid does not break at) goes to the
+# statement reader, which gives the same result and the same errors as before.
+# Only spaces and tabs count as blanks here: other whitespace takes the full
+# path. Each blank run is followed by a fixed token, so a failed match
+# backtracks over each run once: time stays linear in the line.
+_SPACE = r"[ \t]*"
+_FAST: Final = re.compile(
+    rf"{_SPACE}(?:"
+    # 1-3: 'A --> B : event'; 1 and 4: 'A --> [*]'. A line starting with
+    # 'class ', 'classDef ' or 'style ' is ignored and 'state ' starts a
+    # declaration, so those words are no source here.
+    rf"(?!(?:state|class|classDef|style)[ \t])({_IDENT}){_SPACE}-->{_SPACE}"
+    rf"(?:({_IDENT}){_SPACE}:{_SPACE}({_IDENT})|(\[\*\])){_SPACE}"
+    # 5: '[*] --> A'
+    rf"|\[\*\]{_SPACE}-->{_SPACE}({_IDENT}){_SPACE}"
+    # 6: 'A' or 'state A'
+    rf"|(?:state[ \t]+)?({_IDENT}){_SPACE}"
+    # 7: a comment that is no types directive and holds no odd line break
+    r"|(%%)(?!.*types)[^\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*"
+    r")?"
+)
+
+# ASCII characters str.split() and str.strip() take for blanks, other than
+# spaces, tabs and the line breaks.
+_ODD_BLANK: Final = re.compile("[\x0b\x0c\x1c-\x1f]")
+# Words that make a line something else than a transition when they start it.
+_NO_SOURCE: Final = frozenset({"state", "class", "classDef", "style"})
+
+#: Off only in tests that compare the fast path with the statement reader.
+_fast_path_enabled = True
 
 
 @attrs.define
@@ -134,7 +169,8 @@ _ODD_BREAK: Final = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 def _mermaid_lines(text: str) -> list[str]:
     """The lines of ``text`` as Mermaid splits them (like ``str.splitlines()``)."""
-    lines = re.split(r"\r\n|\r|\n", text)
+    # str.split is several times faster than re.split: use it when it can.
+    lines = text.split("\n") if "\r" not in text else re.split(r"\r\n|\r|\n", text)
     if lines[-1] == "":
         lines.pop()
     return lines
@@ -156,18 +192,33 @@ class _Parser:
         if text.startswith("\ufeff"):
             text = text[1:]
         self.lines = _mermaid_lines(text)
+        # Whether blanks are only spaces and tabs where a line is ASCII, so
+        # that str.split() cuts a line where the statement reader does.
+        self.blanks_plain = _ODD_BLANK.search(text) is None
+        self.ascii = text.isascii()
         self.reader = _Reader(self.lines, filename)
         self.default_name = name
         self.title: str | None = None
-        self.states: dict[str, tuple[int, int]] = {}  # name -> first (line, column)
+        # Each state's number (in order of first mention) and where that was.
+        self.states: dict[str, int] = {}
+        self.state_lines = array("i")
+        self.state_columns = array("i")
         self.parents: dict[str, tuple[str, int, int]] = {}  # state -> (block, line, col)
         self.blocks: dict[str, _Block] = {}
         self.open_blocks: set[str | None] = set()  # names of the blocks being read
         self.initial: tuple[str, int, int] | None = None
         self.final: dict[str, None] = {}
-        self.transitions: list[Transition] = []
-        self.positions: list[tuple[int, int]] = []  # of each transition's label/arrow
-        self.raw_params: list[tuple[str, ...] | None] = []
+        # Transition i goes from state number source[i] to target[i] on event
+        # number event[i]; rich[i] is the whole Transition when its label says
+        # more than the event. line[i] and column[i] are where its label starts.
+        self.events: dict[str, int] = {}
+        self.source = array("i")
+        self.event = array("i")
+        self.target = array("i")
+        self.rich: dict[int, Transition] = {}
+        self.line = array("i")
+        self.column = array("i")
+        self.raw_params: dict[int, tuple[str, ...] | None] = {}
         self.structural = False  # a problem that makes the model's checks misleading
         self.types: dict[str, tuple[tuple[str, str | None], ...]] = {}
         self.type_lines: dict[str, int] = {}
@@ -182,7 +233,12 @@ class _Parser:
         in_note: int | None = None
         total = len(self.lines)
         found_so_far = self.reader.problems
+        fast = _fast_path_enabled
         while n < total:
+            if fast and header_seen and in_note is None and len(found_so_far) < MAX_PROBLEMS:
+                n = self._fast_lines(n, stack)
+                if n == total:
+                    break
             if len(found_so_far) >= MAX_PROBLEMS:
                 # A broken file answers at once: a hundred problems are
                 # enough to fix before reading on.
@@ -450,9 +506,140 @@ class _Parser:
             stack.append(block)
             self.open_blocks.add(name)
 
+    def _fast_lines(self, n: int, stack: list[_Block]) -> int:
+        """Read the lines from ``n`` on that the fast path reads; where the first other one is.
+
+        A line of words that ``str.split`` cuts as ``A --> B : e`` (or
+        ``A --> [*]``, ``A``, a comment, a blank) is read from its words, in
+        the usual case; its columns are found again from ``_FAST`` only if an
+        error needs them (a column of 0 says so). Other lines ``_FAST`` reads
+        go through it.
+        """
+        lines = self.lines
+        total = len(lines)
+        match = _FAST.fullmatch
+        states = self.states
+        state_lines = self.state_lines
+        state_columns = self.state_columns
+        events = self.events
+        source = self.source
+        event = self.event
+        target = self.target
+        t_line = self.line
+        t_column = self.column
+        top = len(stack) == 1
+        split = top and self.blanks_plain
+        ascii = self.ascii
+        mention = self._mention
+        problems = self.reader.problems
+        while n < total:
+            if not top and len(problems) >= MAX_PROBLEMS:
+                return n  # a state in two superstates is a problem in a block
+            line = lines[n]
+            if split and (ascii or line.isascii()):
+                words = line.split()
+                count = len(words)
+                if count == 5:
+                    left, arrow, right, colon, label = words
+                    if (
+                        arrow == "-->"
+                        and colon == ":"
+                        and left.isidentifier()
+                        and right.isidentifier()
+                        and label.isidentifier()
+                        and left not in _NO_SOURCE
+                    ):
+                        n += 1
+                        number = states.get(left)
+                        if number is None:
+                            number = states[left] = len(states)
+                            state_lines.append(n)
+                            state_columns.append(0)
+                        source.append(number)
+                        number = states.get(right)
+                        if number is None:
+                            number = states[right] = len(states)
+                            state_lines.append(n)
+                            state_columns.append(0)
+                        target.append(number)
+                        number = events.get(label)
+                        if number is None:
+                            number = events[label] = len(events)
+                        event.append(number)
+                        t_line.append(n)
+                        t_column.append(0)
+                        continue
+                elif count == 0 or (words[0].startswith("%%") and "types" not in line):
+                    n += 1  # a blank line, or a comment that is no types directive
+                    continue
+            found = match(line)
+            if found is None:
+                return n
+            n += 1
+            left, right, label, end, start, name, _ = found.groups()
+            if left is not None:
+                if not top:
+                    mention(left, n, found.start(1) + 1, stack)
+                elif left not in states:
+                    states[left] = len(states)
+                    state_lines.append(n)
+                    state_columns.append(found.start(1) + 1)
+                if end is not None:
+                    self.final.setdefault(left, None)
+                    continue
+                if not top:
+                    mention(right, n, found.start(2) + 1, stack)
+                elif right not in states:
+                    states[right] = len(states)
+                    state_lines.append(n)
+                    state_columns.append(found.start(2) + 1)
+                source.append(states[left])
+                target.append(states[right])
+                number = events.get(label)
+                if number is None:
+                    number = events[label] = len(events)
+                event.append(number)
+                t_line.append(n)
+                t_column.append(found.start(3) + 1)
+            elif start is not None:
+                if not top or self.initial is not None:
+                    return n - 1  # a second marker, or a block's entry state
+                column = found.start(5) + 1
+                if start not in states:
+                    states[start] = len(states)
+                    state_lines.append(n)
+                    state_columns.append(column)
+                self.initial = (start, n, column)
+            elif name is not None:
+                mention(name, n, found.start(6) + 1, stack)
+        return n
+
+    def _state_position(self, name: str) -> tuple[int, int]:
+        """The line and column where state ``name`` is first mentioned."""
+        number = self.states[name]
+        line = self.state_lines[number]
+        column = self.state_columns[number]
+        if column == 0:  # read by the fast path from its words: find the column again
+            found = _FAST.fullmatch(self.lines[line - 1])
+            assert found is not None
+            column = found.start(1 if found.group(1) == name else 2) + 1
+        return line, column
+
+    def _transition_position(self, number: int) -> tuple[int, int]:
+        """The line and column of transition ``number``'s label."""
+        line = self.line[number]
+        column = self.column[number]
+        if column == 0:  # read by the fast path from its words: find the column again
+            found = _FAST.fullmatch(self.lines[line - 1])
+            assert found is not None
+            column = found.start(3) + 1
+        return line, column
+
     def _mention(self, name: str, line: int, column: int, stack: list[_Block]) -> None:
         if name not in self.states:
-            self.states[name] = (line, column)
+            self.states[name] = len(self.states)
+            self.state_lines.append(line)
+            self.state_columns.append(column)
         block = stack[-1]
         if block.name is None:
             return
@@ -547,21 +734,33 @@ class _Parser:
         parsed = _parse_label(label, label_col, line, error)
         if parsed is None:
             return
-        self.transitions.append(
-            Transition(
-                source,
-                target=target,
-                event=parsed.event,
-                guard=parsed.guard,
-                actions=parsed.actions,
-                params=tuple((p, None) for p in parsed.names or ()),
-                branch=parsed.branch,
-                internal=parsed.internal,
-                after=parsed.after,
-            )
+        number = len(self.source)
+        self.source.append(self.states[source])
+        self.target.append(self.states[target])
+        self.event.append(self.events.setdefault(parsed.event, len(self.events)))
+        self.line.append(line)
+        self.column.append(label_col + (len(label) - len(label.lstrip())))
+        if (
+            parsed.names is None
+            and parsed.guard is None
+            and not parsed.actions
+            and not parsed.branch
+            and not parsed.internal
+            and parsed.after is None
+        ):
+            return  # plain: the three numbers say it all
+        self.rich[number] = Transition(
+            source,
+            target=target,
+            event=parsed.event,
+            guard=parsed.guard,
+            actions=parsed.actions,
+            params=tuple((p, None) for p in parsed.names or ()),
+            branch=parsed.branch,
+            internal=parsed.internal,
+            after=parsed.after,
         )
-        self.raw_params.append(parsed.names)
-        self.positions.append((line, label_col + (len(label) - len(label.lstrip()))))
+        self.raw_params[number] = parsed.names
 
     def _initial_marker(self, target: str, block: _Block, line: int, column: int) -> None:
         error = self.reader.error
@@ -603,29 +802,9 @@ class _Parser:
                 "where the machine starts",
             )
             raise DefinitionError(self.reader.problems)
-        transitions: list[Transition] = []
-        for n, t in enumerate(self.transitions):
-            declared = self.types.get(t.event)
-            names = self.raw_params[n]
-            params: tuple[tuple[str, str | None], ...]
-            if declared is None:
-                params = t.params
-            elif names is None or tuple(names) == tuple(p for p, _ in declared):
-                params = declared
-            else:
-                line, column = self.positions[n]
-                error(
-                    line,
-                    column,
-                    f"payload ({', '.join(names)}) of {t.event!r} does not match its types "
-                    f"directive on line {self.type_lines[t.event]} "
-                    f"({', '.join(p for p, _ in declared)}); use the same names in order",
-                )
-                params = t.params
-            transitions.append(attrs.evolve(t, params=params))
-        used = {t.event for t in transitions}
+        rich = self._typed(error) if self.types else self.rich
         for event, line in self.type_lines.items():
-            if event not in used:
+            if event not in self.events:
                 error(
                     line,
                     1,
@@ -633,12 +812,16 @@ class _Parser:
                 )
         name = self.title if self.title else (self.default_name or "Machine")
         try:
-            machine = Machine(
+            machine = Machine._from_table(  # pyright: ignore[reportPrivateUsage]
                 name,
                 states=tuple(self.states),
+                events=tuple(self.events),
+                source=self.source,
+                event=self.event,
+                target=self.target,
+                rich=rich,
                 initial=self.initial[0],
                 final=frozenset(self.final),
-                transitions=tuple(transitions),
                 parents={s: p for s, (p, _, _) in self.parents.items()},
                 entries={b.name: b.entry for b in self.blocks.values() if b.entry and b.name},
             )
@@ -649,13 +832,41 @@ class _Parser:
             raise DefinitionError(self.reader.problems)
         return machine
 
+    def _typed(self, error: Callable[[int, int, str], None]) -> dict[int, Transition]:
+        """The rich transitions once the types directives gave events their payloads."""
+        rich = dict(self.rich)
+        states = tuple(self.states)
+        events = tuple(self.events)
+        typed = {self.events[e]: d for e, d in self.types.items() if e in self.events}
+        for n, number in enumerate(self.event):
+            declared = typed.get(number)
+            if declared is None:
+                continue
+            t = rich.get(n)
+            if t is None:
+                rich[n] = Transition(
+                    states[self.source[n]], events[number], states[self.target[n]], params=declared
+                )
+                continue
+            names = self.raw_params[n]
+            if names is None or tuple(names) == tuple(p for p, _ in declared):
+                rich[n] = attrs.evolve(t, params=declared)
+            else:
+                error(
+                    *self._transition_position(n),
+                    f"payload ({', '.join(names)}) of {t.event!r} does not match its types "
+                    f"directive on line {self.type_lines[t.event]} "
+                    f"({', '.join(p for p, _ in declared)}); use the same names in order",
+                )
+        return rich
+
     def _locate(self, problem: Problem) -> Problem:
         line: int | None = None
         column: int | None = None
-        if problem.transition is not None and problem.transition < len(self.positions):
-            line, column = self.positions[problem.transition]
+        if problem.transition is not None and problem.transition < len(self.line):
+            line, column = self._transition_position(problem.transition)
         elif problem.state is not None and problem.state in self.states:
-            line, column = self.states[problem.state]
+            line, column = self._state_position(problem.state)
         elif self.initial is not None:
             line, column = self.initial[1], self.initial[2]
         if line is None:
