@@ -9,7 +9,7 @@ and the analysis never search lists.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -20,6 +20,7 @@ from ._display import mimebundle
 from ._errors import DefinitionError
 from ._frozen import FrozenMap
 from ._runtime import bind
+from ._table import numbers, plain, same_lengths
 from ._transition import ELSE, Transition, strings
 from ._validate import validate
 
@@ -49,6 +50,13 @@ def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
         return tuple(value)
     except TypeError:
         raise bad_argument("transitions", "an iterable of fsm.Transition", value) from None
+
+
+def _event_names(value: Iterable[str]) -> tuple[str, ...]:
+    try:
+        return strings(value)
+    except TypeError:
+        raise bad_argument("events", "an iterable of event names", value) from None
 
 
 def _states(value: Iterable[str]) -> tuple[str, ...]:
@@ -312,6 +320,133 @@ class Machine:
             object.__setattr__(self, "_fingerprint", digest)
             return digest
         return self._fingerprint
+
+    # -- the bulk constructor (see fsm._table) --------------------------------------
+
+    @classmethod
+    def from_arrays(
+        cls,
+        name: str,
+        *,
+        states: Sequence[str],
+        events: Sequence[str],
+        source: Sequence[int],
+        event: Sequence[int],
+        target: Sequence[int],
+        initial: str,
+        final: Iterable[str] = (),
+        parents: Mapping[str, str] | None = None,
+        entries: Mapping[str, str] | None = None,
+    ) -> Self:
+        """Build a Machine from arrays of numbers: one entry per transition, no object each.
+
+        Transition ``n`` is ``Transition(states[source[n]], events[event[n]],
+        states[target[n]])``: a plain transition (no guard, action, payload,
+        branch, timer). The result is equal to (``==``, ``hash``,
+        ``fingerprint``, ``events``, ``to_dict``: in every way) the Machine
+        built from those Transitions with the other arguments unchanged, and
+        a defect in it is reported with the same problems. This is the way to
+        build a machine of millions of transitions: ``source``, ``event`` and
+        ``target`` may be ``array('i')`` arrays, lists, ranges, any sequences
+        of ints.
+
+        Args:
+            name: the protocol's name.
+            states: every state, in definition order; ``source`` and
+                ``target`` hold positions in it.
+            events: event names; ``event`` holds positions in it. An event
+                never used is not an event of the machine, and
+                :attr:`events` lists the used ones in order of first use.
+            source: for each transition, the number of the state it leaves.
+            event: for each transition, the number of its event.
+            target: for each transition, the number of the state it enters.
+            initial: the state entered at start.
+            final: the accepting states.
+            parents: state -> its superstate, for hierarchy.
+            entries: superstate -> the substate entered when it is targeted.
+
+        Raises:
+            DefinitionError: the arrays differ in length, an entry is not an
+                integer or not a position in ``states`` (``events``) (the
+                message names the first such entry and its value), or the
+                machine is invalid as :class:`Machine` would say.
+
+        Examples:
+            >>> from fsm import Machine
+            >>> m = Machine.from_arrays(
+            ...     "Door",
+            ...     states=["Closed", "Open"],
+            ...     events=["open", "close"],
+            ...     source=[0, 1],
+            ...     event=[0, 1],
+            ...     target=[1, 0],
+            ...     initial="Closed",
+            ... )
+            >>> m
+            <fsm.Machine 'Door': 2 states, 2 transitions>
+            >>> m.transitions_from("Closed", "open")
+            (Transition('Closed', 'open', 'Open'),)
+        """
+        return cls._from_table(
+            name,
+            states=states,
+            events=events,
+            source=source,
+            event=event,
+            target=target,
+            initial=initial,
+            final=final,
+            parents=parents,
+            entries=entries,
+        )
+
+    @classmethod
+    def _from_table(
+        cls,
+        name: str,
+        *,
+        states: Sequence[str],
+        events: Sequence[str],
+        source: Sequence[int],
+        event: Sequence[int],
+        target: Sequence[int],
+        initial: str,
+        final: Iterable[str] = (),
+        parents: Mapping[str, str] | None = None,
+        entries: Mapping[str, str] | None = None,
+        rich: Mapping[int, Transition] | None = None,
+    ) -> Self:
+        """:meth:`from_arrays`, with some transitions given whole (for readers of large files).
+
+        ``rich`` maps a position to its full :class:`Transition` (with a guard,
+        actions, payload, ...): transition ``n`` is ``rich[n]`` when ``n`` is
+        in ``rich``, else the plain transition the arrays give. The arrays'
+        entries at a position in ``rich`` are not read (they must still be
+        integers; 0 will do). A rich transition may name any state or event,
+        known or not: it is validated as the ordinary constructor does.
+        """
+        state_names = _states(states)
+        event_names = _event_names(events)
+        extra: Mapping[int, Transition] = {} if rich is None else rich
+        sources = numbers("source", source, len(state_names), "states", extra)
+        event_numbers = numbers("event", event, len(event_names), "events", extra)
+        targets = numbers("target", target, len(state_names), "states", extra)
+        same_lengths(sources, event_numbers, targets)
+        outside = [n for n in extra if not 0 <= n < len(sources)]
+        if outside:
+            raise DefinitionError(
+                f"rich has position {outside[0]}, but there are {len(sources)} transitions"
+            )
+        transitions = plain(state_names, event_names, sources, event_numbers, targets, extra)
+        return cls(
+            name,
+            state_names,
+            initial,
+            final,
+            transitions,
+            FrozenMap[str, str]() if parents is None else parents,
+            FrozenMap[str, str]() if entries is None else entries,
+        )
 
     # -- JSON (see fsm._json) -----------------------------------------------------
 
