@@ -13,6 +13,7 @@ import reprlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import compress
 from typing import Final, cast
 
 import fsm
@@ -81,9 +82,7 @@ class _Product:
             r *= self.sizes[c]
         self._position = {c: p for p, c in enumerate(layout)}
         self._layout = layout
-        self.local = [
-            _local_moves(m, r, events) for m, r in zip(machines, self.radix, strict=True)
-        ]
+        self.local = [_local_moves(m, r, events) for m, r in zip(machines, self.radix, strict=True)]
         self.keep_edges = keep_edges
         self._plan = self._groups()
         self._explore(max_states, keep_edges=keep_edges)
@@ -183,7 +182,7 @@ class _Product:
         seen = {start}
         ends = array("q")
         stuck: list[int] = []
-        sources = array("q")
+        sources = array("i")
         targets: list[int] = []
         labels = array("q")
         plan = [(g.radix, g.width, g.deltas, g.labels, g.led, g) for g in self._plan]
@@ -247,6 +246,14 @@ class _Product:
             m.states[code // r % size]
             for m, r, size in zip(self.machines, self.radix, self.sizes, strict=True)
         )
+
+    def finals(self) -> list[int]:
+        """The codes of the reached product states where every machine is final."""
+        found = self.codes
+        for m, r, size in zip(self.machines, self.radix, self.sizes, strict=True):
+            final = {m.compiled.state_index[s] for s in m.final}
+            found = [code for code in found if code // r % size in final]
+        return found
 
     def is_final(self, code: int) -> bool:
         return all(
@@ -458,39 +465,52 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
         Waiting__Busy --reply--> Idle__Ready
     """
     product = _Product(_machines(machines, "compose"), max_states, keep_edges=True)
-    names = [SEPARATOR.join(product.components(code)) for code in product.codes]
+    codes = product.codes
+    columns = [
+        [m.states[code // r % size] for code in codes]
+        for m, r, size in zip(product.machines, product.radix, product.sizes, strict=True)
+    ]
+    names = list(map(SEPARATOR.join, zip(*columns, strict=True)))
     if len(set(names)) != len(names):
         seen: dict[str, int] = {}
-        for code, name in zip(product.codes, names, strict=True):
+        for code, name in zip(codes, names, strict=True):
             if name in seen:
-                first = product.components(product.codes[seen[name]])
+                first = product.components(codes[seen[name]])
                 raise ValueError(
                     f"product states {first} and {product.components(code)} would both be "
                     f"named {name!r}; rename component states that contain {SEPARATOR!r}"
                 )
             seen[name] = len(seen)
+    number_of = dict(zip(codes, range(len(codes)), strict=True))
+    labels = product.labels
+    # The payload types of an event are those of the first machine that has it.
     params = {
         event: m.payload_types(event) for m in reversed(product.machines) for event in m.events
     }
-    number_of = {code: n for n, code in enumerate(product.codes)}
-    transitions = [
-        fsm.Transition(
-            names[source],
-            product.events[label >> 1],
-            names[number_of[target]],
-            params=params[product.events[label >> 1]],
-            branch=bool(label & 1),
+    # A label is 2 * event + branch; a transition with a payload or in a branch
+    # is given whole, every other one as three numbers.
+    rich = [bool(branch or params[event]) for event in product.events for branch in (False, True)]
+    whole = {
+        n: fsm.Transition(
+            names[product.sources[n]],
+            product.events[labels[n] >> 1],
+            names[number_of[product.targets[n]]],
+            params=params[product.events[labels[n] >> 1]],
+            branch=bool(labels[n] & 1),
         )
-        for source, target, label in zip(
-            product.sources, product.targets, product.labels, strict=True
-        )
-    ]
-    return fsm.Machine(
+        for n in compress(range(len(labels)), map(rich.__getitem__, labels))
+    }
+    # fsm's private entry for a few whole transitions among plain ones.
+    return fsm.Machine._from_table(  # pyright: ignore[reportPrivateUsage]
         " x ".join(m.name for m in product.machines),
-        states=tuple(names),
+        states=names,
+        events=product.events,
+        source=product.sources,
+        event=array("i", [label >> 1 for label in labels]),
+        target=array("i", map(number_of.__getitem__, product.targets)),
         initial=names[0],
-        final=frozenset(names[n] for n, code in enumerate(product.codes) if product.is_final(code)),
-        transitions=tuple(transitions),
+        final=[names[number_of[code]] for code in product.finals()],
+        rich=whole,
     )
 
 
