@@ -178,20 +178,29 @@ class _Product:
     def _explore(self, max_states: int, *, keep_edges: bool) -> None:
         """Breadth first from the initial product state, on the fly, up to ``max_states``."""
         start = sum(m.compiled.initial * r for m, r in zip(self.machines, self.radix, strict=True))
-        codes = [start]
-        seen = {start}
-        ends = array("q")
-        stuck: list[int] = []
-        sources = array("i")
-        targets: list[int] = []
-        labels = array("q")
-        plan = [(g.radix, g.width, g.deltas, g.labels, g.led, g) for g in self._plan]
+        self.codes = [start]
+        self.ends = array("i")
+        self.stuck: list[int] = []
+        self.sources = array("i")
+        self.targets: list[int] = []
+        self.labels = array("i")
+        if keep_edges:
+            self._search_edges(max_states)
+        else:
+            self._search(max_states)
+
+    def _search(self, max_states: int) -> None:
+        """The search of :meth:`_explore` that keeps no edge (the one deadlocks runs)."""
+        codes = self.codes
+        seen = set(codes)
+        ends = self.ends
+        stuck = self.stuck
+        plan = [(g.radix, g.width, g.deltas, g.led, g.fill) for g in self._plan]
         remember = seen.add
         append = codes.append
         for number, code in enumerate(codes):  # grows while read: a FIFO queue
             found: list[int] = []
-            marks: list[int] = []
-            for radix, width, table, info, led, group in plan:
+            for radix, width, table, led, fill in plan:
                 digit = code // radix % width
                 if led:
                     for e, mine, others in led[digit]:
@@ -203,15 +212,9 @@ class _Product:
                             combos = [a + b for a in combos for b in theirs]
                         else:
                             found += combos
-                            if keep_edges:
-                                marks += [2 * e + (len(combos) > 1)] * len(combos)
-                    continue
-                part = table[digit]
-                if part is None:
-                    part = group.fill(digit)
-                found += part
-                if keep_edges:
-                    marks += info[digit]
+                else:
+                    part = table[digit]
+                    found += fill(digit) if part is None else part
             if not found:
                 stuck.append(number)
             for delta in found:
@@ -219,19 +222,55 @@ class _Product:
                 if target not in seen:
                     remember(target)
                     append(target)
-            if keep_edges:
-                sources.extend([number] * len(found))
-                targets += [code + delta for delta in found]
-                labels.extend(marks)
             ends.append(len(codes))
             if len(codes) > max_states:
                 raise self._too_large(max_states)
-        self.codes = codes
-        self.ends = ends
-        self.stuck = stuck
-        self.sources = sources
-        self.targets = targets
-        self.labels = labels
+
+    def _search_edges(self, max_states: int) -> None:
+        """The search of :meth:`_explore` that keeps every edge (for compose)."""
+        codes = self.codes
+        seen = set(codes)
+        ends = self.ends
+        stuck = self.stuck
+        sources = self.sources
+        targets = self.targets
+        labels = self.labels
+        plan = [(g.radix, g.width, g.deltas, g.labels, g.led, g.fill) for g in self._plan]
+        remember = seen.add
+        append = codes.append
+        for number, code in enumerate(codes):  # grows while read: a FIFO queue
+            found: list[int] = []
+            marks: list[int] = []
+            for radix, width, table, info, led, fill in plan:
+                digit = code // radix % width
+                if led:
+                    for e, mine, others in led[digit]:
+                        combos: Sequence[int] = mine
+                        for other_radix, size, other in others:
+                            theirs = other[code // other_radix % size].get(e)
+                            if theirs is None:
+                                break
+                            combos = [a + b for a in combos for b in theirs]
+                        else:
+                            found += combos
+                            marks += [2 * e + (len(combos) > 1)] * len(combos)
+                    continue
+                part = table[digit]
+                found += fill(digit) if part is None else part
+                marks += info[digit]
+            if not found:
+                stuck.append(number)
+            reached = list(map(code.__add__, found))
+            for target in reached:
+                if target not in seen:
+                    remember(target)
+                    append(target)
+            sources.extend([number] * len(found))
+            targets += reached
+            labels.extend(marks)
+            ends.append(len(codes))
+            if len(codes) > max_states:
+                raise self._too_large(max_states)
 
     def _too_large(self, max_states: int) -> ValueError:
         names = " x ".join(repr(m.name) for m in self.machines)
