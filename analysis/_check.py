@@ -6,13 +6,14 @@ See ``docs/analysis.md`` for what each finding kind proves and what it does not.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import compress, count
 from typing import Any, Final, Literal
 
 import attrs
 
 import fsm
 
-from ._graph import Graph, Search, components, coreachable, has_cycle
+from ._graph import Graph, Search, components, coreachable, has_cycle, transition
 from ._words import KINDS, Kind
 
 __all__ = ["KINDS", "SEVERITY", "Finding", "Kind", "Report", "Severity", "check"]
@@ -365,18 +366,22 @@ class _Checker:
         m = self.m
         c = self.c
         used: set[int] = set()
-        dispatch = c.dispatch
+        offsets = c.offsets
+        edges = c.edges
+        numbers = c.event
         every = len(c.events)
         for s in self.search.order:
-            used.update(dispatch[s])
+            used.update(map(numbers.__getitem__, edges[offsets[s] : offsets[s + 1]]))
             if len(used) == every:
                 return
         sources: dict[str, list[str]] = {}
-        for t in m.transitions:
-            if c.event_index[t.event] not in used:
-                sources.setdefault(t.event, [])
-                if t.source not in sources[t.event]:
-                    sources[t.event].append(t.source)
+        unused = [k not in used for k in range(every)]
+        for n in compress(count(), map(unused.__getitem__, numbers)):
+            name = c.events[numbers[n]]
+            source = m.states[c.source[n]]
+            sources.setdefault(name, [])
+            if source not in sources[name]:
+                sources[name].append(source)
         for event, states in sources.items():
             yield Finding(
                 "unused-event",
@@ -402,12 +407,12 @@ class _Checker:
                 if len(group) > 1 and group not in seen:
                     seen[group] = s
         for group, s in seen.items():
-            first = m.transitions[group[0]]
-            targets = list(dict.fromkeys(m.transitions[n].target for n in group))
+            first = transition(m, group[0])
+            targets = list(dict.fromkeys(transition(m, n).target for n in group))
             if first.branch:
                 how = "the implementation chooses"
             else:
-                guards = [m.transitions[n].guard or "" for n in group]
+                guards = [transition(m, n).guard or "" for n in group]
                 how = f"the guards decide ({', then '.join(guards)})"
             yield Finding(
                 "nondeterministic",

@@ -17,7 +17,8 @@ from __future__ import annotations
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
+from operator import sub
 
 import fsm
 
@@ -30,6 +31,7 @@ __all__ = [
     "coreachable",
     "has_cycle",
     "path_to",
+    "transition",
 ]
 
 
@@ -64,10 +66,6 @@ def breadth_first(
                 yield head, k, node
 
 
-def _count(table: Mapping[int, tuple[int, ...]]) -> int:
-    return sum(map(len, table.values()))
-
-
 def path_to(
     node: int, via: Mapping[int, int] | Sequence[int], tails: Mapping[int, int] | Sequence[int]
 ) -> list[int]:
@@ -100,22 +98,19 @@ class Graph:
         compiled = machine.compiled
         self.machine = machine
         self.size = len(machine.states)
-        # Superstates keep their tables: one is never current, except when an
-        # entry chain ends in a superstate without an entry (then the runtime
-        # dispatches from it), and a state that is never reached adds nothing.
-        tables: Sequence[Mapping[int, tuple[int, ...]]] = compiled.dispatch
+        # The compiled dispatch table in compressed sparse row form is the
+        # graph. Superstates keep their tables: one is never current, except
+        # when an entry chain ends in a superstate without an entry (then the
+        # runtime dispatches from it), and a state that is never reached adds nothing.
         #: True when every (state, event) has one transition and there is no hierarchy.
-        self.simple = not machine.parents and len(machine.transitions) == sum(map(len, tables))
-        if self.simple:
-            # The degree of a state is then the size of its table.
-            degrees: Iterable[int] = map(len, tables)
+        self.simple: bool = compiled.simple
+        self.offsets: Sequence[int] = compiled.offsets
+        self.transitions: Sequence[int] = compiled.edges
+        targets = compiled.targets
+        if self.transitions == range(len(targets)):
+            self.heads: Sequence[int] = targets  # each transition once, in order
         else:
-            degrees = map(_count, tables)
-        self.offsets: array[int] = array("q", accumulate(degrees, initial=0))
-        self.transitions: array[int] = array(
-            "i", chain.from_iterable(chain.from_iterable(t.values() for t in tables))
-        )
-        self.heads: array[int] = array("i", map(compiled.targets.__getitem__, self.transitions))
+            self.heads = array("i", map(targets.__getitem__, self.transitions))
         self._reverse: tuple[array[int], array[int]] | None = None
 
     def successors(self, state: int) -> Sequence[int]:
@@ -127,7 +122,7 @@ class Graph:
         offsets = self.offsets
         return array(
             "i",
-            chain.from_iterable([s] * (offsets[s + 1] - offsets[s]) for s in range(self.size)),
+            chain.from_iterable(map(repeat, range(self.size), map(sub, offsets[1:], offsets))),
         )
 
     def reverse(self) -> tuple[array[int], array[int]]:
@@ -199,9 +194,9 @@ class Search:
 
     def trace(self, state: int) -> tuple[str, ...]:
         """The events of a shortest path from the start to ``state`` (reached)."""
-        machine = self.graph.machine
+        compiled = self.graph.machine.compiled
         transitions = self.graph.transitions
-        return tuple(machine.transitions[transitions[k]].event for k in self.edges_to(state))
+        return tuple(compiled.events[compiled.event[transitions[k]]] for k in self.edges_to(state))
 
 
 def backward(g: Graph, starts: Iterable[int]) -> bytearray:
@@ -305,3 +300,21 @@ def has_cycle(g: Graph, component: Sequence[int]) -> bool:
         return True
     state = component[0]
     return state in g.successors(state)
+
+
+def transition(machine: fsm.Machine, number: int) -> fsm.Transition:
+    """Transition ``number`` of ``machine``, made from the compiled arrays when it is plain.
+
+    So that the analysis of a machine built by :meth:`fsm.Machine.from_arrays`
+    never makes all its Transition objects.
+    """
+    compiled = machine.compiled
+    found = compiled.rich.get(number)
+    if found is not None:
+        return found
+    states = machine.states
+    return fsm.Transition(
+        states[compiled.source[number]],
+        compiled.events[compiled.event[number]],
+        states[compiled.target[number]],
+    )

@@ -93,29 +93,22 @@ _TRANSITION_KEYS = (
 
 def document(machine: Machine) -> dict[str, Any]:
     """``machine`` as a JSON-safe dict: the body of :meth:`fsm.Machine.to_dict`."""
-    order = {state: n for n, state in enumerate(machine.states)}
-    transitions: list[dict[str, Any]] = []
-    for t in machine.transitions:
-        item: dict[str, Any] = {
-            "source": t.source,
-            "event": t.event,
-            "target": t.target,
-        }
-        if t.guard is not None:
-            item["guard"] = t.guard
-        if t.actions:
-            item["actions"] = list(t.actions)
-        if t.params:
-            item["params"] = [[name, ann] for name, ann in t.params]
-        if t.branch:
-            item["branch"] = True
-        if t.internal:
-            item["internal"] = True
-        if t.after is not None:
-            # Always a float, so that after=30 and after=30.0 (equal machines)
-            # have one fingerprint.
-            item["after"] = float(t.after)
-        transitions.append(item)
+    # Read from the compiled arrays: a machine built from arrays makes no
+    # Transition object for its plain transitions.
+    compiled = machine.compiled
+    states = machine.states
+    events = compiled.events
+    transitions: list[dict[str, Any]] = [
+        {"source": states[s], "event": events[e], "target": states[t]}
+        for s, e, t in zip(compiled.source, compiled.event, compiled.target, strict=True)
+    ]
+    for n, rich in compiled.rich.items():
+        transitions[n] = _item(rich)
+    return _top(machine, transitions)
+
+
+def _top(machine: Machine, transitions: object) -> dict[str, Any]:
+    order = machine.compiled.state_index
     parents = machine.parents
     entries = machine.entries
     return {
@@ -131,10 +124,76 @@ def document(machine: Machine) -> dict[str, Any]:
     }
 
 
+def _item(t: Transition) -> dict[str, Any]:
+    """One transition of the document."""
+    item: dict[str, Any] = {
+        "source": t.source,
+        "event": t.event,
+        "target": t.target,
+    }
+    if t.guard is not None:
+        item["guard"] = t.guard
+    if t.actions:
+        item["actions"] = list(t.actions)
+    if t.params:
+        item["params"] = [[name, ann] for name, ann in t.params]
+    if t.branch:
+        item["branch"] = True
+    if t.internal:
+        item["internal"] = True
+    if t.after is not None:
+        # Always a float, so that after=30 and after=30.0 (equal machines)
+        # have one fingerprint.
+        item["after"] = float(t.after)
+    return item
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+_EMPTY: Final = '"transitions":[]'
+#: A plain transition in canonical JSON; the names of a valid machine are
+#: identifiers, which JSON writes as they are, between quotes.
+_PLAIN_ITEM: Final = '{{"event":"{}","source":"{}","target":"{}"}}'.format
+_CHUNK: Final = 1 << 16
+
+
 def fingerprint(machine: Machine) -> str:
-    """The sha256 (hex) of ``machine``'s canonical JSON: sorted keys, no spaces."""
-    canonical_text = json.dumps(document(machine), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical_text.encode("utf-8")).hexdigest()
+    """The sha256 (hex) of ``machine``'s canonical JSON: sorted keys, no spaces.
+
+    The text is hashed as it is written, a slice of transitions at a time,
+    from the compiled arrays: neither the whole text nor a Transition object
+    per plain transition is made.
+    """
+    compiled = machine.compiled
+    states = machine.states
+    events = compiled.events
+    source = compiled.source
+    event = compiled.event
+    target = compiled.target
+    rich = compiled.rich
+    rich_numbers = sorted(rich)
+    head, _, tail = _canonical(_top(machine, [])).rpartition(_EMPTY)
+    digest = hashlib.sha256(head.encode("utf-8") + _EMPTY[:-1].encode("utf-8"))
+    next_rich = 0
+    for start in range(0, len(source), _CHUNK):
+        end = min(start + _CHUNK, len(source))
+        items = list(
+            map(
+                _PLAIN_ITEM,
+                map(events.__getitem__, event[start:end]),
+                map(states.__getitem__, source[start:end]),
+                map(states.__getitem__, target[start:end]),
+            )
+        )
+        while next_rich < len(rich_numbers) and rich_numbers[next_rich] < end:
+            n = rich_numbers[next_rich]
+            items[n - start] = _canonical(_item(rich[n]))
+            next_rich += 1
+        digest.update((("," if start else "") + ",".join(items)).encode("utf-8"))
+    digest.update(("]" + tail).encode("utf-8"))
+    return digest.hexdigest()
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -9,7 +9,9 @@ and the analysis never search lists.
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate, chain
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -20,9 +22,9 @@ from ._display import mimebundle
 from ._errors import DefinitionError
 from ._frozen import FrozenMap
 from ._runtime import bind
-from ._table import numbers, plain, same_lengths
+from ._table import Dispatch, Layout, Table, layout, numbers, same_lengths
 from ._transition import ELSE, Transition, strings
-from ._validate import validate
+from ._validate import valid_table, validate
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Compiled", "Machine"]
 
+_NO_PAYLOAD: tuple[tuple[str, str | None], ...] = ()
+
 
 def _final(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
@@ -45,7 +49,9 @@ def _final(value: Iterable[str]) -> frozenset[str]:
         raise bad_argument("final", "an iterable of state names", value) from None
 
 
-def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...] | Table:
+    if isinstance(value, Table):
+        return value  # from the bulk constructor: validated and compiled from its arrays
     try:
         return tuple(value)
     except TypeError:
@@ -83,10 +89,36 @@ class Compiled:
         initial: the number of the leaf entered at start (the initial state,
             resolved through superstate entries).
         targets: for each transition, the number of the leaf it enters.
+        targets: for each transition, the number of the leaf it enters.
         dispatch: for each state number, event number -> the numbers of the
             transitions that may fire, in evaluation order: the state's own
             transitions for that event, else those of its nearest ancestor
             that has some; guarded ones in definition order, ``else`` last.
+            A read-only sequence of mappings; for a simple machine (see
+            ``simple``) each mapping is made when it is read, so read
+            ``offsets`` and ``edges`` to go over a large machine.
+        source: for each transition, the number of the state it leaves (as
+            written: a superstate's transitions are numbered once), an
+            ``array('i')``.
+        event: for each transition, the number of its event in ``events``.
+        target: for each transition, the number of the state it names as its
+            target (``targets`` gives the leaf that is entered).
+        rich: transition number -> the :class:`Transition`, for the
+            transitions with more than a source, an event and a target (a
+            guard, actions, a payload, a branch, internal, a timer). Every
+            other transition ``n`` is ``Transition(states[source[n]],
+            events[event[n]], states[target[n]])``: with these four fields
+            the transitions are read without making the Transition objects.
+        offsets: with ``edges``, ``dispatch`` in compressed sparse row form:
+            the transitions that may fire in state ``s`` are
+            ``edges[offsets[s]:offsets[s + 1]]``, in the order of
+            ``dispatch[s]`` (its events in order, each group in evaluation
+            order). One entry per state, plus one.
+        edges: transition numbers, grouped by state as ``offsets`` says (a
+            ``range`` when that is the identity).
+        simple: True when no state has two transitions on one event and
+            there is no hierarchy: then ``edges`` are each state's own
+            transitions in definition order, one per event.
     """
 
     state_index: Mapping[str, int]
@@ -95,8 +127,15 @@ class Compiled:
     children: tuple[tuple[int, ...], ...]
     is_leaf: tuple[bool, ...]
     initial: int
-    targets: tuple[int, ...]
-    dispatch: tuple[Mapping[int, tuple[int, ...]], ...]
+    targets: Sequence[int]
+    dispatch: Sequence[Mapping[int, tuple[int, ...]]]
+    source: Sequence[int]
+    event: Sequence[int]
+    target: Sequence[int]
+    rich: Mapping[int, Transition]
+    offsets: Sequence[int]
+    edges: Sequence[int]
+    simple: bool
 
 
 def _frozen_map(
@@ -119,7 +158,7 @@ def _entries(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> FrozenMap[
         raise bad_argument("entries", "a mapping of state names to state names", value) from None
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Machine:
     """A protocol as data: states, one initial state, final states, transitions.
 
@@ -159,7 +198,9 @@ class Machine:
     states: tuple[str, ...] = attrs.field(converter=_states)
     initial: str
     final: frozenset[str] = attrs.field(default=frozenset(), converter=_final)
-    transitions: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
+    _transitions: tuple[Transition, ...] | Table | None = attrs.field(
+        default=(), converter=_transitions, alias="transitions"
+    )
     parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_parents)
     entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_entries)
     _compiled: Compiled = attrs.field(
@@ -177,8 +218,30 @@ class Machine:
     _timers: Mapping[str, Mapping[str, float]] | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False, alias="_timers"
     )
+    # The transitions as arrays of numbers (fsm._table): every machine has one.
+    _table: Table = attrs.field(init=False, eq=False, hash=False, repr=False, alias="_table")
+    _hash: int | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False, alias="_hash"
+    )
 
     def __attrs_post_init__(self) -> None:
+        given = self._transitions
+        if isinstance(given, Table):
+            # The bulk constructor: shown valid on the arrays, no Transition made.
+            object.__setattr__(self, "_table", given)
+            object.__setattr__(self, "_transitions", None)
+            state_index = given.state_index
+            given.state_index = None
+            if state_index is None:
+                state_index = _state_index(self.states)
+            if given.clean and state_index is not None:
+                laid = layout(given, len(self.states))
+                if valid_table(self, given, laid, state_index):
+                    object.__setattr__(self, "_compiled", _compile(self, given, state_index, laid))
+                    return
+            # Not shown valid: check the Transitions one by one, as an ordinary
+            # construction does, so that the problems are the same.
+            object.__setattr__(self, "_transitions", given.transitions(self.states))
         try:
             problems = validate(self)
         except TypeError:  # an unhashable part: a caller that is not type-checked
@@ -188,13 +251,61 @@ class Machine:
             raise DefinitionError(problems) from None
         if problems:
             raise DefinitionError(problems)
-        object.__setattr__(self, "_compiled", _compile(self))
+        state_index = {state: n for n, state in enumerate(self.states)}
+        table = Table.of_transitions(self.transitions, state_index)
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(
+            self, "_compiled", _compile(self, table, state_index, layout(table, len(self.states)))
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, Machine):
+            return NotImplemented
+        if self is other:
+            return True
+        that = other
+        return (
+            self.name == that.name
+            and self.states == that.states
+            and self.initial == that.initial
+            and self.final == that.final
+            and self.parents == that.parents
+            and self.entries == that.entries
+            and self._table == that._table
+        )
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        # Made once: the arrays of a large machine are long.
+        if self._hash is None:
+            parts = (self.name, self.states, self.initial, self.final, self.parents, self.entries)
+            found = hash((*parts, self._table))
+            object.__setattr__(self, "_hash", found)
+            return found
+        return self._hash
 
     def __repr__(self) -> str:
         return (
             f"<fsm.Machine {self.name!r}: {len(self.states)} states, "
-            f"{len(self.transitions)} transitions>"
+            f"{len(self._table)} transitions>"
         )
+
+    @property
+    def transitions(self) -> tuple[Transition, ...]:
+        """The transitions, in definition order.
+
+        A machine built by :meth:`from_arrays` makes the Transition objects
+        when this is first read, and keeps them; the analysis and the runtime
+        read :attr:`compiled` instead, so a large machine need not make them.
+        """
+        found = self._transitions
+        if not isinstance(found, tuple):
+            found = self._table.transitions(self.states)
+            object.__setattr__(self, "_transitions", found)
+        return found
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Its diagram, for Jupyter: Mermaid, and SVG with ``analysis`` and Graphviz."""
@@ -253,9 +364,11 @@ class Machine:
         # Made once: code generation, strategies and products ask per transition.
         table = self._payload_types
         if table is None:
-            table = dict[str, tuple[tuple[str, str | None], ...]]()
-            for t in self.transitions:
-                table.setdefault(t.event, t.params)
+            # A plain transition has no payload, and every transition on an
+            # event has the same: the rich ones say it.
+            table = dict.fromkeys(self._compiled.events, _NO_PAYLOAD)
+            for t in self._table.rich.values():
+                table[t.event] = t.params
             object.__setattr__(self, "_payload_types", table)
         return table[event]
 
@@ -283,7 +396,7 @@ class Machine:
         table = self._timers
         if table is None:
             found: dict[str, dict[str, float]] = {}
-            for t in self.transitions:
+            for t in self._table.rich.values():  # a timer is rich, in definition order
                 if t.after is not None:
                     found.setdefault(t.source, {}).setdefault(t.event, float(t.after))
             table = FrozenMap({state: FrozenMap(events) for state, events in found.items()})
@@ -303,7 +416,9 @@ class Machine:
         if state_number is None or event_number is None:
             return ()
         numbers = compiled.dispatch[state_number].get(event_number, ())
-        return tuple(self.transitions[n] for n in numbers)
+        if isinstance(self._transitions, tuple):
+            return tuple(self._transitions[n] for n in numbers)
+        return tuple(self._table.transition(self.states, n) for n in numbers)
 
     def enabled_events(self, state: str) -> tuple[str, ...]:
         """The events that have a transition in ``state`` (guards not evaluated)."""
@@ -437,13 +552,13 @@ class Machine:
             raise DefinitionError(
                 f"rich has position {outside[0]}, but there are {len(sources)} transitions"
             )
-        transitions = plain(state_names, event_names, sources, event_numbers, targets, extra)
+        table = Table.of_arrays(state_names, event_names, sources, event_numbers, targets, extra)
         return cls(
             name,
             state_names,
             initial,
             final,
-            transitions,
+            table,  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
             FrozenMap[str, str]() if parents is None else parents,
             FrozenMap[str, str]() if entries is None else entries,
         )
@@ -546,49 +661,113 @@ class Machine:
 # -- compilation --------------------------------------------------------------------
 
 
-def _compile(m: Machine) -> Compiled:
-    state_index = {state: n for n, state in enumerate(m.states)}
-    event_index: dict[str, int] = {}
-    for t in m.transitions:
-        if t.event not in event_index:
-            event_index[t.event] = len(event_index)
+def _state_index(states: tuple[str, ...]) -> dict[str, int] | None:
+    try:
+        return dict(zip(states, range(len(states)), strict=True))
+    except TypeError:  # an unhashable state: validation names it
+        return None
+
+
+def _count(table: Mapping[int, tuple[int, ...]]) -> int:
+    return sum(map(len, table.values()))
+
+
+def _compile(m: Machine, table: Table, state_index: dict[str, int], laid: Layout) -> Compiled:
     size = len(m.states)
-    children: list[list[int]] = [[] for _ in range(size)]
-    parent_of: list[int] = [-1] * size
-    for child, parent in m.parents.items():
-        children[state_index[parent]].append(state_index[child])
-        parent_of[state_index[child]] = state_index[parent]
-    for kids in children:
-        kids.sort()
+    event_index = {e: k for k, e in enumerate(table.names)}
+    if m.parents:
+        children: list[list[int]] = [[] for _ in range(size)]
+        parent_of: list[int] = [-1] * size
+        for child, parent in m.parents.items():
+            children[state_index[parent]].append(state_index[child])
+            parent_of[state_index[child]] = state_index[parent]
+        for kids in children:
+            kids.sort()
+        kids_of = tuple(tuple(kids) for kids in children)
+        is_leaf = tuple(not kids for kids in children)
+    else:
+        parent_of = []
+        kids_of = ((),) * size
+        is_leaf = (True,) * size
 
     # The leaf entered for each state: itself, or the end of its entry chain.
-    leaf_of = list(range(size))
+    leaf_of = list(range(size)) if m.entries else []
     entries = m.entries
     for superstate in entries:
         if leaf_of[state_index[superstate]] != state_index[superstate]:
             continue  # resolved as part of an earlier chain
-        chain: list[str] = []
+        chain_: list[str] = []
         name = superstate
         while name in entries:
-            chain.append(name)
+            chain_.append(name)
             name = entries[name]
-        for link in chain:
+        for link in chain_:
             leaf_of[state_index[link]] = state_index[name]
+    target = table.target
+    targets = array("i", map(leaf_of.__getitem__, target)) if leaf_of else target
+    initial = state_index[m.initial]
+    if leaf_of:
+        initial = leaf_of[initial]
 
-    own: list[dict[int, list[int]]] = [{} for _ in range(size)]
-    for n, t in enumerate(m.transitions):
-        own[state_index[t.source]].setdefault(event_index[t.event], []).append(n)
-    # Evaluation order inside a group: definition order, the [else] fallback last.
-    transitions = m.transitions
+    simple = not m.parents and not laid.repeated
+    dispatch: Sequence[Mapping[int, tuple[int, ...]]]
+    if simple:
+        # One transition per (state, event), no inheritance: the layout by
+        # source is the dispatch table, read on demand.
+        offsets: Sequence[int] = laid.offsets
+        edges: Sequence[int] = laid.edges
+        dispatch = Dispatch(offsets, edges, table.event)
+    else:
+        dispatch = _dispatch(m, table, laid, parent_of, kids_of)
+        offsets = array("q", accumulate(map(_count, dispatch), initial=0))
+        edges = array("i", chain.from_iterable(chain.from_iterable(t.values() for t in dispatch)))
+    return Compiled(
+        state_index=state_index,
+        event_index=event_index,
+        events=table.names,
+        children=kids_of,
+        is_leaf=is_leaf,
+        initial=initial,
+        targets=targets,
+        dispatch=dispatch,
+        source=table.source,
+        event=table.event,
+        target=target,
+        rich=FrozenMap(table.rich),
+        offsets=offsets,
+        edges=edges,
+        simple=simple,
+    )
+
+
+def _dispatch(
+    m: Machine,
+    table: Table,
+    laid: Layout,
+    parent_of: list[int],
+    children: tuple[tuple[int, ...], ...],
+) -> tuple[Mapping[int, tuple[int, ...]], ...]:
+    """The dispatch tables, one dict per state, of a machine with hierarchy or groups."""
+    size = len(m.states)
+    event = table.event
+    rich = table.rich
+    offsets = laid.offsets
+    edges = laid.edges
     ordered: list[dict[int, tuple[int, ...]]] = []
-    for groups in own:
-        table: dict[int, tuple[int, ...]] = {}
+    for state in range(size):
+        groups: dict[int, list[int]] = {}
+        for n in edges[offsets[state] : offsets[state + 1]]:
+            groups.setdefault(event[n], []).append(n)
+        own: dict[int, tuple[int, ...]] = {}
         for e, ns in groups.items():
             if len(ns) > 1:
-                ns.sort(key=lambda n: transitions[n].guard == ELSE)
-            table[e] = tuple(ns)
-        ordered.append(table)
+                # Evaluation order inside a group: definition order, the [else] fallback last.
+                ns.sort(key=lambda n: n in rich and rich[n].guard == ELSE)
+            own[e] = tuple(ns)
+        ordered.append(own)
     dispatch: list[Mapping[int, tuple[int, ...]]] = list(ordered)
+    if not parent_of:
+        return tuple(dispatch)
     # Parents before children, so each substate starts from its parent's
     # finished table (its own transitions win) instead of walking every
     # ancestor; a substate without transitions of its own shares the table.
@@ -607,13 +786,4 @@ def _compile(m: Machine) -> Compiled:
             dispatch[number] = inherited
         else:
             dispatch[number] = dispatch[up]
-    return Compiled(
-        state_index=state_index,
-        event_index=event_index,
-        events=tuple(event_index),
-        children=tuple(tuple(kids) for kids in children),
-        is_leaf=tuple(not kids for kids in children),
-        initial=leaf_of[state_index[m.initial]],
-        targets=tuple([leaf_of[state_index[t.target]] for t in transitions]),
-        dispatch=tuple(dispatch),
-    )
+    return tuple(dispatch)

@@ -9,8 +9,9 @@ transitions on one ``(source, event)``.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, cast
+import re
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
 from ._annotation import annotation_problem
 from ._arguments import shown as _shown_value
@@ -18,15 +19,25 @@ from ._duration import delay_problem, format_delay
 from ._errors import Problem, short_repr
 from ._guard import GuardError, is_combination, read_guard
 from ._limits import MAX_DEPTH
-from ._names import NAME, is_name, keyword_problem, title_problem
+from ._names import MERMAID_KEYWORDS, NAME, is_name, keyword_problem, title_problem
 from ._transition import ELSE, Transition
 
 if TYPE_CHECKING:
     from ._model import Machine
+    from ._table import Layout, Table
 
-__all__ = ["validate"]
+__all__ = ["valid_table", "validate"]
 
 _Add = Callable[[Problem], None]
+
+
+class _Numbered(Protocol):
+    def __getitem__(self, n: int, /) -> Transition: ...
+
+
+class _HasTransitions(Protocol):
+    @property
+    def transitions(self) -> _Numbered: ...
 
 
 def validate(m: Machine) -> list[Problem]:
@@ -113,7 +124,7 @@ def _check_states(m: Machine, add: _Add) -> set[str]:
     return known
 
 
-def _check_hierarchy(m: Machine, known: set[str], add: _Add) -> dict[str, list[str]]:
+def _check_hierarchy(m: Machine, known: Container[str], add: _Add) -> dict[str, list[str]]:
     """Check parents (declared, acyclic, not too deep) and entries; return the children."""
     # Hierarchy: parents must be declared and acyclic; entries must be children.
     children: dict[str, list[str]] = {}
@@ -162,7 +173,7 @@ def _check_hierarchy(m: Machine, known: set[str], add: _Add) -> dict[str, list[s
 
 def _check_entries(
     m: Machine,
-    known: set[str],
+    known: Container[str],
     children: Mapping[str, list[str]],
     cycles: list[list[str]],
     add: _Add,
@@ -229,7 +240,7 @@ def _name_checker() -> _NameCheck:
 
 
 def _check_transitions(
-    m: Machine, known: set[str], children: Mapping[str, list[str]], add: _Add
+    m: Machine, known: Container[str], children: Mapping[str, list[str]], add: _Add
 ) -> dict[tuple[str, str], list[int]]:
     """Check each transition; return their numbers grouped by ``(source, event)``."""
     groups: dict[tuple[str, str], list[int]] = {}
@@ -242,21 +253,7 @@ def _check_transitions(
         if not isinstance(t, Transition):
             add(Problem(f"transitions[{n}] is not a Transition (got {t!r})", transition=n))
             continue
-        if t.source not in known or t.target not in known or t.target in children:
-            _check_ends(m, n, t, known, children, add)
-        problem = name_problem("event", t.event)
-        if problem is not None:
-            add(Problem(f"{problem} (in {t.describe()})", transition=n))
-        if t.guard is not None or t.actions:
-            _check_guard_and_actions(n, t, name_problem, add)
-        if t.params:
-            _check_payload(n, t, name_problem, add)
-        if t.after is not None or t.internal is not False:
-            _check_timer_and_internal(n, t, children, add)
-        branch = cast("object", t.branch)  # checked as an object: callers may not be typed
-        if branch is not False and branch is not True:
-            message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
-            add(Problem(message, transition=n))
+        _check_one(m, n, t, known, children, name_problem, add)
         previous = event_params.get(t.event)
         if previous is None:
             event_params[t.event] = (n, t.params)
@@ -274,8 +271,40 @@ def _check_transitions(
     return groups
 
 
+def _check_one(
+    m: Machine,
+    n: int,
+    t: Transition,
+    known: Container[str],
+    children: Mapping[str, list[str]],
+    name_problem: _NameCheck,
+    add: _Add,
+) -> None:
+    """Check the transition number ``n`` alone: its ends, names, payload, timer and marks."""
+    if t.source not in known or t.target not in known or t.target in children:
+        _check_ends(m, n, t, known, children, add)
+    problem = name_problem("event", t.event)
+    if problem is not None:
+        add(Problem(f"{problem} (in {t.describe()})", transition=n))
+    if t.guard is not None or t.actions:
+        _check_guard_and_actions(n, t, name_problem, add)
+    if t.params:
+        _check_payload(n, t, name_problem, add)
+    if t.after is not None or t.internal is not False:
+        _check_timer_and_internal(n, t, children, add)
+    branch = cast("object", t.branch)  # checked as an object: callers may not be typed
+    if branch is not False and branch is not True:
+        message = f"transitions[{n}].branch must be True or False, got {_shown_value(branch)}"
+        add(Problem(message, transition=n))
+
+
 def _check_ends(
-    m: Machine, n: int, t: Transition, known: set[str], children: Mapping[str, list[str]], add: _Add
+    m: Machine,
+    n: int,
+    t: Transition,
+    known: Container[str],
+    children: Mapping[str, list[str]],
+    add: _Add,
 ) -> None:
     """Check that the transition number ``n`` leaves and enters declared states."""
     if t.source not in known:
@@ -431,7 +460,7 @@ def _show_params(params: tuple[tuple[str, str | None], ...]) -> str:
 
 
 def _check_group(
-    m: Machine,
+    m: _HasTransitions,
     source: str,
     event: str,
     numbers: list[int],
@@ -518,7 +547,7 @@ def _check_group(
 
 
 def _check_branch(
-    m: Machine, source: str, event: str, numbers: list[int], branches: list[int], add: _Add
+    m: _HasTransitions, source: str, event: str, numbers: list[int], branches: list[int], add: _Add
 ) -> None:
     """Check a branch: every transition on its ``(source, event)`` an outcome, each once."""
     if len(branches) != len(numbers):
@@ -592,3 +621,132 @@ def _too_deep(parents: Mapping[str, str]) -> str | None:
             if level > MAX_DEPTH:
                 return state
     return None
+
+
+# -- the bulk constructor's table -----------------------------------------------------------
+
+# Every state name at once: identifiers, one a line.
+_NAMES: Final = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*\n)*[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORD_LINE: Final = re.compile("^(?:" + "|".join(sorted(MERMAID_KEYWORDS)) + ")$", re.MULTILINE)
+_POINT_LINE: Final = re.compile(r"^(?:root_start|root_end|\w*_start|\w*_end)$", re.MULTILINE)
+
+
+def valid_table(m: Machine, table: Table, laid: Layout, state_index: Mapping[str, int]) -> bool:
+    """True when :func:`validate` would find no problem in ``m``, whose transitions are ``table``.
+
+    Linear in the table's size, with no object per transition: the state names
+    are checked as one text, plain transitions by their numbers, and only the
+    rich transitions and the states that repeat an event one by one. False
+    means "not shown valid here": the caller then validates the Transitions
+    one by one with :func:`validate`, which finds the same problems an
+    ordinary construction would.
+    """
+    problems: list[Problem] = []
+    add = problems.append
+    try:
+        if not _plain_states(m, state_index):
+            return False
+        _check_name(m, add)
+        if m.initial not in state_index or not all(s in state_index for s in m.final):
+            return False
+        children = _check_hierarchy(m, state_index, add)
+    except TypeError:  # an unhashable part
+        return False
+    if problems:
+        return False
+    name_problem = _name_checker()
+    if any(name_problem("event", e) is not None for e in table.names):
+        return False
+    closed = [state_index[p] for p in children if p not in m.entries]
+    if closed:  # a superstate without an entry must not be a target
+        flags = bytearray(len(m.states))
+        for number in closed:
+            flags[number] = 1
+        if any(map(flags.__getitem__, table.target)):
+            return False
+    return _valid_rich(m, table, laid, state_index, children, name_problem)
+
+
+def _plain_states(m: Machine, state_index: Mapping[str, int]) -> bool:
+    """True when the states are distinct identifiers that Mermaid reads as state ids."""
+    states = m.states
+    if not states or len(state_index) != len(states):
+        return False
+    try:
+        text = "\n".join(states)
+    except TypeError:  # a state that is not a string
+        return False
+    if _NAMES.fullmatch(text) is None or _KEYWORD_LINE.search(text.lower()) is not None:
+        return False
+    if "_start" not in text and "_end" not in text:
+        return True  # no name Mermaid gives a [*] point
+    superstates = frozenset(m.parents.values())
+    return all(
+        keyword_problem(point.group(), superstates) is None for point in _POINT_LINE.finditer(text)
+    )
+
+
+class _Rows:
+    """The transitions of a table, each made when it is read (for the group checks)."""
+
+    def __init__(self, table: Table, states: Sequence[str]) -> None:
+        self.table = table
+        self.states = states
+
+    @property
+    def transitions(self) -> _Rows:
+        return self
+
+    def __getitem__(self, n: int) -> Transition:
+        return self.table.transition(self.states, n)
+
+
+def _valid_rich(
+    m: Machine,
+    table: Table,
+    laid: Layout,
+    state_index: Mapping[str, int],
+    children: Mapping[str, list[str]],
+    name_problem: _NameCheck,
+) -> bool:
+    """Check the rich transitions and every group of two or more on one (state, event)."""
+    problems: list[Problem] = []
+    add = problems.append
+    rich = table.rich
+    params: dict[str, set[tuple[tuple[str, str | None], ...]]] = {}
+    for n, t in rich.items():
+        _check_one(m, n, t, state_index, children, name_problem, add)
+        params.setdefault(t.event, set()).add(t.params)
+    if problems:
+        return False
+    names = table.names
+    for name, found in params.items():
+        # A plain transition on the event carries no payload.
+        number = names.index(name)
+        if sum(1 for t in rich.values() if t.event == name) < table.event.count(number):
+            found.add(())
+        if len(found) > 1:
+            return False
+    rows = _Rows(table, m.states)
+    groups: dict[tuple[int, int], list[int]] = {}
+    offsets = laid.offsets
+    edges = laid.edges
+    event = table.event
+    for state in laid.repeated:
+        own: dict[int, list[int]] = {}
+        for n in edges[offsets[state] : offsets[state + 1]]:
+            own.setdefault(event[n], []).append(n)
+        for e, numbers in own.items():
+            if len(numbers) > 1:
+                if not any(n in rich for n in numbers):
+                    return False  # a plain duplicate
+                groups[state, e] = numbers
+    for n, t in rich.items():
+        key = (table.source[n], event[n])
+        if key not in groups and (t.guard == ELSE or t.branch is True or t.after is not None):
+            groups[key] = [n]
+    for (state, e), numbers in groups.items():
+        _check_group(rows, m.states[state], names[e], sorted(numbers), add)
+        if problems:
+            return False
+    return True

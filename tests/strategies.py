@@ -206,3 +206,65 @@ def machines(draw: st.DrawFn, max_states: int = 8) -> fsm.Machine:
         parents=parents,
         entries=entries,
     )
+
+
+def bulk(m: fsm.Machine) -> fsm.Machine:
+    """``m`` built again through the bulk path: its arrays, and its rich transitions whole."""
+    states = list(m.states)
+    events = list(m.events)
+    rich = {
+        n: t
+        for n, t in enumerate(m.transitions)
+        if t != fsm.Transition(t.source, t.event, t.target)
+    }
+    return fsm.Machine._from_table(
+        m.name,
+        states=states,
+        events=events,
+        source=[states.index(t.source) for t in m.transitions],
+        event=[events.index(t.event) for t in m.transitions],
+        target=[states.index(t.target) for t in m.transitions],
+        initial=m.initial,
+        final=m.final,
+        parents=m.parents,
+        entries=m.entries,
+        rich=rich,
+    )
+
+
+@st.composite
+def array_machines(draw: st.DrawFn, max_states: int = 12) -> fsm.Machine:
+    """Valid plain machines built by ``from_arrays``: sorted or not, with or without a hierarchy."""
+    size = draw(st.integers(1, max_states))
+    states = [f"S{n}" for n in range(size)]
+    events = draw(st.sampled_from([["a"], ["a", "b"], ["a", "b", "c", "d"]]))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, size - 1), st.integers(0, len(events) - 1)),
+            unique=True,
+            max_size=3 * size,
+        )
+    )
+    if draw(st.booleans()):
+        pairs.sort()
+    parents: dict[str, str] = {}
+    if size > 2 and draw(st.booleans()):
+        # One superstate (the last state) over a few others, entered at the first of them.
+        parents = dict.fromkeys(states[1 : draw(st.integers(2, size - 1))], states[-1])
+    targets = [s for s in range(size) if states[s] not in parents.values()]
+    return fsm.Machine.from_arrays(
+        "Arrays",
+        states=states,
+        events=events,
+        source=[s for s, _ in pairs],
+        event=[e for _, e in pairs],
+        target=[draw(st.sampled_from(targets)) for _ in pairs],
+        initial=states[0],
+        final=draw(st.sets(st.sampled_from([states[t] for t in targets]), max_size=2)),
+        parents=parents,
+        entries={states[-1]: states[1]} if parents else None,
+    )
+
+
+#: Machines built by the bulk constructor, of every shape ``machines()`` has.
+bulk_machines = st.one_of(machines().map(bulk), array_machines())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pickle
 from array import array
 
@@ -234,3 +236,23 @@ def test_a_table_refuses_a_rich_position_past_the_transitions() -> None:
             initial="Closed",
             rich={2: PLAIN},
         )
+
+
+@given(machines())
+def test_the_fingerprint_is_the_sha256_of_the_canonical_json(m: fsm.Machine) -> None:
+    text = json.dumps(m.to_dict(), sort_keys=True, separators=(",", ":"))
+    assert m.fingerprint == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_the_fingerprint_of_a_machine_of_many_transitions_is_written_in_slices() -> None:
+    size = 70_000  # more transitions than one slice of the streamed text
+    m = door(
+        states=[f"S{n}" for n in range(size)],
+        source=list(range(size)),
+        event=[n % 2 for n in range(size)],
+        target=[(n + 1) % size for n in range(size)],
+        initial="S0",
+    )
+    twin = fsm.Machine("Door", m.states, "S0", transitions=m.transitions)
+    text = json.dumps(twin.to_dict(), sort_keys=True, separators=(",", ":"))
+    assert m.fingerprint == twin.fingerprint == hashlib.sha256(text.encode()).hexdigest()
