@@ -13,7 +13,7 @@ import reprlib
 from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import compress
+from itertools import chain, compress, repeat
 from typing import Final, cast
 
 import fsm
@@ -29,6 +29,10 @@ DEFAULT_MAX_STATES: Final = 1_000_000
 #: The most leaf combinations a window may have for its moves to be kept in a
 #: table; a shared event's segment wider than this is worked out per state.
 _WINDOW: Final = 1 << 15
+
+#: The most leaf combinations of a chunk of machines read as one column of
+#: digits when the product states are named.
+_CHUNK: Final = 4096
 
 #: The moves of one part of a product state, in order: the deltas to add to
 #: the product code, the global event number of each, and whether that event
@@ -183,7 +187,7 @@ class _Product:
         self.stuck: list[int] = []
         self.sources = array("i")
         self.targets: list[int] = []
-        self.labels = array("i")
+        self.labels: list[int] = []
         if keep_edges:
             self._search_edges(max_states)
         else:
@@ -232,7 +236,7 @@ class _Product:
         seen = set(codes)
         ends = self.ends
         stuck = self.stuck
-        sources = self.sources
+        counts = array("i")
         targets = self.targets
         labels = self.labels
         plan = [(g.radix, g.width, g.deltas, g.labels, g.led, g.fill) for g in self._plan]
@@ -240,7 +244,6 @@ class _Product:
         append = codes.append
         for number, code in enumerate(codes):  # grows while read: a FIFO queue
             found: list[int] = []
-            marks: list[int] = []
             for radix, width, table, info, led, fill in plan:
                 digit = code // radix % width
                 if led:
@@ -253,24 +256,24 @@ class _Product:
                             combos = [a + b for a in combos for b in theirs]
                         else:
                             found += combos
-                            marks += [2 * e + (len(combos) > 1)] * len(combos)
+                            labels += [2 * e + (len(combos) > 1)] * len(combos)
                     continue
                 part = table[digit]
                 found += fill(digit) if part is None else part
-                marks += info[digit]
+                labels += info[digit]
             if not found:
                 stuck.append(number)
-            reached = list(map(code.__add__, found))
+            reached = [code + delta for delta in found]
             for target in reached:
                 if target not in seen:
                     remember(target)
                     append(target)
-            sources.extend([number] * len(found))
+            counts.append(len(found))
             targets += reached
-            labels.extend(marks)
             ends.append(len(codes))
             if len(codes) > max_states:
                 raise self._too_large(max_states)
+        self.sources = array("i", chain.from_iterable(map(repeat, range(len(counts)), counts)))
 
     def _too_large(self, max_states: int) -> ValueError:
         names = " x ".join(repr(m.name) for m in self.machines)
@@ -278,6 +281,29 @@ class _Product:
             f"the product of {names} has more than {max_states:,} reachable "
             f"states; pass a larger max_states= or compose fewer machines"
         )
+
+    def names(self) -> list[str]:
+        """The names of the reached product states, in order.
+
+        Read column by column: a chunk of machines adjacent in the code is one
+        division per state, then one table lookup per machine.
+        """
+        columns: list[list[str]] = [[] for _ in self.machines]
+        layout = self._layout
+        p = 0
+        while p < len(layout):
+            q, width = p + 1, self.sizes[layout[p]]
+            while q < len(layout) and width * self.sizes[layout[q]] <= _CHUNK:
+                width *= self.sizes[layout[q]]
+                q += 1
+            radix = self.radix[layout[p]]
+            digits = [code // radix % width for code in self.codes]
+            for c in layout[p:q]:
+                inner, size, states = self.radix[c] // radix, self.sizes[c], self.machines[c].states
+                table = [states[d // inner % size] for d in range(width)]
+                columns[c] = list(map(table.__getitem__, digits))
+            p = q
+        return list(map(SEPARATOR.join, zip(*columns, strict=True)))
 
     def components(self, code: int) -> tuple[str, ...]:
         """The component state names of one product state."""
@@ -505,11 +531,7 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
     """
     product = _Product(_machines(machines, "compose"), max_states, keep_edges=True)
     codes = product.codes
-    columns = [
-        [m.states[code // r % size] for code in codes]
-        for m, r, size in zip(product.machines, product.radix, product.sizes, strict=True)
-    ]
-    names = list(map(SEPARATOR.join, zip(*columns, strict=True)))
+    names = product.names()
     if len(set(names)) != len(names):
         seen: dict[str, int] = {}
         for code, name in zip(codes, names, strict=True):
@@ -529,6 +551,13 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
     # A label is 2 * event + branch; a transition with a payload or in a branch
     # is given whole, every other one as three numbers.
     rich = [bool(branch or params[event]) for event in product.events for branch in (False, True)]
+    # Events numbered in order of first use, as the product machine numbers them.
+    halve = [label >> 1 for label in range(2 * len(product.events))]
+    used = list(dict.fromkeys(map(halve.__getitem__, labels)))
+    renumber = [0] * len(product.events)
+    for n, e in enumerate(used):
+        renumber[e] = n
+    event_of = [renumber[label >> 1] for label in range(2 * len(product.events))]
     whole = {
         n: fsm.Transition(
             names[product.sources[n]],
@@ -543,9 +572,9 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
     return fsm.Machine._from_table(  # pyright: ignore[reportPrivateUsage]
         " x ".join(m.name for m in product.machines),
         states=names,
-        events=product.events,
+        events=[product.events[e] for e in used],
         source=product.sources,
-        event=array("i", [label >> 1 for label in labels]),
+        event=array("i", map(event_of.__getitem__, labels)),
         target=array("i", map(number_of.__getitem__, product.targets)),
         initial=names[0],
         final=[names[number_of[code]] for code in product.finals()],
