@@ -9,11 +9,11 @@ be taken, so the product over-approximates what the real components can do.
 
 from __future__ import annotations
 
-import operator
 import reprlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import chain, compress, repeat
 from typing import Final, cast
 
 import fsm
@@ -26,22 +26,40 @@ __all__ = ["DEFAULT_MAX_STATES", "compose", "deadlocks"]
 #: The default bound on explored product states.
 DEFAULT_MAX_STATES: Final = 1_000_000
 
-#: Per machine and leaf: the moves of the events this machine alone has, as
-#: ``(event, delta)`` pairs, and those of shared events, as ``(event, deltas)``.
-#: Adding a delta to a product code moves this machine to one target (deltas
-#: are precomputed so the search does no multiplication).
-_Table = tuple[
-    list[tuple[tuple[int, int], ...]],
-    list[tuple[tuple[int, tuple[int, ...]], ...]],
-]
+#: The most leaf combinations a window may have for its moves to be kept in a
+#: table; a shared event's segment wider than this is worked out per state.
+_WINDOW: Final = 1 << 15
+
+#: The most leaf combinations of a chunk of machines read as one column of
+#: digits when the product states are named.
+_CHUNK: Final = 4096
+
+#: The moves of one part of a product state, in order: the deltas to add to
+#: the product code, the global event number of each, and whether that event
+#: has several moves there (a branch).
+_Moves = tuple[tuple[int, ...], tuple[int, ...], tuple[bool, ...]]
 
 
 class _Product:
     """The reachable part of a product, as integers.
 
-    A product state is the code ``sum(leaf_i * radix_i)``; ``codes`` lists them
-    in breadth-first order and ``edges`` (when kept) holds, per state,
-    ``(event, target code)`` pairs.
+    A product state is the code ``sum(leaf_i * radix_i)``. The machines are
+    laid out in the code in an order of their own (machines that share events
+    near each other), so that the leaves a part of the moves depends on are a
+    few adjacent digits, a *window*, read from the code with one division.
+    The moves of a product state are, in this order: those of the events one
+    machine alone has, machine by machine, then the shared events, by the
+    first machine that has them (their *leader*), each machine's in the order
+    of its dispatch table. Each machine's own moves, and each leader's shared
+    moves, form a *segment*; consecutive segments whose windows are small are
+    grouped, and a group's moves are tabulated per window value the first
+    time it is seen.
+
+    ``codes`` lists the product states in breadth-first order; ``ends[n]`` is
+    the length of ``codes`` once state ``n`` was expanded (so the parent of
+    state ``n`` is the first state whose end is past ``n``). With
+    ``keep_edges``, ``sources``, ``targets`` and ``labels`` hold every
+    product move (target as a code; label ``2 * event + branch``).
     """
 
     def __init__(
@@ -54,70 +72,208 @@ class _Product:
         self.machines = tuple(machines)
         events = _alphabet(machines)
         self.events = tuple(events)
-        owners = [0] * len(events)
-        for m in machines:
-            for name in m.events:
-                owners[events[name]] += 1
         self.sizes = [len(m.states) for m in machines]
-        self.radix = list(accumulate(self.sizes[:-1], operator.mul, initial=1))
-        tables = [_moves(m, r, events, owners) for m, r in zip(machines, self.radix, strict=True)]
-        self._explore(tables, owners, max_states, keep_edges=keep_edges)
+        owners: list[list[int]] = [[] for _ in events]
+        for c, m in enumerate(machines):
+            for name in m.events:
+                owners[events[name]].append(c)
+        self.owners = owners
+        layout = _layout(len(machines), owners)
+        self.radix = [0] * len(machines)
+        r = 1
+        for c in layout:
+            self.radix[c] = r
+            r *= self.sizes[c]
+        self._position = {c: p for p, c in enumerate(layout)}
+        self._layout = layout
+        self.local = [_local_moves(m, r, events) for m, r in zip(machines, self.radix, strict=True)]
+        self.keep_edges = keep_edges
+        self._plan = self._groups()
+        self._explore(max_states, keep_edges=keep_edges)
 
-    def _explore(
-        self, tables: list[_Table], needed: list[int], max_states: int, *, keep_edges: bool
-    ) -> None:
+    # -- the plan: which segments, tabulated or not ----------------------------
+
+    def _groups(self) -> list[_Group]:
+        """The segments in product order, grouped into windows."""
+        owners = self.owners
+        segments: list[tuple[int, bool, set[int]]] = []
+        for c in range(len(self.machines)):
+            if any(len(owners[e]) == 1 for moves in self.local[c] for e in moves):
+                segments.append((c, True, {c}))
+        for c in range(len(self.machines)):
+            led = [e for e, who in enumerate(owners) if len(who) > 1 and who[0] == c]
+            if led:
+                segments.append((c, False, {p for e in led for p in owners[e]}))
+        groups: list[_Group] = []
+        members: list[tuple[int, bool]] = []
+        needs: set[int] = set()
+        for leader, own, wants in segments:
+            if members and self._width(needs | wants) <= _WINDOW:
+                members.append((leader, own))
+                needs |= wants
+                continue
+            if members:
+                groups.append(self._group(members, needs))
+            members, needs = [(leader, own)], set(wants)
+        if members:
+            groups.append(self._group(members, needs))
+        return groups
+
+    def _window(self, needs: set[int]) -> tuple[int, int]:
+        """The first and one past the last position of the machines ``needs``."""
+        positions = [self._position[c] for c in needs]
+        return min(positions), max(positions) + 1
+
+    def _width(self, needs: set[int]) -> int:
+        lo, hi = self._window(needs)
+        width = 1
+        for c in self._layout[lo:hi]:
+            width *= self.sizes[c]
+        return width
+
+    def _group(self, members: list[tuple[int, bool]], needs: set[int]) -> _Group:
+        lo, hi = self._window(needs)
+        first = self._layout[lo]
+        width = self._width(needs)
+        if width <= _WINDOW or len(needs) == 1:
+            return _Group(self, members, self.radix[first], width, self._layout[lo:hi])
+        ((leader, _),) = members
+        return _Group(self, members, self.radix[leader], self.sizes[leader], [])
+
+    def segment(self, leader: int, own: bool, leaves: Sequence[int]) -> _Moves:
+        """The moves of one segment, given the leaves of the machines (by machine)."""
+        deltas: list[int] = []
+        labels: list[int] = []
+        branches: list[bool] = []
+        owners = self.owners
+        for e, mine in self.local[leader][leaves[leader]].items():
+            who = owners[e]
+            if own != (len(who) == 1) or who[0] != leader:
+                continue  # another segment's event
+            combos = list(mine)
+            for other in who[1:]:  # each machine takes one of its moves, in machine order
+                theirs = self.local[other][leaves[other]].get(e, ())
+                combos = [a + b for a in combos for b in theirs]
+            deltas += combos
+            labels += [e] * len(combos)
+            branches += [len(combos) > 1] * len(combos)
+        return tuple(deltas), tuple(labels), tuple(branches)
+
+    def leaves(self, code: int) -> list[int]:
+        """The leaf of each machine (by machine) in one product state."""
+        return [code // r % size for r, size in zip(self.radix, self.sizes, strict=True)]
+
+    def moves(self, code: int) -> _Moves:
+        """Every move of one product state, in order (for traces and checks)."""
+        leaves = self.leaves(code)
+        deltas: list[int] = []
+        labels: list[int] = []
+        branches: list[bool] = []
+        for group in self._plan:
+            for leader, own in group.members:
+                d, e, b = self.segment(leader, own, leaves)
+                deltas += d
+                labels += e
+                branches += b
+        return tuple(deltas), tuple(labels), tuple(branches)
+
+    # -- the search ------------------------------------------------------------
+
+    def _explore(self, max_states: int, *, keep_edges: bool) -> None:
         """Breadth first from the initial product state, on the fly, up to ``max_states``."""
         start = sum(m.compiled.initial * r for m, r in zip(self.machines, self.radix, strict=True))
-        index: dict[int, int] = {start: 0}
-        codes = [start]
-        parent = array("i", [-1])
-        via = array("i", [-1])
-        stuck: list[int] = []
-        edges: list[list[tuple[int, int]]] = []
-        parts = [(size, own, sync) for size, (own, sync) in zip(self.sizes, tables, strict=True)]
+        self.codes = [start]
+        self.ends = array("i")
+        self.stuck: list[int] = []
+        self.sources = array("i")
+        self.targets: list[int] = []
+        self.labels: list[int] = []
+        if keep_edges:
+            self._search_edges(max_states)
+        else:
+            self._search(max_states)
+
+    def _search(self, max_states: int) -> None:
+        """The search of :meth:`_explore` that keeps no edge (the one deadlocks runs)."""
+        codes = self.codes
+        seen = set(codes)
+        ends = self.ends
+        stuck = self.stuck
+        plan = [(g.radix, g.width, g.deltas, g.led, g.fill) for g in self._plan]
+        remember = seen.add
+        append = codes.append
         for number, code in enumerate(codes):  # grows while read: a FIFO queue
-            moves: list[tuple[int, int]] = []
-            waiting: dict[int, list[tuple[int, ...]]] = {}
-            rest = code
-            for size, own, sync in parts:
-                rest, s = divmod(rest, size)  # the digits of the code, machine by machine
-                for e, d in own[s]:
-                    moves.append((e, code + d))
-                for e, deltas in sync[s]:
-                    if e in waiting:
-                        waiting[e].append(deltas)
-                    else:
-                        waiting[e] = [deltas]
-            for e, ready in waiting.items():
-                if len(ready) != needed[e]:
-                    continue  # a machine that has the event cannot take it here
-                combos = [code]  # each machine takes one of its deltas
-                for deltas in ready:
-                    if len(deltas) == 1:
-                        d = deltas[0]
-                        combos = [c + d for c in combos]
-                    else:
-                        combos = [c + d for c in combos for d in deltas]
-                for c in combos:
-                    moves.append((e, c))
-            if not moves:
+            found: list[int] = []
+            for radix, width, table, led, fill in plan:
+                digit = code // radix % width
+                if led:
+                    for e, mine, others in led[digit]:
+                        combos: Sequence[int] = mine
+                        for other_radix, size, other in others:
+                            theirs = other[code // other_radix % size].get(e)
+                            if theirs is None:
+                                break
+                            combos = [a + b for a in combos for b in theirs]
+                        else:
+                            found += combos
+                else:
+                    part = table[digit]
+                    found += fill(digit) if part is None else part
+            if not found:
                 stuck.append(number)
-            for e, target in moves:
-                if target not in index:
-                    if len(codes) >= max_states:
-                        raise self._too_large(max_states)
-                    index[target] = len(codes)
-                    codes.append(target)
-                    parent.append(number)
-                    via.append(e)
-            if keep_edges:
-                edges.append(list(dict.fromkeys(moves)))
-        self.codes = codes
-        self.index = index
-        self.parent = parent
-        self.via = via
-        self.stuck = stuck
-        self.edges = edges
+            for delta in found:
+                target = code + delta
+                if target not in seen:
+                    remember(target)
+                    append(target)
+            ends.append(len(codes))
+            if len(codes) > max_states:
+                raise self._too_large(max_states)
+
+    def _search_edges(self, max_states: int) -> None:
+        """The search of :meth:`_explore` that keeps every edge (for compose)."""
+        codes = self.codes
+        seen = set(codes)
+        ends = self.ends
+        stuck = self.stuck
+        counts = array("i")
+        targets = self.targets
+        labels = self.labels
+        plan = [(g.radix, g.width, g.deltas, g.labels, g.led, g.fill) for g in self._plan]
+        remember = seen.add
+        append = codes.append
+        for number, code in enumerate(codes):  # grows while read: a FIFO queue
+            found: list[int] = []
+            for radix, width, table, info, led, fill in plan:
+                digit = code // radix % width
+                if led:
+                    for e, mine, others in led[digit]:
+                        combos: Sequence[int] = mine
+                        for other_radix, size, other in others:
+                            theirs = other[code // other_radix % size].get(e)
+                            if theirs is None:
+                                break
+                            combos = [a + b for a in combos for b in theirs]
+                        else:
+                            found += combos
+                            labels += [2 * e + (len(combos) > 1)] * len(combos)
+                    continue
+                part = table[digit]
+                found += fill(digit) if part is None else part
+                labels += info[digit]
+            if not found:
+                stuck.append(number)
+            reached = [code + delta for delta in found]
+            for target in reached:
+                if target not in seen:
+                    remember(target)
+                    append(target)
+            counts.append(len(found))
+            targets += reached
+            ends.append(len(codes))
+            if len(codes) > max_states:
+                raise self._too_large(max_states)
+        self.sources = array("i", chain.from_iterable(map(repeat, range(len(counts)), counts)))
 
     def _too_large(self, max_states: int) -> ValueError:
         names = " x ".join(repr(m.name) for m in self.machines)
@@ -126,12 +282,43 @@ class _Product:
             f"states; pass a larger max_states= or compose fewer machines"
         )
 
+    def names(self) -> list[str]:
+        """The names of the reached product states, in order.
+
+        Read column by column: a chunk of machines adjacent in the code is one
+        division per state, then one table lookup per machine.
+        """
+        columns: list[list[str]] = [[] for _ in self.machines]
+        layout = self._layout
+        p = 0
+        while p < len(layout):
+            q, width = p + 1, self.sizes[layout[p]]
+            while q < len(layout) and width * self.sizes[layout[q]] <= _CHUNK:
+                width *= self.sizes[layout[q]]
+                q += 1
+            radix = self.radix[layout[p]]
+            digits = [code // radix % width for code in self.codes]
+            for c in layout[p:q]:
+                inner, size, states = self.radix[c] // radix, self.sizes[c], self.machines[c].states
+                table = [states[d // inner % size] for d in range(width)]
+                columns[c] = list(map(table.__getitem__, digits))
+            p = q
+        return list(map(SEPARATOR.join, zip(*columns, strict=True)))
+
     def components(self, code: int) -> tuple[str, ...]:
         """The component state names of one product state."""
         return tuple(
             m.states[code // r % size]
             for m, r, size in zip(self.machines, self.radix, self.sizes, strict=True)
         )
+
+    def finals(self) -> list[int]:
+        """The codes of the reached product states where every machine is final."""
+        found = self.codes
+        for m, r, size in zip(self.machines, self.radix, self.sizes, strict=True):
+            final = {m.compiled.state_index[s] for s in m.final}
+            found = [code for code in found if code // r % size in final]
+        return found
 
     def is_final(self, code: int) -> bool:
         return all(
@@ -140,12 +327,116 @@ class _Product:
         )
 
     def trace(self, number: int) -> tuple[str, ...]:
+        """The events of the breadth-first path to state ``number`` (a shortest one)."""
         events: list[str] = []
         while number > 0:
-            events.append(self.events[self.via[number]])
-            number = self.parent[number]
+            parent = bisect_right(self.ends, number)
+            code = self.codes[parent]
+            wanted = self.codes[number] - code
+            deltas, labels, _ = self.moves(code)
+            events.append(self.events[labels[deltas.index(wanted)]])
+            number = parent
         events.reverse()
         return tuple(events)
+
+
+#: A shared event led by one machine, worked out per product state: the event,
+#: the leader's deltas, and for each other machine that has it (in machine
+#: order) its radix, its size and its moves per leaf.
+_Led = tuple[int, tuple[int, ...], tuple[tuple[int, int, list[dict[int, tuple[int, ...]]]], ...]]
+
+
+class _Group:
+    """Consecutive segments read from one window of the product code.
+
+    A tabulated group (``window`` lists its machines, by position) keeps, per
+    window value, the deltas of its moves (``deltas``) and their labels
+    (``labels``, ``2 * event + branch``), filled on first use by :meth:`fill`.
+    A group too wide for that is one leader whose shared events reach
+    machines far apart; ``led`` gives, per leaf of the leader, the shared
+    events it leads there, checked against the others' leaves in each state.
+    """
+
+    def __init__(
+        self,
+        product: _Product,
+        members: list[tuple[int, bool]],
+        radix: int,
+        width: int,
+        window: list[int],
+    ) -> None:
+        self.product = product
+        self.members = tuple(members)
+        self.radix = radix
+        self.width = width
+        self.window = window
+        self.deltas: list[tuple[int, ...] | None] = [None] * width if window else []
+        keep = window and product.keep_edges
+        self.labels: list[tuple[int, ...]] = [()] * width if keep else []
+        self.led: list[tuple[_Led, ...]] = [] if window else self._led()
+
+    def _led(self) -> list[tuple[_Led, ...]]:
+        ((leader, _),) = self.members
+        product = self.product
+        owners = product.owners
+        local = product.local
+        return [
+            tuple(
+                (
+                    e,
+                    mine,
+                    tuple((product.radix[p], product.sizes[p], local[p]) for p in owners[e][1:]),
+                )
+                for e, mine in moves.items()
+                if len(owners[e]) > 1 and owners[e][0] == leader
+            )
+            for moves in local[leader]
+        ]
+
+    def fill(self, digit: int) -> tuple[int, ...]:
+        """Tabulate the moves of one window value, and return their deltas."""
+        product = self.product
+        leaves = [0] * len(product.machines)
+        rest = digit
+        for c in self.window:
+            rest, leaves[c] = divmod(rest, product.sizes[c])
+        deltas: list[int] = []
+        labels: list[int] = []
+        for leader, own in self.members:
+            d, e, b = product.segment(leader, own, leaves)
+            deltas += d
+            labels += [2 * x + y for x, y in zip(e, b, strict=True)]
+        self.deltas[digit] = part = tuple(deltas)
+        if self.labels:
+            self.labels[digit] = tuple(labels)
+        return part
+
+
+def _layout(count: int, owners: list[list[int]]) -> list[int]:
+    """The machines in the order of their digits in the code.
+
+    Breadth first over "shares an event with" from machine 0 (then from the
+    next one not reached), neighbours in machine order: machines that share
+    events end up near each other (a ring of machines is folded in two).
+    """
+    near: list[set[int]] = [set() for _ in range(count)]
+    for who in owners:
+        for c in who:
+            near[c].update(who)
+    order: list[int] = []
+    placed = [False] * count
+    for root in range(count):
+        if placed[root]:
+            continue
+        placed[root] = True
+        queue = [root]
+        for c in queue:
+            order.append(c)
+            for n in sorted(near[c]):
+                if not placed[n]:
+                    placed[n] = True
+                    queue.append(n)
+    return order
 
 
 def _alphabet(machines: Sequence[fsm.Machine]) -> dict[str, int]:
@@ -157,23 +448,21 @@ def _alphabet(machines: Sequence[fsm.Machine]) -> dict[str, int]:
     return events
 
 
-def _moves(m: fsm.Machine, radix: int, events: dict[str, int], owners: list[int]) -> _Table:
-    """The moves of each of ``m``'s states, split into own and shared events."""
+def _local_moves(
+    m: fsm.Machine, radix: int, events: dict[str, int]
+) -> list[dict[int, tuple[int, ...]]]:
+    """Per state of ``m``: global event number -> the deltas of its distinct targets."""
     compiled = m.compiled
     local = [events[name] for name in compiled.events]
-    own: list[tuple[tuple[int, int], ...]] = []
-    sync: list[tuple[tuple[int, tuple[int, ...]], ...]] = []
-    for s, dispatch in enumerate(compiled.dispatch):
-        moves = [
-            (
-                local[e],
-                tuple((t - s) * radix for t in dict.fromkeys(compiled.targets[n] for n in group)),
+    return [
+        {
+            local[e]: tuple(
+                (t - s) * radix for t in dict.fromkeys(compiled.targets[n] for n in group)
             )
             for e, group in dispatch.items()
-        ]
-        own.append(tuple((e, d) for e, deltas in moves if owners[e] == 1 for d in deltas))
-        sync.append(tuple((e, deltas) for e, deltas in moves if owners[e] > 1))
-    return own, sync
+        }
+        for s, dispatch in enumerate(compiled.dispatch)
+    ]
 
 
 def _machines(items: tuple[object, ...], function: str) -> list[fsm.Machine]:
@@ -241,45 +530,55 @@ def compose(*machines: fsm.Machine, max_states: int = DEFAULT_MAX_STATES) -> fsm
         Waiting__Busy --reply--> Idle__Ready
     """
     product = _Product(_machines(machines, "compose"), max_states, keep_edges=True)
-    names = [SEPARATOR.join(product.components(code)) for code in product.codes]
+    codes = product.codes
+    names = product.names()
     if len(set(names)) != len(names):
         seen: dict[str, int] = {}
-        for code, name in zip(product.codes, names, strict=True):
+        for code, name in zip(codes, names, strict=True):
             if name in seen:
-                first = product.components(product.codes[seen[name]])
+                first = product.components(codes[seen[name]])
                 raise ValueError(
                     f"product states {first} and {product.components(code)} would both be "
                     f"named {name!r}; rename component states that contain {SEPARATOR!r}"
                 )
-            seen[name] = product.index[code]
+            seen[name] = len(seen)
+    number_of = dict(zip(codes, range(len(codes)), strict=True))
+    labels = product.labels
+    # The payload types of an event are those of the first machine that has it.
     params = {
         event: m.payload_types(event) for m in reversed(product.machines) for event in m.events
     }
-    transitions: list[fsm.Transition] = []
-    for number, moves in enumerate(product.edges):
-        source = names[number]
-        by_event: dict[int, list[int]] = {}
-        for e, target in moves:
-            by_event.setdefault(e, []).append(target)
-        for e, targets in by_event.items():
-            event = product.events[e]
-            branch = len(targets) > 1
-            for target in targets:
-                transitions.append(
-                    fsm.Transition(
-                        source,
-                        event,
-                        names[product.index[target]],
-                        params=params[event],
-                        branch=branch,
-                    )
-                )
-    return fsm.Machine(
+    # A label is 2 * event + branch; a transition with a payload or in a branch
+    # is given whole, every other one as three numbers.
+    rich = [bool(branch or params[event]) for event in product.events for branch in (False, True)]
+    # Events numbered in order of first use, as the product machine numbers them.
+    halve = [label >> 1 for label in range(2 * len(product.events))]
+    used = list(dict.fromkeys(map(halve.__getitem__, labels)))
+    renumber = [0] * len(product.events)
+    for n, e in enumerate(used):
+        renumber[e] = n
+    event_of = [renumber[label >> 1] for label in range(2 * len(product.events))]
+    whole = {
+        n: fsm.Transition(
+            names[product.sources[n]],
+            product.events[labels[n] >> 1],
+            names[number_of[product.targets[n]]],
+            params=params[product.events[labels[n] >> 1]],
+            branch=bool(labels[n] & 1),
+        )
+        for n in compress(range(len(labels)), map(rich.__getitem__, labels))
+    }
+    # fsm's private entry for a few whole transitions among plain ones.
+    return fsm.Machine._from_table(  # pyright: ignore[reportPrivateUsage]
         " x ".join(m.name for m in product.machines),
-        states=tuple(names),
+        states=names,
+        events=[product.events[e] for e in used],
+        source=product.sources,
+        event=array("i", map(event_of.__getitem__, labels)),
+        target=array("i", map(number_of.__getitem__, product.targets)),
         initial=names[0],
-        final=frozenset(names[n] for n, code in enumerate(product.codes) if product.is_final(code)),
-        transitions=tuple(transitions),
+        final=[names[number_of[code]] for code in product.finals()],
+        rich=whole,
     )
 
 

@@ -15,7 +15,11 @@ second, separate run (so tracing does not slow the timed run).
 Composition: product states explored per second by ``analysis.deadlocks``
 (on-the-fly search, no Machine built) and by ``analysis.compose`` (which also
 builds the product Machine), on three random 100-state machines whose
-alphabets overlap, and on dining philosophers (20 components).
+alphabets overlap, and on dining philosophers (2n components), against the
+explorer as it was (benchmarks/_compose_baseline.py), and the memory traced
+per reachable product state:
+
+    python benchmarks/analysis.py --compose-only        # composition alone
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import time
 import tracemalloc
 from array import array
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -269,10 +274,8 @@ def philosophers(n: int) -> list[fsm.Machine]:
     return machines
 
 
-def bench_compose() -> None:
-    print()
-    print("composition: product states explored per second")
-    cases = [
+def compose_cases(sizes: list[int]) -> list[tuple[str, list[fsm.Machine]]]:
+    return [
         (
             "3 random machines x 100 states",
             [
@@ -281,16 +284,47 @@ def bench_compose() -> None:
                 random_machine("C", 100, ["e", "f", "t", "u"], 3),
             ],
         ),
-        ("dining philosophers n=10 (20 machines)", philosophers(10)),
+        *((f"dining philosophers n={n} ({2 * n} machines)", philosophers(n)) for n in sizes),
     ]
-    header = f"{'case':<40} {'states':>9} {'deadlocks() states/s':>21} {'compose() states/s':>19}"
+
+
+def bench_compose(philosopher_sizes: list[int], rounds: int) -> None:
+    """Old (benchmarks/_compose_baseline.py) and new explorer, side by side."""
+    import _compose_baseline as old  # the script's own folder is on sys.path
+
+    print()
+    print(f"composition: product states per second, old and new (best of {rounds} for deadlocks)")
+    header = (
+        f"{'case':<40} {'states':>9} {'deadlocks() old':>16} {'new':>10} {'x':>6} "
+        f"{'compose() old':>14} {'new':>10} {'x':>6} {'B/state old':>12} {'new':>6}"
+    )
     print(header)
     print("-" * len(header))
-    for label, machines in cases:
+    for label, machines in compose_cases(philosopher_sizes):
         count = len(_Product(machines, 10**8, keep_edges=False).codes)
-        explore, _ = timed(lambda machines=machines: analysis.deadlocks(*machines))
-        build, _ = timed(lambda machines=machines: analysis.compose(*machines, max_states=10**8))
-        print(f"{label:<40} {count:>9,} {count / explore:>21,.0f} {count / build:>19,.0f}")
+        explore = {}
+        for _ in range(rounds):
+            for name, module in (("old", old), ("new", analysis)):
+                took, _ = timed(partial(module.deadlocks, *machines, max_states=10**8))
+                explore[name] = min(explore.get(name, took), took)
+        build = {
+            name: timed(partial(module.compose, *machines, max_states=10**8))[0]
+            for name, module in (("old", old), ("new", analysis))
+        }
+        memory = {
+            name: peak_mib(partial(module.deadlocks, *machines, max_states=10**8)) * 2**20 / count
+            for name, module in (("old", old), ("new", analysis))
+        }
+        print(
+            f"{label:<40} {count:>9,} {count / explore['old']:>16,.0f} "
+            f"{count / explore['new']:>10,.0f} {explore['old'] / explore['new']:>5.1f}x "
+            f"{count / build['old']:>14,.0f} {count / build['new']:>10,.0f} "
+            f"{build['old'] / build['new']:>5.1f}x {memory['old']:>12,.0f} {memory['new']:>6,.0f}"
+        )
+    print(
+        "states/s: reachable product states / wall-clock seconds of the whole call;\n"
+        "B/state: tracemalloc peak of one deadlocks() call / reachable product states."
+    )
 
 
 def main() -> None:
@@ -307,18 +341,22 @@ def main() -> None:
         help="sizes built from Transitions in that table, to compare (1000000 takes minutes)",
     )
     parser.add_argument("--compact-one", help=argparse.SUPPRESS)
+    parser.add_argument("--compose-only", action="store_true", help="only the composition")
+    parser.add_argument("--philosophers", default="10,11,12", help="composition: sizes n")
+    parser.add_argument("--rounds", type=int, default=3, help="composition: deadlocks rounds")
     args = parser.parse_args()
     if args.compact_one:
         size, path = args.compact_one.split(":")
         compact_one(int(size), path)
         return
     print(f"Python {sys.version.split()[0]}")
-    if args.compact:
+    if args.compact and not args.compose_only:
         numbers = [int(s) for s in args.compact.split(",")]
         old = [int(s) for s in args.compact_old.split(",") if s]
         bench_compact(numbers, old)
-    bench_check([int(s) for s in args.sizes.split(",") if s])
-    bench_compose()
+    if not args.compose_only:
+        bench_check([int(s) for s in args.sizes.split(",") if s])
+    bench_compose([int(n) for n in args.philosophers.split(",")], args.rounds)
 
 
 if __name__ == "__main__":
