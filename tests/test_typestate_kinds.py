@@ -165,7 +165,7 @@ def _problem(initial: type[State], namespace: dict[str, object]) -> str:
 
 def test_an_internal_transition_to_another_state_is_refused_at_extraction() -> None:
     class Idle(State):
-        @transition(internal=True)  # type: ignore[arg-type]
+        @transition(internal=True)  # type: ignore[misc]
         def poke(self) -> Gone:
             return Gone()
 
@@ -177,7 +177,7 @@ def test_an_internal_transition_to_another_state_is_refused_at_extraction() -> N
         "drop internal=True"
     )
     with pytest.raises(fsm.DefinitionError, match=r"^Idle\.poke is an internal transition"):
-        Idle().poke()  # type: ignore[unused-coroutine]  # the first call resolves the annotation, and refuses it too
+        Idle().poke()  # the first call resolves the annotation, and refuses it too
 
 
 def test_an_internal_transition_of_a_superstate_must_return_self() -> None:

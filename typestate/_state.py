@@ -74,10 +74,18 @@ _Payload = ParamSpec("_Payload")
 class _InternalDecorator(Protocol):
     """The type of ``transition(internal=True)``: methods that return their own state.
 
-    The async overload comes first: when neither fits, pyright explains the
-    last one, and a synchronous method is the common case.
+    The synchronous overload comes first: mypy matches a ``-> Self`` method
+    against the first overload that could fit, and with the async one first
+    it made a synchronous ``-> Self`` method a coroutine. The synchronous
+    overload is repeated last: when no overload fits, pyright explains the
+    last one, so a rejected method (the common case is synchronous) gets a
+    message about the synchronous form, and keeps its type at call sites.
     """
 
+    @overload
+    def __call__(
+        self, method: Callable[Concatenate[_OwnState, _Payload], _OwnState], /
+    ) -> Callable[Concatenate[_OwnState, _Payload], _OwnState]: ...
     @overload
     def __call__(
         self, method: Callable[Concatenate[_OwnState, _Payload], Coroutine[Any, Any, _OwnState]], /
@@ -89,8 +97,15 @@ class _InternalDecorator(Protocol):
 
 
 class _InternalTimerDecorator(Protocol):
-    """The type of ``transition(internal=True, after=...)``: no payload, same state."""
+    """The type of ``transition(internal=True, after=...)``: no payload, same state.
 
+    The overloads are in the order of :class:`_InternalDecorator`, for the same reasons.
+    """
+
+    @overload
+    def __call__(
+        self, method: Callable[[_OwnState], _OwnState], /
+    ) -> Callable[[_OwnState], _OwnState]: ...
     @overload
     def __call__(
         self, method: Callable[[_OwnState], Coroutine[Any, Any, _OwnState]], /
