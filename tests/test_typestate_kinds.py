@@ -378,3 +378,62 @@ def test_diff_tells_an_internal_transition_and_a_timer_apart() -> None:
         "transition Busy --ping--> Busy is internal and not a timer in 'Waiting' but "
         "external and not a timer in 'Machine'",
     ]
+
+
+def _subclassing(override: str) -> str:
+    class Base(State, abstract=True):
+        @transition(after=5)
+        def tmo(self) -> Stopped:
+            return Stopped()
+
+    class Stopped(State, final=True): ...
+
+    body = {
+        "timer": "    @transition(after=10)\n    def tmo(self) -> Base: ...\n",
+        "plain": "    def tmo(self) -> None: ...\n",
+    }[override]
+    with pytest.raises(fsm.DefinitionError) as caught:
+        exec(f"class Leaf(Base):\n{body}", {"Base": Base, "transition": transition})
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("override", ["timer", "plain"])
+def test_a_substate_cannot_override_a_superstate_timer(override: str) -> None:
+    assert _subclassing(override) == (
+        "Leaf.tmo overrides the timer Base.tmo (@transition(after=5)); a superstate's "
+        "timer runs in all its substates and keeps running across their changes, so a "
+        "substate cannot replace it: move the timer from Base to each substate that "
+        "keeps it, or give Leaf's method another name"
+    )
+
+
+def _machine(body: str) -> fsm.Machine:
+    return fsm.parse("stateDiagram-v2\n    [*] --> R\n" + body, name="M")
+
+
+def test_diff_says_where_a_timer_lives() -> None:
+    nested = "    state W {\n        R --> S : go\n    }\n    W --> X : tmo after 5s\n"
+    flat = nested.replace("W --> X", "R --> X") + "    S --> X : tmo after 5s\n"
+    assert typestate.diff(_machine(nested), _machine(flat)) == [
+        "transition R --tmo--> X is external and a timer after 5s of superstate 'W' in the "
+        "first machine but external and a timer after 5s in the second machine",
+        "transition S --tmo--> X is external and a timer after 5s of superstate 'W' in the "
+        "first machine but external and a timer after 5s in the second machine",
+    ]
+
+
+def test_diff_tells_close_delays_apart() -> None:
+    assert typestate.diff(
+        _machine("    R --> X : tmo after 1000s\n"), _machine("    R --> X : tmo after 1000.001s\n")
+    ) == [
+        "transition R --tmo--> X is external and a timer after 1000s in the first machine "
+        "but external and a timer after 1000.001s in the second machine"
+    ]
+
+
+def test_diff_sees_every_transition_of_a_group() -> None:
+    group = "    R --> R : internal ping [ok]\n    R --> R : ping [else]\n"
+    assert typestate.diff(_machine(group), _machine("    R --> R : internal ping\n")) == [
+        "transition R --ping--> R is internal and not a timer, or external and not a timer "
+        "in the first machine but internal and not a timer in the second machine"
+    ]

@@ -46,7 +46,7 @@ else:  # pragma: no cover - Python 3.10
 from fsm import DefinitionError
 
 from ._errors import ProtocolViolation, StateConsumed
-from ._kinds import check_flags, internal_problem
+from ._kinds import check_flags, internal_problem, timer_override_problem
 
 __all__ = [
     "SELF",
@@ -381,6 +381,9 @@ class State:
                 )
         own: dict[str, TransitionInfo] = {}
         for attribute, value in cls.__dict__.items():
+            problem = timer_override_problem(name, attribute, cls.__mro__[1:])
+            if problem is not None:
+                raise DefinitionError(problem)
             info = _info_of(value)
             if info is not None:
                 if info.owner is not None and info.owner is not cls:
