@@ -157,6 +157,18 @@ def test_a_superstate_internal_self_loop_is_internal_in_each_substate() -> None:
     assert machine.timers["Working"]["give_up"] == 60.0
 
 
+def test_the_docs_recipe_finds_the_timers_of_a_state_and_its_superstates() -> None:
+    machine = protocol(Reading, name="Nested")
+    driver = drive(Reading(), machine=machine)
+    assert "Reading" not in machine.timers  # the state's own name is not enough
+    # docs/typestate.md: the timers of the state's class and of its superstates.
+    timers: dict[str, float] = {}
+    for cls in reversed(type(driver.state).__mro__):
+        timers.update(machine.timers.get(cls.__name__, {}))
+    assert timers == {"give_up": 60.0}
+    assert driver.send("give_up") == Stopped()
+
+
 def _problem(initial: type[State], namespace: dict[str, object]) -> str:
     with pytest.raises(fsm.DefinitionError) as caught:
         protocol(initial, namespace=namespace)
