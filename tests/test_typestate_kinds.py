@@ -395,10 +395,10 @@ def test_diff_tells_an_internal_transition_and_a_timer_apart() -> None:
 def _subclassing(override: str) -> str:
     class Base(State, abstract=True):
         @transition(after=5)
-        def tmo(self) -> Stopped:
-            return Stopped()
+        def tmo(self) -> Halted:
+            return Halted()
 
-    class Stopped(State, final=True): ...
+    class Halted(State, final=True): ...
 
     body = {
         "timer": "    @transition(after=10)\n    def tmo(self) -> Base: ...\n",
@@ -449,3 +449,23 @@ def test_diff_sees_every_transition_of_a_group() -> None:
         "transition R --ping--> R is internal and not a timer, or external and not a timer "
         "in the first machine but internal and not a timer in the second machine"
     ]
+
+
+def _stacked(outer_first: bool) -> str:
+    def wait(self: State) -> State:
+        return self
+
+    inner, outer = (
+        (transition(after=3), transition) if outer_first else (transition, transition(after=3))
+    )
+    with pytest.raises(fsm.DefinitionError) as caught:
+        outer(inner(wait))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("outer_first", [True, False])
+def test_two_stacked_transition_decorators_are_refused(outer_first: bool) -> None:
+    assert _stacked(outer_first) == (
+        "_stacked.<locals>.wait is already a transition; write one @transition(...) with "
+        "all keywords, such as @transition(internal=True, after=5)"
+    )

@@ -259,6 +259,12 @@ def _transition(method: Callable[..., Any], internal: object, after: object) -> 
             f"@transition can't decorate the generator {method.__qualname__}; "
             f"a transition returns the next state"
         )
+    if _info_of(method) is not None:
+        # The outer decorator would wrap the inner one and lose its keywords.
+        raise DefinitionError(
+            f"{method.__qualname__} is already a transition; write one @transition(...) "
+            f"with all keywords, such as @transition(internal=True, after=5)"
+        )
     delay = check_flags(method, internal, after)
     info = TransitionInfo(
         method, method.__name__, inspect.iscoroutinefunction(method), internal is True, delay
