@@ -469,3 +469,19 @@ def test_two_stacked_transition_decorators_are_refused(outer_first: bool) -> Non
         "_stacked.<locals>.wait is already a transition; write one @transition(...) with "
         "all keywords, such as @transition(internal=True, after=5)"
     )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "names"), [("x: int = 1", "x"), ("*args: int", "args"), ("**kw: int", "kw")]
+)
+def test_a_timer_parameter_the_checkers_accept_is_refused_at_definition(
+    parameters: str, names: str
+) -> None:
+    # mypy and pyright accept these (they can be called with self alone).
+    source = f"@transition(after=30)\ndef t(self, {parameters}) -> None: ..."
+    with pytest.raises(fsm.DefinitionError) as caught:
+        exec(source, {"transition": transition})
+    assert str(caught.value) == (
+        f"t is a timer (@transition(after=30)) but takes ({names}); the runtime sends a "
+        f"timer's event with no payload, so take only self or drop after="
+    )
