@@ -188,10 +188,26 @@ def transition(
 def transition(
     *, internal: Literal[False] = False, after: float
 ) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]: ...
+# The literal True overloads are narrower than the bool ones below and come
+# first on purpose (mypy reports that as an overlap).
 @overload
-def transition(*, internal: Literal[True], after: None = None) -> _InternalDecorator: ...
+def transition(  # type: ignore[overload-overlap]
+    *, internal: Literal[True], after: None = None
+) -> _InternalDecorator: ...
 @overload
-def transition(*, internal: Literal[True], after: float) -> _InternalTimerDecorator: ...
+def transition(  # type: ignore[overload-overlap]
+    *, internal: Literal[True], after: float
+) -> _InternalTimerDecorator: ...
+# internal= given a bool that is not a literal: checked as a plain transition
+# (the target of an internal one is checked by protocol() and the first call).
+@overload
+def transition(
+    *, internal: bool, after: None = None
+) -> Callable[[_ReturnsState], _ReturnsState]: ...
+@overload
+def transition(
+    *, internal: bool, after: float
+) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]: ...
 def transition(
     method: Callable[..., Any] | None = None,
     /,
