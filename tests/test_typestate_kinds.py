@@ -375,10 +375,13 @@ def test_codegen_refuses_what_a_method_cannot_say() -> None:
         codegen(fsm.parse(spec, name="Bad"))
     assert [p.message for p in caught.value.problems] == [
         "A.poke is internal in some transitions of its group and not in others; a method "
-        "is one or the other, so make them agree",
-        "the timer 'expire' of state 'A' leads to B or C; a method returns the union of "
-        "its outcomes, which a timer cannot have (no one chooses when it fires), so give "
-        "the timer one target",
+        "is one or the other, and the class face writes a group as one method, so keep "
+        "this machine on the fsm runtime and the DSL, or give the internal and the "
+        "external transitions different events",
+        "the timer 'expire' of state 'A' leads to B or C; the class face writes different "
+        "outcomes as a union return, which is a branch, and a timer cannot be a branch "
+        "(its guards choose the outcome when it fires), so keep this machine on the fsm "
+        "runtime and the DSL",
     ]
 
 
