@@ -209,6 +209,20 @@ def test_an_internal_transition_of_a_superstate_must_return_self() -> None:
     )
 
 
+def test_an_internal_transition_of_a_superstate_returning_its_class_is_told_self() -> None:
+    class Base(State, abstract=True):
+        @transition(internal=True)
+        def poke(self) -> Base:
+            return self
+
+    class Leaf(Base): ...
+
+    assert _problem(Leaf, locals()) == (
+        "Base.poke returns Base, an abstract state, which is never instantiated; an "
+        "internal transition stays in its state, so return Self"
+    )
+
+
 def test_a_timer_with_two_outcomes_is_refused_at_extraction() -> None:
     class Asking(State):
         @transition(after=86400)

@@ -845,10 +845,14 @@ def resolve_targets(
                 f"subclass; a transition returns the next state"
             )
         elif state.__ts_abstract__:
+            advice = (
+                "an internal transition stays in its state, so return Self"
+                if info.internal and state is owner
+                else "return one of its substates, or a union of them"
+            )
             problems.append(
                 f"{where} returns {state.__name__}, an abstract state, which is "
-                f"never instantiated; return one of its substates, or a union "
-                f"of them"
+                f"never instantiated; {advice}"
             )
         else:
             found.append(state)
