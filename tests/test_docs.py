@@ -20,7 +20,7 @@ def test_python_blocks_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     name = path.relative_to(ROOT).as_posix()
     namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
     for n, block in enumerate(blocks):
-        code = compile(block, f"{name} block {n + 1}", "exec")
+        code = compile(block, f"{name} block {n + 1}", "exec", dont_inherit=True)
         exec(code, namespace)
 
 

@@ -157,6 +157,18 @@ def test_a_superstate_internal_self_loop_is_internal_in_each_substate() -> None:
     assert machine.timers["Working"]["give_up"] == 60.0
 
 
+def test_the_docs_recipe_finds_the_timers_of_a_state_and_its_superstates() -> None:
+    machine = protocol(Reading, name="Nested")
+    driver = drive(Reading(), machine=machine)
+    assert "Reading" not in machine.timers  # the state's own name is not enough
+    # docs/typestate.md: the timers of the state's class and of its superstates.
+    timers: dict[str, float] = {}
+    for cls in reversed(type(driver.state).__mro__):
+        timers.update(machine.timers.get(cls.__name__, {}))
+    assert timers == {"give_up": 60.0}
+    assert driver.send("give_up") == Stopped()
+
+
 def _problem(initial: type[State], namespace: dict[str, object]) -> str:
     with pytest.raises(fsm.DefinitionError) as caught:
         protocol(initial, namespace=namespace)
@@ -165,7 +177,7 @@ def _problem(initial: type[State], namespace: dict[str, object]) -> str:
 
 def test_an_internal_transition_to_another_state_is_refused_at_extraction() -> None:
     class Idle(State):
-        @transition(internal=True)  # type: ignore[arg-type]
+        @transition(internal=True)  # type: ignore[misc]
         def poke(self) -> Gone:
             return Gone()
 
@@ -177,7 +189,7 @@ def test_an_internal_transition_to_another_state_is_refused_at_extraction() -> N
         "drop internal=True"
     )
     with pytest.raises(fsm.DefinitionError, match=r"^Idle\.poke is an internal transition"):
-        Idle().poke()  # type: ignore[unused-coroutine]  # the first call resolves the annotation, and refuses it too
+        Idle().poke()  # the first call resolves the annotation, and refuses it too
 
 
 def test_an_internal_transition_of_a_superstate_must_return_self() -> None:
@@ -194,6 +206,20 @@ def test_an_internal_transition_of_a_superstate_must_return_self() -> None:
         "Base.poke is an internal transition (@transition(internal=True)) but returns "
         "Leaf | Other; an internal transition stays in its state, so return Self, or "
         "drop internal=True"
+    )
+
+
+def test_an_internal_transition_of_a_superstate_returning_its_class_is_told_self() -> None:
+    class Base(State, abstract=True):
+        @transition(internal=True)
+        def poke(self) -> Base:
+            return self
+
+    class Leaf(Base): ...
+
+    assert _problem(Leaf, locals()) == (
+        "Base.poke returns Base, an abstract state, which is never instantiated; an "
+        "internal transition stays in its state, so return Self"
     )
 
 
@@ -363,10 +389,13 @@ def test_codegen_refuses_what_a_method_cannot_say() -> None:
         codegen(fsm.parse(spec, name="Bad"))
     assert [p.message for p in caught.value.problems] == [
         "A.poke is internal in some transitions of its group and not in others; a method "
-        "is one or the other, so make them agree",
-        "the timer 'expire' of state 'A' leads to B or C; a method returns the union of "
-        "its outcomes, which a timer cannot have (no one chooses when it fires), so give "
-        "the timer one target",
+        "is one or the other, and the class face writes a group as one method, so keep "
+        "this machine on the fsm runtime and the DSL, or give the internal and the "
+        "external transitions different events",
+        "the timer 'expire' of state 'A' leads to B or C; the class face writes different "
+        "outcomes as a union return, which is a branch, and a timer cannot be a branch "
+        "(its guards choose the outcome when it fires), so keep this machine on the fsm "
+        "runtime and the DSL",
     ]
 
 
@@ -378,3 +407,98 @@ def test_diff_tells_an_internal_transition_and_a_timer_apart() -> None:
         "transition Busy --ping--> Busy is internal and not a timer in 'Waiting' but "
         "external and not a timer in 'Machine'",
     ]
+
+
+def _subclassing(override: str) -> str:
+    class Base(State, abstract=True):
+        @transition(after=5)
+        def tmo(self) -> Halted:
+            return Halted()
+
+    class Halted(State, final=True): ...
+
+    body = {
+        "timer": "    @transition(after=10)\n    def tmo(self) -> Base: ...\n",
+        "plain": "    def tmo(self) -> None: ...\n",
+    }[override]
+    with pytest.raises(fsm.DefinitionError) as caught:
+        exec(f"class Leaf(Base):\n{body}", {"Base": Base, "transition": transition})
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("override", ["timer", "plain"])
+def test_a_substate_cannot_override_a_superstate_timer(override: str) -> None:
+    assert _subclassing(override) == (
+        "Leaf.tmo overrides the timer Base.tmo (@transition(after=5)); a superstate's "
+        "timer runs in all its substates and keeps running across their changes, so a "
+        "substate cannot replace it: move the timer from Base to each substate that "
+        "keeps it, or give Leaf's method another name"
+    )
+
+
+def _machine(body: str) -> fsm.Machine:
+    return fsm.parse("stateDiagram-v2\n    [*] --> R\n" + body, name="M")
+
+
+def test_diff_says_where_a_timer_lives() -> None:
+    nested = "    state W {\n        R --> S : go\n    }\n    W --> X : tmo after 5s\n"
+    flat = nested.replace("W --> X", "R --> X") + "    S --> X : tmo after 5s\n"
+    assert typestate.diff(_machine(nested), _machine(flat)) == [
+        "transition R --tmo--> X is external and a timer after 5s of superstate 'W' in the "
+        "first machine but external and a timer after 5s in the second machine",
+        "transition S --tmo--> X is external and a timer after 5s of superstate 'W' in the "
+        "first machine but external and a timer after 5s in the second machine",
+    ]
+
+
+def test_diff_tells_close_delays_apart() -> None:
+    assert typestate.diff(
+        _machine("    R --> X : tmo after 1000s\n"), _machine("    R --> X : tmo after 1000.001s\n")
+    ) == [
+        "transition R --tmo--> X is external and a timer after 1000s in the first machine "
+        "but external and a timer after 1000.001s in the second machine"
+    ]
+
+
+def test_diff_sees_every_transition_of_a_group() -> None:
+    group = "    R --> R : internal ping [ok]\n    R --> R : ping [else]\n"
+    assert typestate.diff(_machine(group), _machine("    R --> R : internal ping\n")) == [
+        "transition R --ping--> R is internal and not a timer, or external and not a timer "
+        "in the first machine but internal and not a timer in the second machine"
+    ]
+
+
+def _stacked(outer_first: bool) -> str:
+    def wait(self: State) -> State:
+        return self
+
+    inner, outer = (
+        (transition(after=3), transition) if outer_first else (transition, transition(after=3))
+    )
+    with pytest.raises(fsm.DefinitionError) as caught:
+        outer(inner(wait))
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("outer_first", [True, False])
+def test_two_stacked_transition_decorators_are_refused(outer_first: bool) -> None:
+    assert _stacked(outer_first) == (
+        "_stacked.<locals>.wait is already a transition; write one @transition(...) with "
+        "all keywords, such as @transition(internal=True, after=5)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("parameters", "names"), [("x: int = 1", "x"), ("*args: int", "args"), ("**kw: int", "kw")]
+)
+def test_a_timer_parameter_the_checkers_accept_is_refused_at_definition(
+    parameters: str, names: str
+) -> None:
+    # mypy and pyright accept these (they can be called with self alone).
+    source = f"@transition(after=30)\ndef t(self, {parameters}) -> None: ..."
+    with pytest.raises(fsm.DefinitionError) as caught:
+        exec(source, {"transition": transition})
+    assert str(caught.value) == (
+        f"t is a timer (@transition(after=30)) but takes ({names}); the runtime sends a "
+        f"timer's event with no payload, so take only self or drop after="
+    )

@@ -12,7 +12,7 @@ What the classes can express, and how:
   ``NotImplementedError`` message, the only place left for them;
 - an internal transition is ``@transition(internal=True)`` and a timer
   ``@transition(after=SECONDS)``; a timer whose outcomes differ (guards) is a
-  definition error, as a union return would be a branch no one chooses;
+  definition error, as a union return is a branch and a timer cannot be one;
 - a target superstate stands for its entry state (an abstract state is never
   a target), and so does an initial superstate;
 - payload annotations come from the machine (the DSL's types directive),
@@ -417,13 +417,16 @@ class _Generator:
         if len(internal) > 1:
             self.problems.append(
                 f"{state}.{event} is internal in some transitions of its group and not in "
-                f"others; a method is one or the other, so make them agree"
+                f"others; a method is one or the other, and the class face writes a group "
+                f"as one method, so keep this machine on the fsm runtime and the DSL, or give "
+                f"the internal and the external transitions different events"
             )
         if after is not None and len(targets) > 1:
             self.problems.append(
-                f"the timer {event!r} of state {state!r} leads to {' or '.join(targets)}; a "
-                f"method returns the union of its outcomes, which a timer cannot have (no "
-                f"one chooses when it fires), so give the timer one target"
+                f"the timer {event!r} of state {state!r} leads to {' or '.join(targets)}; the "
+                f"class face writes different outcomes as a union return, which is a branch, "
+                f"and a timer cannot be a branch (its guards choose the outcome when it "
+                f"fires), so keep this machine on the fsm runtime and the DSL"
             )
         parts = ["internal=True"] if True in internal else []
         if after is not None:

@@ -28,7 +28,13 @@ from typing import Any, Final
 
 from fsm import DefinitionError
 
-__all__ = ["check_flags", "delay_text", "internal_problem", "timer_branch_problem"]
+__all__ = [
+    "check_flags",
+    "delay_text",
+    "internal_problem",
+    "timer_branch_problem",
+    "timer_override_problem",
+]
 
 # A delay written as the DSL writes it, to suggest the seconds in the message.
 _DSL_DELAY: Final = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)\s*\Z")
@@ -148,3 +154,24 @@ def timer_branch_problem(where: str, after: float, targets: Sequence[object]) ->
         f"{_shown(targets)}; the runtime fires a timer with no one to choose the outcome, "
         f"so return one state"
     )
+
+
+def timer_override_problem(name: str, attribute: str, bases: Sequence[type]) -> str | None:
+    """Why class ``name`` may not define ``attribute``, a timer of a superstate, or None.
+
+    A superstate's timer runs while any of its substates is held and keeps
+    running when the substate changes, so a substate's method of the same
+    name (a timer, another transition or a plain method) could not replace
+    it: the runtime would still fire the superstate's.
+    """
+    for base in bases:
+        info = getattr(base, "__ts_own__", {}).get(attribute)
+        if info is not None and info.after is not None:
+            return (
+                f"{name}.{attribute} overrides the timer {info.where} "
+                f"(@transition({delay_text(info.after)})); a superstate's timer runs in all "
+                f"its substates and keeps running across their changes, so a substate "
+                f"cannot replace it: move the timer from {base.__name__} to each substate "
+                f"that keeps it, or give {name}'s method another name"
+            )
+    return None

@@ -7,7 +7,8 @@ Two protocols are compared by what a run can do, not by how they are written:
   states the event can lead to (a superstate's transitions count in each of
   its substates, a target superstate counts as its entry state);
 - the payload names of each event;
-- whether each transition is internal, and its timer's delay.
+- whether each transition is internal, its timer's delay, and whether the
+  timer is the superstate's (it keeps running across substate changes).
 
 Guards and actions are ignored, and so is whether several outcomes are a
 guarded group or a branch: classes express both as a union return type.
@@ -34,20 +35,43 @@ def _machine(value: Machine | type[State], namespace: Mapping[str, Any] | None) 
     return protocol(value, namespace=namespace)
 
 
-def _effective(m: Machine) -> dict[tuple[str, str, str], tuple[bool, float | None]]:
-    """Each effective transition, with whether it is internal and its timer's delay."""
+# How one transition runs: internal or not, its timer's delay, and the state
+# whose timer it is (only when that is a superstate of the leaf: such a
+# timer keeps running across the leaf's changes).
+_Kind = tuple[bool, float | None, str | None]
+
+
+def _effective(m: Machine) -> dict[tuple[str, str, str], tuple[_Kind, ...]]:
+    """Each effective transition, with how it runs (several ways for a guarded group)."""
     leaves = [s for s in m.states if s not in m.superstates]
-    found: dict[tuple[str, str, str], tuple[bool, float | None]] = {}
+    found: dict[tuple[str, str, str], list[_Kind]] = {}
     for state in leaves:
         for event in m.enabled_events(state):
             for t in m.transitions_from(state, event):
-                found.setdefault((state, event, m.resolve(t.target)), (t.internal, t.after))
-    return found
+                owner = t.source if t.after is not None and t.source != state else None
+                kinds = found.setdefault((state, event, m.resolve(t.target)), [])
+                if (t.internal, t.after, owner) not in kinds:
+                    kinds.append((t.internal, t.after, owner))
+    return {key: tuple(sorted(kinds, key=_order)) for key, kinds in found.items()}
 
 
-def _kind(internal: bool, after: float | None) -> str:
-    timer = "not a timer" if after is None else f"a timer after {after:g}s"
-    return f"{'internal' if internal else 'external'} and {timer}"
+def _order(kind: _Kind) -> tuple[bool, float, str]:
+    internal, after, owner = kind
+    return (not internal, -1.0 if after is None else after, owner or "")
+
+
+def _seconds(after: float) -> str:
+    """The delay, exactly (``1000.001s`` is not ``1000s``)."""
+    return f"{int(after)}s" if float(after).is_integer() else f"{after!r}s"
+
+
+def _kind(kinds: tuple[_Kind, ...]) -> str:
+    def one(internal: bool, after: float | None, owner: str | None) -> str:
+        timer = "not a timer" if after is None else f"a timer after {_seconds(after)}"
+        where = "" if owner is None else f" of superstate {owner!r}"
+        return f"{'internal' if internal else 'external'} and {timer}{where}"
+
+    return ", or ".join(one(*kind) for kind in kinds)
 
 
 def _labels(a: Machine, b: Machine) -> tuple[str, str]:
@@ -121,8 +145,8 @@ def _diff(ma: Machine, mb: Machine, la: str, lb: str) -> list[str]:
         for s, e, t in sorted(eb.keys() - ea.keys(), key=key)
     )
     out.extend(
-        f"transition {s} --{e}--> {t} is {_kind(*ea[s, e, t])} in {la} but "
-        f"{_kind(*eb[s, e, t])} in {lb}"
+        f"transition {s} --{e}--> {t} is {_kind(ea[s, e, t])} in {la} but "
+        f"{_kind(eb[s, e, t])} in {lb}"
         for s, e, t in sorted(ea.keys() & eb.keys(), key=key)
         if ea[s, e, t] != eb[s, e, t]
     )

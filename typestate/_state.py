@@ -46,7 +46,7 @@ else:  # pragma: no cover - Python 3.10
 from fsm import DefinitionError
 
 from ._errors import ProtocolViolation, StateConsumed
-from ._kinds import check_flags, internal_problem
+from ._kinds import check_flags, internal_problem, timer_override_problem
 
 __all__ = [
     "SELF",
@@ -74,10 +74,18 @@ _Payload = ParamSpec("_Payload")
 class _InternalDecorator(Protocol):
     """The type of ``transition(internal=True)``: methods that return their own state.
 
-    The async overload comes first: when neither fits, pyright explains the
-    last one, and a synchronous method is the common case.
+    The synchronous overload comes first: mypy matches a ``-> Self`` method
+    against the first overload that could fit, and with the async one first
+    it made a synchronous ``-> Self`` method a coroutine. The synchronous
+    overload is repeated last: when no overload fits, pyright explains the
+    last one, so a rejected method (the common case is synchronous) gets a
+    message about the synchronous form, and keeps its type at call sites.
     """
 
+    @overload
+    def __call__(
+        self, method: Callable[Concatenate[_OwnState, _Payload], _OwnState], /
+    ) -> Callable[Concatenate[_OwnState, _Payload], _OwnState]: ...
     @overload
     def __call__(
         self, method: Callable[Concatenate[_OwnState, _Payload], Coroutine[Any, Any, _OwnState]], /
@@ -89,8 +97,15 @@ class _InternalDecorator(Protocol):
 
 
 class _InternalTimerDecorator(Protocol):
-    """The type of ``transition(internal=True, after=...)``: no payload, same state."""
+    """The type of ``transition(internal=True, after=...)``: no payload, same state.
 
+    The overloads are in the order of :class:`_InternalDecorator`, for the same reasons.
+    """
+
+    @overload
+    def __call__(
+        self, method: Callable[[_OwnState], _OwnState], /
+    ) -> Callable[[_OwnState], _OwnState]: ...
     @overload
     def __call__(
         self, method: Callable[[_OwnState], Coroutine[Any, Any, _OwnState]], /
@@ -173,10 +188,26 @@ def transition(
 def transition(
     *, internal: Literal[False] = False, after: float
 ) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]: ...
+# The literal True overloads are narrower than the bool ones below and come
+# first on purpose (mypy reports that as an overlap).
 @overload
-def transition(*, internal: Literal[True], after: None = None) -> _InternalDecorator: ...
+def transition(  # type: ignore[overload-overlap]
+    *, internal: Literal[True], after: None = None
+) -> _InternalDecorator: ...
 @overload
-def transition(*, internal: Literal[True], after: float) -> _InternalTimerDecorator: ...
+def transition(  # type: ignore[overload-overlap]
+    *, internal: Literal[True], after: float
+) -> _InternalTimerDecorator: ...
+# internal= given a bool that is not a literal: checked as a plain transition
+# (the target of an internal one is checked by protocol() and the first call).
+@overload
+def transition(
+    *, internal: bool, after: None = None
+) -> Callable[[_ReturnsState], _ReturnsState]: ...
+@overload
+def transition(
+    *, internal: bool, after: float
+) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]: ...
 def transition(
     method: Callable[..., Any] | None = None,
     /,
@@ -243,6 +274,12 @@ def _transition(method: Callable[..., Any], internal: object, after: object) -> 
         raise TypeError(
             f"@transition can't decorate the generator {method.__qualname__}; "
             f"a transition returns the next state"
+        )
+    if _info_of(method) is not None:
+        # The outer decorator would wrap the inner one and lose its keywords.
+        raise DefinitionError(
+            f"{method.__qualname__} is already a transition; write one @transition(...) "
+            f"with all keywords, such as @transition(internal=True, after=5)"
         )
     delay = check_flags(method, internal, after)
     info = TransitionInfo(
@@ -366,6 +403,9 @@ class State:
                 )
         own: dict[str, TransitionInfo] = {}
         for attribute, value in cls.__dict__.items():
+            problem = timer_override_problem(name, attribute, cls.__mro__[1:])
+            if problem is not None:
+                raise DefinitionError(problem)
             info = _info_of(value)
             if info is not None:
                 if info.owner is not None and info.owner is not cls:
@@ -805,10 +845,14 @@ def resolve_targets(
                 f"subclass; a transition returns the next state"
             )
         elif state.__ts_abstract__:
+            advice = (
+                "an internal transition stays in its state, so return Self"
+                if info.internal and state is owner
+                else "return one of its substates, or a union of them"
+            )
             problems.append(
                 f"{where} returns {state.__name__}, an abstract state, which is "
-                f"never instantiated; return one of its substates, or a union "
-                f"of them"
+                f"never instantiated; {advice}"
             )
         else:
             found.append(state)

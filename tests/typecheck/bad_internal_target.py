@@ -16,9 +16,14 @@ class Busy(State):
 
 class Done(State, final=True): ...
 
+
+
+# A rejected method keeps its synchronous type at call sites (no "await" asked).
+def use(busy: Busy) -> None:
+    busy.ping()
+
 # expect mypy:
-#   8: error: Argument 1 to "__call__" of "_InternalDecorator" has incompatible type "Callable[[Busy], Done]"; expected "Callable[[Busy], Coroutine[Any, Any, Busy]]"  [arg-type]
-#   8: note: This is likely because "ping of Busy" has named arguments: "self". Consider marking them positional-only
+#   8: error: Cannot infer value of type parameter "_OwnState" of "__call__" of "_InternalDecorator"  [misc]
 #   12: error: Cannot infer value of type parameter "_OwnState" of "__call__" of "_InternalDecorator"  [misc]
 # expect pyright:
 #   8:6 - error: No overloads for "__call__" match the provided arguments (reportCallIssue)

@@ -20,6 +20,8 @@ class Escalated(State, final=True): ...
 #   8: note:     def transition(*, internal: Literal[False] = ..., after: float) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]
 #   8: note:     def transition(*, internal: Literal[True], after: None = ...) -> _InternalDecorator
 #   8: note:     def transition(*, internal: Literal[True], after: float) -> _InternalTimerDecorator
+#   8: note:     def transition(*, internal: bool, after: None = ...) -> Callable[[_ReturnsState], _ReturnsState]
+#   8: note:     def transition(*, internal: bool, after: float) -> Callable[[_ReturnsStateNoPayload], _ReturnsStateNoPayload]
 #   8: error: Untyped decorator makes function "timeout" untyped  [untyped-decorator]
 # expect pyright:
 #   8:6 - error: No overloads for "transition" match the provided arguments (reportCallIssue)

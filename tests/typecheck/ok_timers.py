@@ -58,3 +58,27 @@ async def run(waiting: Waiting) -> Escalated:
     assert_type(await busy.refresh(source="db"), Busy)
     assert_type(busy.tick(), Busy)
     return assert_type(waiting.timeout(), Escalated)
+
+
+# A synchronous internal transition returning Self on a superstate, with or
+# without a delay, and on a concrete state: mypy once made these coroutines.
+class Watching(State, abstract=True):
+    @transition(internal=True, after=5)
+    def tick(self) -> Self:
+        return self
+
+    @transition(internal=True)
+    def nudge(self) -> Self:
+        return self
+
+
+class Reading(Watching):
+    @transition(internal=True, after=7)
+    def t7(self) -> Self:
+        return self
+
+
+def watch(reading: Reading) -> Reading:
+    assert_type(reading.tick(), Reading)
+    assert_type(reading.nudge(), Reading)
+    return assert_type(reading.t7(), Reading)
