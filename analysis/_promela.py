@@ -190,13 +190,16 @@ def to_promela(*machines: fsm.Machine | fsm.Conversation, max_options: int = MAX
 
     Args:
         machines: one or more machines or conversations, as separate arguments.
+        max_options: the most options one event may need (the product of the
+            numbers of targets its machines may choose among).
 
     Returns:
         The Promela text.
 
     Raises:
         TypeError: an argument is neither a Machine nor a Conversation.
-        ValueError: no machine given.
+        ValueError: no machine given, or an event needs more than
+            ``max_options`` options.
 
     Examples:
         >>> import fsm, analysis
