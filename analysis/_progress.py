@@ -164,7 +164,8 @@ def _delay(environ: Mapping[str, str]) -> float:
         value = float(environ.get(_DELAY_VARIABLE, DELAY))
     except ValueError:
         return DELAY
-    return value if 0 <= value < float("inf") else DELAY
+    # Past threading.TIMEOUT_MAX, Event.wait raises OverflowError in the thread.
+    return value if 0 <= value <= threading.TIMEOUT_MAX else DELAY
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ SPIN is exactly a deadlock of :func:`analysis.deadlocks`.
 
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 from collections.abc import Iterable
@@ -29,6 +30,13 @@ _PRINTABLE = re.compile(r"[A-Za-z0-9_.:/@-]+")
 #: source leaf to one target (a source with several targets, through guards or
 #: a branch, is in several layers).
 _Layers = list[dict[int, int]]
+
+#: The most options in one ``do`` or ``if`` of the model: more are grouped in
+#: nested ``if`` blocks.
+_GROUP = 1000
+
+#: The default bound on the options one event may need (``max_options``).
+MAX_OPTIONS = 10_000
 
 
 def _variable_type(size: int) -> str:
@@ -61,27 +69,80 @@ def _layers(m: fsm.Machine) -> dict[str, _Layers]:
     return found
 
 
+def _ranges(values: Iterable[int]) -> list[tuple[int, int]]:
+    """``values`` as sorted runs of consecutive numbers ``(first, last)``."""
+    runs: list[tuple[int, int]] = []
+    for v in sorted(values):
+        if runs and runs[-1][1] == v - 1:
+            runs[-1] = (runs[-1][0], v)
+        else:
+            runs.append((v, v))
+    return runs
+
+
 def _is_in(variable: str, values: Iterable[int]) -> str:
-    return " || ".join(f"{variable} == {v}" for v in values)
+    tests = [
+        f"{variable} == {a}" if a == b else f"({variable} >= {a} && {variable} <= {b})"
+        for a, b in _ranges(values)
+    ]
+    return " || ".join(tests)
 
 
 def _guard(variable: str, layer: dict[int, int]) -> str:
     test = _is_in(variable, layer)
-    return f"({test})" if len(layer) > 1 else test
+    return f"({test})" if " || " in test else test
+
+
+def _tree(variable: str, runs: list[tuple[int, int]], parts: list[str]) -> None:
+    """Append to ``parts`` a conditional expression whose value is the target of
+    ``variable``'s source, for the ``runs`` ``(first source, target)``, sorted,
+    each run covering the sources up to the next run's first: a balanced tree
+    of comparisons, so its nesting grows with the logarithm of the number of
+    runs (SPIN's parser runs out of memory on conditionals a few thousand deep).
+    """
+    if len(runs) == 1:
+        parts.append(str(runs[0][1]))
+        return
+    middle = len(runs) // 2
+    parts.append(f"({variable} < {runs[middle][0]} -> ")
+    _tree(variable, runs[:middle], parts)
+    parts.append(" : ")
+    _tree(variable, runs[middle:], parts)
+    parts.append(")")
 
 
 def _assignment(variable: str, layer: dict[int, int]) -> str | None:
     """``variable = ...`` moving from each source of ``layer`` to its target."""
-    by_target: dict[int, list[int]] = {}
-    for source, target in layer.items():
-        by_target.setdefault(target, []).append(source)
-    if all(sources == [target] for target, sources in by_target.items()):
+    if all(source == target for source, target in layer.items()):
         return None  # every move is a self-loop
-    *tested, (last, _) = by_target.items()
-    value = str(last)
-    for target, sources in reversed(tested):
-        value = f"({_is_in(variable, sources)} -> {target} : {value})"
-    return f"{variable} = {value}"
+    # Only the sources of the layer are ever tested (the option's guard holds),
+    # so a source's target may stand for the values up to the next source.
+    runs: list[tuple[int, int]] = []
+    for source in sorted(layer):
+        if not runs or runs[-1][1] != layer[source]:
+            runs.append((source, layer[source]))
+    parts = [f"{variable} = "]
+    _tree(variable, runs, parts)
+    return "".join(parts)
+
+
+def _grouped(options: list[list[str]]) -> list[list[str]]:
+    """``options`` in nested ``if`` blocks of at most :data:`_GROUP` options each.
+
+    SPIN's parser runs out of memory on a ``do`` or ``if`` with some 20,000
+    options; an ``if`` of options is the same choice as the options themselves
+    (an ``if`` adds no state: its options start where it starts).
+    """
+    while len(options) > _GROUP:
+        options = [
+            [
+                ":: if",
+                *("    " + line for option in options[at : at + _GROUP] for line in option),
+                "   fi",
+            ]
+            for at in range(0, len(options), _GROUP)
+        ]
+    return options
 
 
 def _machines(items: tuple[object, ...]) -> list[fsm.Machine]:
@@ -104,7 +165,7 @@ def _machines(items: tuple[object, ...]) -> list[fsm.Machine]:
     return machines
 
 
-def to_promela(*machines: fsm.Machine | fsm.Conversation) -> str:
+def to_promela(*machines: fsm.Machine | fsm.Conversation, max_options: int = MAX_OPTIONS) -> str:
     """The synchronous product of ``machines`` as a Promela model for SPIN.
 
     The semantics are those of :func:`compose` and :func:`deadlocks`: an event
@@ -129,13 +190,16 @@ def to_promela(*machines: fsm.Machine | fsm.Conversation) -> str:
 
     Args:
         machines: one or more machines or conversations, as separate arguments.
+        max_options: the most options one event may need (the product of the
+            numbers of targets its machines may choose among).
 
     Returns:
         The Promela text.
 
     Raises:
         TypeError: an argument is neither a Machine nor a Conversation.
-        ValueError: no machine given.
+        ValueError: no machine given, or an event needs more than
+            ``max_options`` options.
 
     Examples:
         >>> import fsm, analysis
@@ -169,11 +233,23 @@ def to_promela(*machines: fsm.Machine | fsm.Conversation) -> str:
     for i, m in enumerate(found):
         lines.append(f"{_variable_type(len(m.states))} m{i} = {m.compiled.initial};")
     lines += ["", "active proctype product() {", "    do"]
+    options: list[list[str]] = []  # each option's lines, its comments first
+    comments: list[str] = []
     for number, event in enumerate(events):
         shown = event if _PRINTABLE.fullmatch(event) else f"#{number}"
         if shown != event:
-            lines.append(f"    /* #{number}: {_comment(repr(event))} */")
+            comments.append(f"/* #{number}: {_comment(repr(event))} */")
         owners = [(i, table[event]) for i, table in enumerate(tables) if event in table]
+        count = math.prod(len(layers) for _, layers in owners)
+        if count > max_options:
+            raise ValueError(
+                f"event {event!r} needs {count:,} options in the Promela model (one per"
+                " combination of the targets its machines may choose"
+                f" ({', '.join(f'{found[i].name!r}: {len(layers)}' for i, layers in owners)})),"
+                f" more than max_options={max_options:,}; pass a larger max_options= (SPIN"
+                " parses about 10,000 options per event; the model grows with the product)"
+                " or check the composition with analysis.deadlocks()"
+            )
         combos: list[list[tuple[int, dict[int, int]]]] = [[]]
         for i, layers in owners:
             combos = [[*combo, (i, layer)] for combo in combos for layer in layers]
@@ -181,7 +257,8 @@ def to_promela(*machines: fsm.Machine | fsm.Conversation) -> str:
             guard = " && ".join(_guard(f"m{i}", layer) for i, layer in combo)
             steps = [_assignment(f"m{i}", layer) for i, layer in combo]
             body = "; ".join([s for s in steps if s is not None] + [f'printf("event: {shown}\\n")'])
-            lines.append(f"    :: d_step {{ {guard} -> {body} }}")
+            options.append([*comments, f":: d_step {{ {guard} -> {body} }}"])
+            comments = []
     ends: list[str] = []
     for i, m in enumerate(found):
         leaves = [s for s, name in enumerate(m.states) if m.compiled.is_leaf[s] and name in m.final]
@@ -189,9 +266,14 @@ def to_promela(*machines: fsm.Machine | fsm.Conversation) -> str:
             break  # this machine is never final, so neither is the product
         ends.append(_guard(f"m{i}", dict.fromkeys(leaves, 0)))
     else:
-        lines.append("    /* every machine is final: not a deadlock */")
-        lines.append(f"    :: d_step {{ {' && '.join(ends)} -> skip }}")
-    if lines[-1] == "    do":
-        lines.append("    :: false  /* no machine has a transition */")
+        options.append(
+            [
+                "/* every machine is final: not a deadlock */",
+                f":: d_step {{ {' && '.join(ends)} -> skip }}",
+            ]
+        )
+    if not options:
+        options.append([":: false  /* no machine has a transition */"])
+    lines += ["    " + line for option in _grouped(options) for line in option]
     lines += ["    od", "}", ""]
     return "\n".join(lines)

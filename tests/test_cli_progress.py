@@ -369,3 +369,10 @@ def test_every_command_prints_the_same_with_and_without_the_line(
         assert written == (spec_dir / "other.mmd").read_bytes() != b""
     else:
         assert shown[1] != b""
+
+
+def test_a_delay_past_the_longest_wait_falls_back_to_the_default() -> None:
+    # Event.wait(1e10) raised OverflowError (timestamp out of range) in the thread.
+    from analysis import _progress
+
+    assert _progress._delay({"TYPESTATE_PROGRESS_DELAY": "1e10"}) == _progress.DELAY  # pyright: ignore[reportPrivateUsage]

@@ -200,3 +200,46 @@ def test_a_machine_without_transitions(final: str, deadlock: bool, tmp_path: Pat
     assert analysis.deadlocks(lone).ok is not deadlock
     verdict = run_spin(analysis.to_promela(lone), tmp_path)
     assert (verdict.stored, verdict.deadlock, verdict.events) == (1, deadlock, ())
+
+
+def counter(n: int, events: int = 1) -> fsm.Machine:
+    """``S0 --tick--> S1 --tick--> ... S{n-1}``, final at the end; with
+    ``events`` > 1, also ``S0 --e{k}--> S1`` for each ``k``."""
+    states = [f"S{i}" for i in range(n)]
+    ticks = [fsm.Transition(states[i], "tick", states[i + 1]) for i in range(n - 1)]
+    more = [fsm.Transition("S0", f"e{k}", "S1") for k in range(events - 1)]
+    return fsm.Machine(
+        "Counter", states=states, initial="S0", final={states[-1]}, transitions=ticks + more
+    )
+
+
+def test_spin_parses_an_event_with_thousands_of_targets(tmp_path: Path) -> None:
+    # One event, 5,000 sources with distinct targets: as nested conditionals
+    # 5,000 deep, `spin -a` ran out of memory.
+    verdict = run_spin(analysis.to_promela(counter(5000)), tmp_path)
+    assert (verdict.stored, verdict.deadlock) == (5000, False)
+
+
+def branching(count: int) -> list[fsm.Machine]:
+    """``count`` machines, each taking the shared ``x`` to one of two states."""
+    moves = [fsm.Transition("A", "x", t, branch=True) for t in ("B", "C")]
+    return [
+        fsm.Machine(
+            f"B{i}", states=["A", "B", "C"], initial="A", final={"B", "C"}, transitions=moves
+        )
+        for i in range(count)
+    ]
+
+
+def test_the_product_of_choices_on_one_event_is_bounded() -> None:
+    # One option per combination of the machines' choices: 2**14 = 16,384.
+    shown = ", ".join(f"'B{i}': 2" for i in range(14))
+    with pytest.raises(ValueError) as raised:
+        analysis.to_promela(*branching(14))
+    assert str(raised.value) == (
+        "event 'x' needs 16,384 options in the Promela model (one per combination of the"
+        f" targets its machines may choose ({shown})), more than max_options=10,000;"
+        " pass a larger max_options= (SPIN parses about 10,000 options per event; the model"
+        " grows with the product) or check the composition with analysis.deadlocks()"
+    )
+    assert analysis.to_promela(*branching(13)).count("event: x") == 2**13
