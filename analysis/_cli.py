@@ -265,7 +265,9 @@ def _add_analysis_commands(add_parser: Callable[..., argparse.ArgumentParser]) -
         description="Write the synchronous product of the machines (a conversation "
         "stands for its roles' projections) as a Promela model, with the semantics of "
         "`typestate compose`: SPIN's invalid end states are its deadlocks. Check it "
-        "with: spin -a model.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && ./pan",
+        "with: spin -a model.pml && gcc -O2 -DSAFETY -DNOREDUCE -o pan pan.c && "
+        "./pan -m1000000 (pan's default depth, -m10000, silently cuts deeper searches; "
+        "pan says 'max search depth too small' then).",
     )
     promela.add_argument("targets", metavar="TARGET", nargs="+", help=_TARGET_HELP)
     promela.add_argument(
@@ -514,21 +516,31 @@ def _compose(args: argparse.Namespace) -> int:
 def _promela(args: argparse.Namespace) -> int:
     import analysis
 
-    text = analysis.to_promela(
-        *(
-            conversations.load_conversation_target(t)
-            if conversations.is_conversation(t)
-            else load_target(t)
-            for t in args.targets
-        )
-    )
+    if args.output is not None:
+        _output_path(args.output)  # refused before any work when it cannot be written
+    parts: list[fsm.Machine | fsm.Conversation] = []
+    for t in args.targets:
+        if not conversations.is_conversation(t):
+            parts.append(_load(t))
+            continue
+        conversation = _load_conversation(t)
+        with progress.phase(f"checking {conversation.name}"):
+            well_formed = analysis.check_conversation(conversation).ok
+        if not well_formed:
+            raise TargetError(
+                f"{conversation.name} is not well-formed, so its roles' projections do not "
+                f"run it; see `typestate check {t}`"
+            )
+        parts.append(conversation)
+    with progress.phase("writing the Promela model"):
+        try:
+            text = analysis.to_promela(*parts)
+        except ValueError as exc:  # documented: too many options, or a projection too large
+            raise TargetError(str(exc)) from None
     if args.output is None:
         sys.stdout.write(text)
         return EXIT_OK
-    try:
-        Path(args.output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise TargetError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    _write_file(args.output, text)
     return EXIT_OK
 
 

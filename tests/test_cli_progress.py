@@ -352,6 +352,7 @@ def test_a_short_command_does_not_import_tqdm() -> None:
         ("codegen", "slow_spec:other"),
         ("render", "slow_spec:other", "-o", "other.mmd"),
         ("check-trace", "slow_spec:machine", "events.log"),
+        ("promela", "slow_spec:machine", "slow_spec:other"),
     ],
     ids=lambda args: " ".join(args[:1] + args[3:]),
 )

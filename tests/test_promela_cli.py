@@ -39,6 +39,26 @@ def test_promela_names_a_file_it_cannot_write(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "model.pml"
     result = typestate("promela", "examples/agent.mmd", "-o", str(missing))
     assert (result.returncode, result.stdout) == (2, "")
+    folder = str(missing.parent)
     assert result.stderr == (
-        f"typestate: error: cannot write {str(missing)!r}: No such file or directory\n"
+        f"typestate: error: cannot write {str(missing)!r}: the directory {folder!r} does not "
+        f"exist; create it first (mkdir -p {folder}) or write somewhere else\n"
+    )
+
+
+def test_promela_refuses_a_conversation_that_is_not_well_formed(tmp_path: Path) -> None:
+    # Its projections need not run it (and may be too large to build): refused
+    # at once, as check-trace refuses it, instead of an internal error.
+    spec = tmp_path / "ill.mmd"
+    spec.write_text(
+        "sequenceDiagram\n    participant A\n    participant B\n    participant C\n"
+        "    alt yes\n        A->>B: go\n        A->>C: more\n"
+        "    else no\n        A->>B: stop\n        C->>B: other\n    end\n",
+        encoding="utf-8",
+    )
+    result = typestate("promela", str(spec))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"typestate: error: ill is not well-formed, so its roles' projections do not run "
+        f"it; see `typestate check {spec}`\n"
     )
