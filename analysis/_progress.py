@@ -100,6 +100,8 @@ class _Phase:
     def _draw(self) -> None:
         if self._done.wait(self._display.delay):
             return  # the phase was short: nothing was shown, nothing to erase
+        if _columns(self._display.stream) <= 0:
+            return  # no width known: a line could wrap, and a wrapped line cannot be erased
         try:
             from tqdm import tqdm
 
@@ -213,6 +215,14 @@ def advance(count: int = 1) -> None:
     current = _PHASE.get()
     if current is not None:
         current.count += count
+
+
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to, or 0 when it reports none."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 def _printable(text: str) -> str:

@@ -93,11 +93,20 @@ def _read_until_exit(master: int, process: subprocess.Popen[bytes], ctrl_c_on: b
 
 
 def on_terminal(
-    *args: str, cwd: Path, ctrl_c_on: bytes = b"", program: str = "", **env: str
+    *args: str,
+    cwd: Path,
+    ctrl_c_on: bytes = b"",
+    program: str = "",
+    size: tuple[int, int] = (24, 80),
+    **env: str,
 ) -> tuple[int, bytes, bytes]:
-    """Run the console script (or ``program``), stderr on a pty: (status, stdout, stderr)."""
+    """Run the console script (or ``program``), stderr on a pty: (status, stdout, stderr).
+
+    ``size`` is the terminal's (rows, columns); 0 columns is a terminal that
+    reports no width.
+    """
     master, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
     process = subprocess.Popen(
         [sys.executable, "-c", _WITH_TERMINAL, program or _script(), *args],
         stdin=terminal,
@@ -185,6 +194,19 @@ def test_quiet_ci_and_dumb_terminals_show_nothing(
 ) -> None:
     status, stdout, stderr = on_terminal(
         *args, cwd=spec_dir, SLEEP="0.4", TYPESTATE_PROGRESS_DELAY="0", **env
+    )
+    assert (status, stdout, stderr) == (0, SHOW_OUTPUT, b"")
+
+
+def test_a_terminal_that_reports_no_width_shows_nothing(spec_dir: Path) -> None:
+    # tqdm took a width of 0 as "unknown" and drew the line cut short.
+    status, stdout, stderr = on_terminal(
+        "show",
+        "slow_spec:machine",
+        cwd=spec_dir,
+        SLEEP="0.6",
+        TYPESTATE_PROGRESS_DELAY="0",
+        size=(24, 0),
     )
     assert (status, stdout, stderr) == (0, SHOW_OUTPUT, b"")
 
