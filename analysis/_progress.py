@@ -30,10 +30,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import sys
 import threading
 import time
 from collections.abc import Generator, Mapping
-from typing import TextIO
+from typing import TextIO, cast
 
 __all__ = ["DELAY", "advance", "file_size", "phase", "shown_on", "wanted"]
 
@@ -47,11 +48,47 @@ _DELAY_VARIABLE = "TYPESTATE_PROGRESS_DELAY"
 
 
 class _Display:
-    """Where the lines go, and after how long a phase shows one."""
+    """Where the lines go, and after how long a phase shows one.
+
+    ``lock`` orders the line's drawing and the other writes to the stream
+    (see :class:`_Guarded`); ``showing`` is the phase whose line is drawn.
+    """
 
     def __init__(self, stream: TextIO, delay: float) -> None:
         self.stream = stream
         self.delay = delay
+        self.lock = threading.Lock()
+        self.showing: _Phase | None = None
+
+
+class _Guarded:
+    """Stands for ``sys.stderr`` while lines may be shown: a write erases the line first.
+
+    So a warning or a log record written by the user's code during a phase
+    (a slow module that warns as it is imported) starts on a clean line; the
+    line is drawn again at the next refresh, below it, once the text written
+    ends a line. Everything else is the real stream's.
+    """
+
+    def __init__(self, display: _Display) -> None:
+        self._display = display
+
+    def write(self, text: str) -> int:
+        display = self._display
+        with display.lock:
+            showing = display.showing
+            if showing is not None and text:
+                if not showing.erased:
+                    display.stream.write("\r\x1b[K")
+                    showing.erased = True
+                showing.at_line_start = text.endswith("\n")
+            return display.stream.write(text)
+
+    def flush(self) -> None:
+        self._display.stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._display.stream, name)
 
 
 class _Phase:
@@ -66,6 +103,9 @@ class _Phase:
         self._done = threading.Event()
         #: Whether the line was ever written (and so has been erased).
         self.shown = False
+        #: Whether other text erased the line, and whether that text ended a line.
+        self.erased = False
+        self.at_line_start = True
         self._thread = threading.Thread(target=self._draw, name="typestate-progress", daemon=True)
 
     def start(self) -> None:
@@ -102,35 +142,47 @@ class _Phase:
             return  # the phase was short: nothing was shown, nothing to erase
         if _columns(self._display.stream) <= 0:
             return  # no width known: a line could wrap, and a wrapped line cannot be erased
+        display = self._display
         try:
             from tqdm import tqdm
 
             # One line, no bar: the description is the whole line. leave=False
             # erases it on close; dynamic_ncols cuts it to the terminal's
             # width, so that it never wraps (a wrapped line cannot be erased).
-            bar = tqdm(
-                file=self._display.stream,
-                desc=self.line(),
-                bar_format="{desc}",
-                leave=False,
-                dynamic_ncols=True,
-                mininterval=0,
-                disable=False,
-            )
+            with display.lock:
+                bar = tqdm(
+                    file=display.stream,
+                    desc=self.line(),
+                    bar_format="{desc}",
+                    leave=False,
+                    dynamic_ncols=True,
+                    mininterval=0,
+                    disable=False,
+                )
+                display.showing = self
         except Exception:  # a broken terminal must not break the command
             return
         self.shown = True
         try:
             shown = bar.desc
             while not self._done.wait(_TICK):
-                text = self.line()
-                if text != shown:
-                    bar.set_description_str(text)
+                with display.lock:
+                    text = self.line()
+                    if self.erased:
+                        if not self.at_line_start:
+                            continue  # drawn again once the other text ends its line
+                        self.erased = False
+                        bar.set_description_str(text)  # draws it anew, below that text
+                    elif text != shown:
+                        bar.set_description_str(text)
                     shown = text
         except Exception:
             pass
         finally:
-            with contextlib.suppress(Exception):
+            with display.lock, contextlib.suppress(Exception):
+                display.showing = None
+                if self.erased:
+                    bar.disable = True  # already erased: closing must not erase other text
                 bar.close()
 
 
@@ -179,9 +231,15 @@ def shown_on(
         _Display(stream, _delay(environ)) if wanted(stream, quiet=quiet, environ=environ) else None
     )
     token = _DISPLAY.set(display)
+    guarded = None
+    if display is not None and sys.stderr is stream:
+        guarded = _Guarded(display)
+        sys.stderr = cast("TextIO", guarded)
     try:
         yield
     finally:
+        if guarded is not None and sys.stderr is guarded:
+            sys.stderr = stream
         _DISPLAY.reset(token)
 
 

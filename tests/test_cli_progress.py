@@ -211,6 +211,36 @@ def test_a_terminal_that_reports_no_width_shows_nothing(spec_dir: Path) -> None:
     assert (status, stdout, stderr) == (0, SHOW_OUTPUT, b"")
 
 
+WARNING_SPEC = """\
+import logging
+import time
+import warnings
+
+import fsm
+
+time.sleep(0.5)
+warnings.warn("this SDK version is deprecated", FutureWarning)
+logging.warning("connecting to the model provider")
+time.sleep(0.5)
+machine = fsm.parse("stateDiagram-v2\\n[*] --> A\\nA --> B : go\\nB --> [*]\\n")
+"""
+
+
+def test_what_user_code_writes_to_stderr_during_a_phase_is_not_mixed_with_the_line(
+    tmp_path: Path,
+) -> None:
+    # A warning written while the line was shown was appended to it and stayed.
+    (tmp_path / "warny.py").write_text(WARNING_SPEC, encoding="utf-8")
+    shown = on_terminal("show", "warny:machine", cwd=tmp_path, TYPESTATE_PROGRESS_DELAY="0")
+    piped = in_pipes("show", "warny:machine", cwd=tmp_path, TYPESTATE_PROGRESS_DELAY="0")
+    assert b"\rtypestate: loading warny:machine" in shown[2]
+    assert (shown[0], shown[1]) == (piped[0], piped[1]) == (0, SHOW_OUTPUT)
+    lines = screen(piped[2])
+    assert any(line.endswith("FutureWarning: this SDK version is deprecated") for line in lines)
+    assert "WARNING:root:connecting to the model provider" in lines
+    assert screen(shown[2]) == lines
+
+
 def test_pipes_show_nothing_and_the_output_is_the_same(spec_dir: Path) -> None:
     shown = on_terminal(
         "show", "slow_spec:machine", cwd=spec_dir, SLEEP="0.6", TYPESTATE_PROGRESS_DELAY="0"
