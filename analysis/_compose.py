@@ -19,9 +19,15 @@ from typing import Final, cast
 import fsm
 
 from ._check import SEVERITY, Finding, Report
+from ._progress import advance
 from ._words import SEPARATOR as SEPARATOR
 
 __all__ = ["DEFAULT_MAX_STATES", "compose", "deadlocks"]
+
+#: The count of explored product states on the command line's progress line
+#: goes up in steps of this many (a power of two: one mask per state).
+_SHOWN_EVERY: Final = 1 << 14
+_SHOWN_EVERY_MASK: Final = _SHOWN_EVERY - 1
 
 #: The default bound on explored product states.
 DEFAULT_MAX_STATES: Final = 1_000_000
@@ -203,6 +209,8 @@ class _Product:
         remember = seen.add
         append = codes.append
         for number, code in enumerate(codes):  # grows while read: a FIFO queue
+            if not number & _SHOWN_EVERY_MASK:
+                advance(number and _SHOWN_EVERY)  # the progress line's count, if shown
             found: list[int] = []
             for radix, width, table, led, fill in plan:
                 digit = code // radix % width
@@ -243,6 +251,8 @@ class _Product:
         remember = seen.add
         append = codes.append
         for number, code in enumerate(codes):  # grows while read: a FIFO queue
+            if not number & _SHOWN_EVERY_MASK:
+                advance(number and _SHOWN_EVERY)  # the progress line's count, if shown
             found: list[int] = []
             for radix, width, table, info, led, fill in plan:
                 digit = code // radix % width

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+import fsm
+
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals are POSIX only", allow_module_level=True)
 
@@ -429,3 +431,37 @@ def test_a_delay_past_the_longest_wait_falls_back_to_the_default() -> None:
     from analysis import _progress
 
     assert _progress._delay({"TYPESTATE_PROGRESS_DELAY": "1e10"}) == _progress.DELAY  # pyright: ignore[reportPrivateUsage]
+
+
+@pytest.mark.parametrize("function", ["deadlocks", "compose"])
+def test_a_composition_counts_its_product_states_into_the_phase(function: str) -> None:
+    import analysis
+    from analysis import _progress as progress
+
+    def counter(event: str) -> fsm.Machine:  # 200 states in a line, one event
+        return fsm.Machine.from_arrays(
+            event,
+            states=[f"S{n}" for n in range(200)],
+            events=[event],
+            source=range(199),
+            event=[0] * 199,
+            target=range(1, 200),
+            initial="S0",
+        )
+
+    master, terminal = pty.openpty()
+    stream = open(terminal, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        environ = {"TYPESTATE_PROGRESS_DELAY": "1000"}  # never drawn: only counted
+        with (
+            progress.shown_on(stream, quiet=False, environ=environ),
+            progress.phase("composing", unit="product states"),
+        ):
+            getattr(analysis, function)(counter("a"), counter("b"))
+            current = progress._PHASE.get()  # pyright: ignore[reportPrivateUsage]
+            assert current is not None
+            counted = current.count
+    finally:
+        stream.close()
+        os.close(master)
+    assert counted == 2 * 2**14  # 40,000 product states explored, counted in steps of 2**14
