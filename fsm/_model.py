@@ -88,8 +88,9 @@ class Compiled:
             leaf can be the current state of a running machine).
         initial: the number of the leaf entered at start (the initial state,
             resolved through superstate entries).
-        targets: for each transition, the number of the leaf it enters.
-        targets: for each transition, the number of the leaf it enters.
+        targets: for each transition, the number of the leaf it enters, a
+            read-only sequence of ints (it does not compare equal to a tuple:
+            ``tuple(targets)`` makes one).
         dispatch: for each state number, event number -> the numbers of the
             transitions that may fire, in evaluation order: the state's own
             transitions for that event, else those of its nearest ancestor
@@ -98,8 +99,10 @@ class Compiled:
             ``simple``) each mapping is made when it is read, so read
             ``offsets`` and ``edges`` to go over a large machine.
         source: for each transition, the number of the state it leaves (as
-            written: a superstate's transitions are numbered once), an
-            ``array('i')``.
+            written: a superstate's transitions are numbered once), a
+            read-only sequence of ints (a read-only ``memoryview`` of the
+            machine's array: ``source``, ``event``, ``target``, ``targets``,
+            ``offsets`` and ``edges`` cannot be changed).
         event: for each transition, the number of its event in ``events``.
         target: for each transition, the number of the state it names as its
             target (``targets`` gives the leaf that is entered).
@@ -136,6 +139,23 @@ class Compiled:
     offsets: Sequence[int]
     edges: Sequence[int]
     simple: bool
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # A read-only view does not pickle: pickle the numbers as arrays.
+        values: dict[str, Any] = {}
+        for field in attrs.fields(Compiled):
+            value = getattr(self, field.name)
+            if isinstance(value, memoryview):
+                value = array(value.format, value.tobytes())
+            values[field.name] = value
+        return (_unpickle_compiled, (values,))
+
+
+def _unpickle_compiled(values: dict[str, Any]) -> Compiled:
+    for name, value in values.items():
+        if isinstance(value, array):
+            values[name] = _read_only(cast("Sequence[int]", value))
+    return Compiled(**values)
 
 
 def _frozen_map(
@@ -682,6 +702,13 @@ def _count(table: Mapping[int, tuple[int, ...]]) -> int:
     return sum(map(len, table.values()))
 
 
+def _read_only(values: Sequence[int]) -> Sequence[int]:
+    """A read-only view of an array (the machine's own storage is not handed out)."""
+    if isinstance(values, array):
+        return memoryview(values).toreadonly()
+    return values  # a range or a tuple: immutable already
+
+
 def _compile(m: Machine, table: Table, state_index: dict[str, int], laid: Layout) -> Compiled:
     size = len(m.states)
     event_index = {e: k for k, e in enumerate(table.names)}
@@ -738,14 +765,14 @@ def _compile(m: Machine, table: Table, state_index: dict[str, int], laid: Layout
         children=kids_of,
         is_leaf=is_leaf,
         initial=initial,
-        targets=targets,
+        targets=_read_only(targets),
         dispatch=dispatch,
-        source=table.source,
-        event=table.event,
-        target=target,
+        source=_read_only(table.source),
+        event=_read_only(table.event),
+        target=_read_only(target),
         rich=FrozenMap(table.rich),
-        offsets=offsets,
-        edges=edges,
+        offsets=_read_only(offsets),
+        edges=_read_only(edges),
         simple=simple,
     )
 

@@ -1,0 +1,76 @@
+"""A built Machine cannot be changed, and attrs sees its public fields."""
+
+from __future__ import annotations
+
+import pytest
+
+import fsm
+
+PLAIN = (
+    fsm.Transition("A", "go", "B"),
+    fsm.Transition("B", "back", "A"),
+)
+
+
+def ordinary() -> fsm.Machine:
+    return fsm.Machine("M", states=("A", "B"), initial="A", transitions=PLAIN)
+
+
+def bulk() -> fsm.Machine:
+    return fsm.Machine.from_arrays(
+        "M",
+        states=["A", "B"],
+        events=["go", "back"],
+        source=[0, 1],
+        event=[0, 1],
+        target=[1, 0],
+        initial="A",
+    )
+
+
+def nested() -> fsm.Machine:
+    return fsm.Machine(
+        "N",
+        states=("A", "S", "S1"),
+        initial="A",
+        transitions=(fsm.Transition("A", "go", "S"), fsm.Transition("S1", "back", "A")),
+        parents={"S1": "S"},
+        entries={"S": "S1"},
+    )
+
+
+MAKERS = [ordinary, bulk, nested]
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize("field", ["targets", "source", "event", "target", "offsets", "edges"])
+def test_the_compiled_arrays_cannot_be_changed(make: object, field: str) -> None:
+    m = make()  # type: ignore[operator]
+    values = getattr(m.compiled, field)
+    before = list(values)
+    with pytest.raises(TypeError):
+        values[0] = 0
+    assert list(getattr(m.compiled, field)) == before
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_the_machine_keeps_its_transitions_when_compiled_is_changed(make: object) -> None:
+    m = make()  # type: ignore[operator]
+    twin = make()  # type: ignore[operator]
+    for field in ("source", "event", "target", "targets"):
+        with pytest.raises(TypeError):
+            getattr(m.compiled, field)[0] = 1
+    assert m == twin
+    assert hash(m) == hash(twin)
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_a_pickled_machine_keeps_its_compiled_arrays_read_only(make: object) -> None:
+    import pickle
+
+    m = make()  # type: ignore[operator]
+    copy = pickle.loads(pickle.dumps(m))
+    assert copy == m
+    assert list(copy.compiled.targets) == list(m.compiled.targets)
+    with pytest.raises(TypeError):
+        copy.compiled.targets[0] = 0
