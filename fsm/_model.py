@@ -49,9 +49,11 @@ def _final(value: Iterable[str]) -> frozenset[str]:
         raise bad_argument("final", "an iterable of state names", value) from None
 
 
-def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...] | Table:
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
     if isinstance(value, Table):
-        return value  # from the bulk constructor: validated and compiled from its arrays
+        # From the bulk constructor: validated and compiled from its arrays, and
+        # replaced by None in __attrs_post_init__ (see _stored).
+        return cast("tuple[Transition, ...]", value)
     try:
         return tuple(value)
     except TypeError:
@@ -218,9 +220,9 @@ class Machine:
     states: tuple[str, ...] = attrs.field(converter=_states)
     initial: str
     final: frozenset[str] = attrs.field(default=frozenset(), converter=_final)
-    _transitions: tuple[Transition, ...] | Table | None = attrs.field(
-        default=(), converter=_transitions, alias="transitions"
-    )
+    # Read through the `transitions` property set below the class: the slot
+    # holds the tuple, or None (a bulk machine) until the tuple is first read.
+    transitions: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
     parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_parents)
     entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_entries)
     _compiled: Compiled = attrs.field(
@@ -245,12 +247,12 @@ class Machine:
     )
 
     def __attrs_post_init__(self) -> None:
-        given = self._transitions
+        given = _stored(self)
         size = len(self.states)
         table: Table | None = None
         state_index: dict[str, int] | None = None
         if isinstance(given, Table):  # from the bulk constructor
-            object.__setattr__(self, "_transitions", None)
+            _TRANSITIONS.__set__(self, None)
             table = given
             state_index = given.state_index
             given.state_index = None
@@ -269,7 +271,7 @@ class Machine:
         if isinstance(given, Table):
             # Check the Transitions one by one, as an ordinary construction
             # does, so that the problems are the same.
-            object.__setattr__(self, "_transitions", given.transitions(self.states))
+            _TRANSITIONS.__set__(self, given.transitions(self.states))
         try:
             problems = validate(self)
         except TypeError:  # an unhashable part: a caller that is not type-checked
@@ -322,20 +324,6 @@ class Machine:
             f"<fsm.Machine {self.name!r}: {len(self.states)} states, "
             f"{len(self._table)} transitions>"
         )
-
-    @property
-    def transitions(self) -> tuple[Transition, ...]:
-        """The transitions, in definition order.
-
-        A machine built by :meth:`from_arrays` makes the Transition objects
-        when this is first read, and keeps them; the analysis and the runtime
-        read :attr:`compiled` instead, so a large machine need not make them.
-        """
-        found = self._transitions
-        if not isinstance(found, tuple):
-            found = self._table.transitions(self.states)
-            object.__setattr__(self, "_transitions", found)
-        return found
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Its diagram, for Jupyter: Mermaid, and SVG with ``analysis`` and Graphviz."""
@@ -446,8 +434,9 @@ class Machine:
         if state_number is None or event_number is None:
             return ()
         numbers = compiled.dispatch[state_number].get(event_number, ())
-        if isinstance(self._transitions, tuple):
-            return tuple(self._transitions[n] for n in numbers)
+        made = _stored(self)
+        if isinstance(made, tuple):
+            return tuple(made[n] for n in numbers)
         return tuple(self._table.transition(self.states, n) for n in numbers)
 
     def enabled_events(self, state: str) -> tuple[str, ...]:
@@ -700,6 +689,43 @@ def _state_index(states: tuple[str, ...]) -> dict[str, int] | None:
 
 def _count(table: Mapping[int, tuple[int, ...]]) -> int:
     return sum(map(len, table.values()))
+
+
+# The slot attrs made for the `transitions` field (set below the class).
+_TRANSITIONS: Any = Machine.__dict__["transitions"]
+
+
+def _stored(m: Machine) -> tuple[Transition, ...] | Table | None:
+    """What the `transitions` slot holds: None until a bulk machine's tuple is made."""
+    return cast("tuple[Transition, ...] | Table | None", _TRANSITIONS.__get__(m, Machine))
+
+
+def _get_transitions(m: Machine) -> tuple[Transition, ...]:
+    found = _stored(m)
+    if not isinstance(found, tuple):
+        found = m._table.transitions(m.states)  # pyright: ignore[reportPrivateUsage]
+        _TRANSITIONS.__set__(m, found)
+    return found
+
+
+# `Machine.transitions` is an attrs field (so attrs.fields, asdict, evolve and
+# __match_args__ see it) read through this property: a machine built by
+# from_arrays makes its Transition objects when they are first read.
+setattr(  # noqa: B010 (set on the class after attrs made the slot)
+    Machine,
+    "transitions",
+    property(
+        _get_transitions,
+        _TRANSITIONS.__set__,
+        doc="""The transitions, in definition order.
+
+        A machine built by :meth:`Machine.from_arrays` makes the Transition
+        objects when this is first read, and keeps them; the analysis and the
+        runtime read :attr:`Machine.compiled` instead, so a large machine need
+        not make them.
+        """,
+    ),
+)
 
 
 def _read_only(values: Sequence[int]) -> Sequence[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 import fsm
@@ -62,6 +63,46 @@ def test_the_machine_keeps_its_transitions_when_compiled_is_changed(make: object
             getattr(m.compiled, field)[0] = 1
     assert m == twin
     assert hash(m) == hash(twin)
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize("read_first", [False, True])
+def test_evolve_works_on_every_machine(make: object, read_first: bool) -> None:
+    m = make()  # type: ignore[operator]
+    if read_first:
+        assert len(m.transitions) == 2
+    renamed = attrs.evolve(m, name="X")
+    assert renamed.name == "X"
+    assert renamed.transitions == m.transitions
+    assert renamed == fsm.Machine(
+        "X", m.states, m.initial, m.final, m.transitions, m.parents, m.entries
+    )
+    assert attrs.evolve(m) == m
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_attrs_sees_the_transitions_field(make: object) -> None:
+    m = make()  # type: ignore[operator]
+    assert attrs.fields(fsm.Machine).transitions.name == "transitions"
+    assert fsm.Machine.__match_args__ == (
+        "name",
+        "states",
+        "initial",
+        "final",
+        "transitions",
+        "parents",
+        "entries",
+    )
+    as_dict = attrs.asdict(m, recurse=False)
+    assert as_dict["transitions"] == m.transitions
+    assert isinstance(as_dict["transitions"], tuple)
+    assert "_transitions" not in as_dict
+    match m:
+        case fsm.Machine(name, _, _, _, transitions):
+            assert name == "M" or name == "N"
+            assert transitions == m.transitions
+        case _:
+            pytest.fail("no match")
 
 
 @pytest.mark.parametrize("make", MAKERS)
