@@ -319,6 +319,20 @@ class Machine:
             return found
         return self._hash
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The slots as they are: a bulk machine pickles without making its
+        # Transition objects; the hash of strings differs between processes.
+        state = {f.name: getattr(self, f.name) for f in attrs.fields(Machine)[5:]}
+        state["transitions"] = _stored(self)
+        for f in attrs.fields(Machine)[:4]:
+            state[f.name] = getattr(self, f.name)
+        state["_hash"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def __repr__(self) -> str:
         return (
             f"<fsm.Machine {self.name!r}: {len(self.states)} states, "

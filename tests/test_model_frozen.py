@@ -115,3 +115,19 @@ def test_a_pickled_machine_keeps_its_compiled_arrays_read_only(make: object) -> 
     assert list(copy.compiled.targets) == list(m.compiled.targets)
     with pytest.raises(TypeError):
         copy.compiled.targets[0] = 0
+
+
+def test_pickling_a_bulk_machine_makes_no_transitions_and_no_stale_hash() -> None:
+    import pickle
+
+    from fsm._model import _stored
+
+    m = bulk()
+    hash(m)
+    copy = pickle.loads(pickle.dumps(m))
+    assert _stored(m) is None
+    assert _stored(copy) is None
+    assert copy._hash is None  # str hashes differ between processes: made again
+    assert copy == m
+    assert hash(copy) == hash(m)
+    assert copy.transitions == m.transitions
