@@ -49,9 +49,11 @@ def _final(value: Iterable[str]) -> frozenset[str]:
         raise bad_argument("final", "an iterable of state names", value) from None
 
 
-def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...] | Table:
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
     if isinstance(value, Table):
-        return value  # from the bulk constructor: validated and compiled from its arrays
+        # From the bulk constructor: validated and compiled from its arrays, and
+        # replaced by None in __attrs_post_init__ (see _stored).
+        return cast("tuple[Transition, ...]", value)
     try:
         return tuple(value)
     except TypeError:
@@ -88,8 +90,9 @@ class Compiled:
             leaf can be the current state of a running machine).
         initial: the number of the leaf entered at start (the initial state,
             resolved through superstate entries).
-        targets: for each transition, the number of the leaf it enters.
-        targets: for each transition, the number of the leaf it enters.
+        targets: for each transition, the number of the leaf it enters, a
+            read-only sequence of ints (it does not compare equal to a tuple:
+            ``tuple(targets)`` makes one).
         dispatch: for each state number, event number -> the numbers of the
             transitions that may fire, in evaluation order: the state's own
             transitions for that event, else those of its nearest ancestor
@@ -98,8 +101,10 @@ class Compiled:
             ``simple``) each mapping is made when it is read, so read
             ``offsets`` and ``edges`` to go over a large machine.
         source: for each transition, the number of the state it leaves (as
-            written: a superstate's transitions are numbered once), an
-            ``array('i')``.
+            written: a superstate's transitions are numbered once), a
+            read-only sequence of ints (a read-only ``memoryview`` of the
+            machine's array: ``source``, ``event``, ``target``, ``targets``,
+            ``offsets`` and ``edges`` cannot be changed).
         event: for each transition, the number of its event in ``events``.
         target: for each transition, the number of the state it names as its
             target (``targets`` gives the leaf that is entered).
@@ -136,6 +141,23 @@ class Compiled:
     offsets: Sequence[int]
     edges: Sequence[int]
     simple: bool
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # A read-only view does not pickle: pickle the numbers as arrays.
+        values: dict[str, Any] = {}
+        for field in attrs.fields(Compiled):
+            value = getattr(self, field.name)
+            if isinstance(value, memoryview):
+                value = array(value.format, value.tobytes())
+            values[field.name] = value
+        return (_unpickle_compiled, (values,))
+
+
+def _unpickle_compiled(values: dict[str, Any]) -> Compiled:
+    for name, value in values.items():
+        if isinstance(value, array):
+            values[name] = _read_only(cast("Sequence[int]", value))
+    return Compiled(**values)
 
 
 def _frozen_map(
@@ -198,9 +220,9 @@ class Machine:
     states: tuple[str, ...] = attrs.field(converter=_states)
     initial: str
     final: frozenset[str] = attrs.field(default=frozenset(), converter=_final)
-    _transitions: tuple[Transition, ...] | Table | None = attrs.field(
-        default=(), converter=_transitions, alias="transitions"
-    )
+    # Read through the `transitions` property set below the class: the slot
+    # holds the tuple, or None (a bulk machine) until the tuple is first read.
+    transitions: tuple[Transition, ...] = attrs.field(default=(), converter=_transitions)
     parents: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_parents)
     entries: Mapping[str, str] = attrs.field(factory=FrozenMap[str, str], converter=_entries)
     _compiled: Compiled = attrs.field(
@@ -225,12 +247,12 @@ class Machine:
     )
 
     def __attrs_post_init__(self) -> None:
-        given = self._transitions
+        given = _stored(self)
         size = len(self.states)
         table: Table | None = None
         state_index: dict[str, int] | None = None
         if isinstance(given, Table):  # from the bulk constructor
-            object.__setattr__(self, "_transitions", None)
+            _TRANSITIONS.__set__(self, None)
             table = given
             state_index = given.state_index
             given.state_index = None
@@ -249,7 +271,7 @@ class Machine:
         if isinstance(given, Table):
             # Check the Transitions one by one, as an ordinary construction
             # does, so that the problems are the same.
-            object.__setattr__(self, "_transitions", given.transitions(self.states))
+            _TRANSITIONS.__set__(self, given.transitions(self.states))
         try:
             problems = validate(self)
         except TypeError:  # an unhashable part: a caller that is not type-checked
@@ -297,25 +319,25 @@ class Machine:
             return found
         return self._hash
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The slots as they are: a bulk machine pickles without making its
+        # Transition objects; the hash of strings differs between processes.
+        state = {f.name: getattr(self, f.name) for f in attrs.fields(Machine)[5:]}
+        state["transitions"] = _stored(self)
+        for f in attrs.fields(Machine)[:4]:
+            state[f.name] = getattr(self, f.name)
+        state["_hash"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def __repr__(self) -> str:
         return (
             f"<fsm.Machine {self.name!r}: {len(self.states)} states, "
             f"{len(self._table)} transitions>"
         )
-
-    @property
-    def transitions(self) -> tuple[Transition, ...]:
-        """The transitions, in definition order.
-
-        A machine built by :meth:`from_arrays` makes the Transition objects
-        when this is first read, and keeps them; the analysis and the runtime
-        read :attr:`compiled` instead, so a large machine need not make them.
-        """
-        found = self._transitions
-        if not isinstance(found, tuple):
-            found = self._table.transitions(self.states)
-            object.__setattr__(self, "_transitions", found)
-        return found
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
         """Its diagram, for Jupyter: Mermaid, and SVG with ``analysis`` and Graphviz."""
@@ -426,8 +448,9 @@ class Machine:
         if state_number is None or event_number is None:
             return ()
         numbers = compiled.dispatch[state_number].get(event_number, ())
-        if isinstance(self._transitions, tuple):
-            return tuple(self._transitions[n] for n in numbers)
+        made = _stored(self)
+        if isinstance(made, tuple):
+            return tuple(made[n] for n in numbers)
         return tuple(self._table.transition(self.states, n) for n in numbers)
 
     def enabled_events(self, state: str) -> tuple[str, ...]:
@@ -682,6 +705,50 @@ def _count(table: Mapping[int, tuple[int, ...]]) -> int:
     return sum(map(len, table.values()))
 
 
+# The slot attrs made for the `transitions` field (set below the class).
+_TRANSITIONS: Any = Machine.__dict__["transitions"]
+
+
+def _stored(m: Machine) -> tuple[Transition, ...] | Table | None:
+    """What the `transitions` slot holds: None until a bulk machine's tuple is made."""
+    return cast("tuple[Transition, ...] | Table | None", _TRANSITIONS.__get__(m, Machine))
+
+
+def _get_transitions(m: Machine) -> tuple[Transition, ...]:
+    found = _stored(m)
+    if not isinstance(found, tuple):
+        found = m._table.transitions(m.states)  # pyright: ignore[reportPrivateUsage]
+        _TRANSITIONS.__set__(m, found)
+    return found
+
+
+# `Machine.transitions` is an attrs field (so attrs.fields, asdict, evolve and
+# __match_args__ see it) read through this property: a machine built by
+# from_arrays makes its Transition objects when they are first read.
+setattr(  # noqa: B010 (set on the class after attrs made the slot)
+    Machine,
+    "transitions",
+    property(
+        _get_transitions,
+        _TRANSITIONS.__set__,
+        doc="""The transitions, in definition order.
+
+        A machine built by :meth:`Machine.from_arrays` makes the Transition
+        objects when this is first read, and keeps them; the analysis and the
+        runtime read :attr:`Machine.compiled` instead, so a large machine need
+        not make them.
+        """,
+    ),
+)
+
+
+def _read_only(values: Sequence[int]) -> Sequence[int]:
+    """A read-only view of an array (the machine's own storage is not handed out)."""
+    if isinstance(values, array):
+        return memoryview(values).toreadonly()
+    return values  # a range or a tuple: immutable already
+
+
 def _compile(m: Machine, table: Table, state_index: dict[str, int], laid: Layout) -> Compiled:
     size = len(m.states)
     event_index = {e: k for k, e in enumerate(table.names)}
@@ -738,14 +805,14 @@ def _compile(m: Machine, table: Table, state_index: dict[str, int], laid: Layout
         children=kids_of,
         is_leaf=is_leaf,
         initial=initial,
-        targets=targets,
+        targets=_read_only(targets),
         dispatch=dispatch,
-        source=table.source,
-        event=table.event,
-        target=target,
+        source=_read_only(table.source),
+        event=_read_only(table.event),
+        target=_read_only(target),
         rich=FrozenMap(table.rich),
-        offsets=offsets,
-        edges=edges,
+        offsets=_read_only(offsets),
+        edges=_read_only(edges),
         simple=simple,
     )
 

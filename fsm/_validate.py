@@ -54,7 +54,7 @@ def validate(m: Machine) -> list[Problem]:
         # Most groups are one plain transition, with nothing to check.
         lone = transitions[numbers[0]] if len(numbers) == 1 else None
         if lone is None or lone.guard == ELSE or lone.branch is True:
-            _check_group(m, source, event, numbers, add)
+            _check_group(cast("_HasTransitions", m), source, event, numbers, add)
     return problems
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import analysis
 import fsm
+from fsm._model import _stored
 
 from . import test_analysis_check as check_tests
 from . import test_analysis_paths as paths_tests
@@ -20,7 +21,7 @@ from .strategies import bulk, bulk_machines, machines
 
 def made_transitions(m: fsm.Machine) -> bool:
     """True once the machine has made its Transition objects (a private detail, watched here)."""
-    return m._transitions is not None
+    return _stored(m) is not None
 
 
 @settings(max_examples=50)
