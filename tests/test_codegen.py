@@ -253,6 +253,13 @@ def _nameable(m: fsm.Machine) -> bool:
     )
 
 
+def _sayable(m: fsm.Machine) -> bool:
+    """No substate transition on an event its superstate has as a timer (codegen refuses it)."""
+    return not any(
+        t.event in m.timers.get(a, {}) for t in m.transitions for a in m.ancestors(t.source)
+    )
+
+
 def _payloads(m: fsm.Machine) -> dict[str, tuple[tuple[str, str], ...]]:
     def shown(annotation: str | None) -> str:
         if annotation is None:
@@ -263,7 +270,7 @@ def _payloads(m: fsm.Machine) -> dict[str, tuple[tuple[str, str], ...]]:
     return {t.event: tuple((n, shown(a)) for n, a in t.params) for t in m.transitions}
 
 
-@given(machines(max_states=6).filter(_nameable).map(expressible))
+@given(machines(max_states=6).filter(_nameable).map(expressible).filter(_sayable))
 def test_generated_classes_extract_to_the_spec(machine: fsm.Machine) -> None:
     event(f"superstates: {len(machine.superstates)}")
     event(f"unions: {any(t.branch or t.guard for t in machine.transitions)}")
@@ -274,7 +281,7 @@ def test_generated_classes_extract_to_the_spec(machine: fsm.Machine) -> None:
     assert _payloads(protocol(initial)) == _payloads(machine)
 
 
-@given(machines(max_states=6).filter(_nameable).map(expressible))
+@given(machines(max_states=6).filter(_nameable).map(expressible).filter(_sayable))
 def test_codegen_is_stable(machine: fsm.Machine) -> None:
     assert codegen(machine) == codegen(fsm.parse(fsm.dumps(machine)))
 

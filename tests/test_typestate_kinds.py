@@ -399,6 +399,29 @@ def test_codegen_refuses_what_a_method_cannot_say() -> None:
     ]
 
 
+def test_codegen_refuses_a_substate_transition_on_its_superstate_s_timer() -> None:
+    # The classes it wrote were refused when imported (a substate's method
+    # cannot replace a superstate's timer): found by the codegen round trip.
+    spec = """
+    stateDiagram-v2
+        [*] --> A
+        A --> W : go
+        state W {
+            [*] --> R
+            R --> S : next
+            R --> A : tmo
+        }
+        W --> A : tmo after 5s
+    """
+    with pytest.raises(fsm.DefinitionError) as caught:
+        codegen(fsm.parse(spec, name="Bad"))
+    assert [p.message for p in caught.value.problems] == [
+        "R.tmo overrides the timer 'tmo' of its superstate 'W'; a superstate's timer keeps "
+        "running in all its substates, and a class cannot replace it, so keep this machine "
+        "on the fsm runtime and the DSL, or give R's transition another event",
+    ]
+
+
 def test_diff_tells_an_internal_transition_and_a_timer_apart() -> None:
     plain = fsm.parse(TEXT.replace("internal ping", "ping").replace(" after 30s", ""))
     assert typestate.diff(Waiting, plain) == [

@@ -428,6 +428,16 @@ class _Generator:
                 f"and a timer cannot be a branch (its guards choose the outcome when it "
                 f"fires), so keep this machine on the fsm runtime and the DSL"
             )
+        timers = self.m.timers
+        for ancestor in self.m.ancestors(state):
+            if event in timers.get(ancestor, {}):
+                self.problems.append(
+                    f"{state}.{event} overrides the timer {event!r} of its superstate "
+                    f"{ancestor!r}; a superstate's timer keeps running in all its substates, "
+                    f"and a class cannot replace it, so keep this machine on the fsm runtime "
+                    f"and the DSL, or give {state}'s transition another event"
+                )
+                break
         parts = ["internal=True"] if True in internal else []
         if after is not None:
             parts.append(delay_text(after))
